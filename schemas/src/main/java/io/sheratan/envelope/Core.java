@@ -1,0 +1,43 @@
+package io.sheratan.envelope;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The core of DESIGN.md section 3.1: {@code error}, {@code job_id}, {@code ok}, {@code result} —
+ * already in RFC 8785 member order — with null or absent members left out. The parts arrive in
+ * canonical form, so concatenating them is canonicalizing the core.
+ */
+public final class Core {
+
+    private static final byte[] ERROR = "\"error\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JOB_ID = "\"job_id\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] OK_TRUE = ",\"ok\":true".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] OK_FALSE = ",\"ok\":false".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] RESULT = ",\"result\":".getBytes(StandardCharsets.US_ASCII);
+
+    private Core() {
+    }
+
+    public static byte[] build(byte[] jobIdCanonical, boolean ok, byte[] result, byte[] error) {
+        int size = 2 + JOB_ID.length + jobIdCanonical.length + OK_FALSE.length
+                + (error == null ? 0 : ERROR.length + error.length + 1)
+                + (result == null ? 0 : RESULT.length + result.length);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(size);
+        out.write('{');
+        if (error != null) {
+            out.writeBytes(ERROR);
+            out.writeBytes(error);
+            out.write(',');
+        }
+        out.writeBytes(JOB_ID);
+        out.writeBytes(jobIdCanonical);
+        out.writeBytes(ok ? OK_TRUE : OK_FALSE);
+        if (result != null) {
+            out.writeBytes(RESULT);
+            out.writeBytes(result);
+        }
+        out.write('}');
+        return out.toByteArray();
+    }
+}

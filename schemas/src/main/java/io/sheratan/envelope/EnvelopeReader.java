@@ -1,0 +1,168 @@
+package io.sheratan.envelope;
+
+import io.sheratan.avro.ResultSubmission;
+import io.sheratan.avro.codec.AvroCodec;
+import io.sheratan.canonical.CanonicalLimits;
+import io.sheratan.canonical.CanonicalObject;
+import io.sheratan.canonical.CanonicalObject.Member;
+import io.sheratan.canonical.JsonCanonicalizer;
+import io.sheratan.canonical.StrictJsonException;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+/**
+ * Reads an envelope from record bytes, JSON or Avro (DESIGN.md section 2), into a {@link Submission}.
+ *
+ * <p>JSON envelopes go through the strict canonicalizer once; the core's parts are then slices of
+ * its output, so the bytes that are hashed are exactly the bytes that were checked. Avro envelopes
+ * carry {@code result} and {@code error} as JSON text, which goes through the same canonicalizer.
+ * Anything that is not a well-formed envelope becomes a {@link MalformedEnvelopeException} with a
+ * payload-free detail. Not thread-safe (it owns a canonicalizer's buffers): one per stream task.
+ */
+public final class EnvelopeReader {
+
+    public static final int MAX_JOB_ID_LENGTH = 256;
+
+    private final JsonCanonicalizer canonicalizer;
+    private final AvroCodec<ResultSubmission> avro;
+
+    public EnvelopeReader(CanonicalLimits limits) {
+        this(limits, AvroCodec.resultSubmissions());
+    }
+
+    public EnvelopeReader(CanonicalLimits limits, AvroCodec<ResultSubmission> avro) {
+        this.canonicalizer = new JsonCanonicalizer(limits);
+        this.avro = avro;
+    }
+
+    public Submission read(byte[] value) throws MalformedEnvelopeException {
+        if (value == null) {
+            throw new MalformedEnvelopeException("empty record (null value)", null);
+        }
+        WireFormat format = WireFormat.detect(value);
+        if (format == null) {
+            throw new MalformedEnvelopeException("neither a JSON object nor Avro single-object encoding", null);
+        }
+        return format == WireFormat.AVRO ? readAvro(value) : readJson(value);
+    }
+
+    public Submission readJson(byte[] value) throws MalformedEnvelopeException {
+        CanonicalObject envelope;
+        try {
+            envelope = canonicalizer.applyToObject(value);
+        } catch (StrictJsonException e) {
+            throw new MalformedEnvelopeException(e.detail(), null, e.getMessage(), e);
+        }
+        String jobId = jobId(envelope);
+        Member okMember = envelope.member("ok")
+                .orElseThrow(() -> new MalformedEnvelopeException("ok is missing", jobId));
+        byte first = envelope.firstByte(okMember);
+        if (first != 't' && first != 'f') {
+            throw new MalformedEnvelopeException("ok must be a boolean", jobId);
+        }
+        byte[] result = optional(envelope, "result").map(envelope::valueBytes).orElse(null);
+        byte[] error = optional(envelope, "error").map(envelope::valueBytes).orElse(null);
+        checkError(error, jobId);
+        IntegrityMark mark = mark(envelope, jobId);
+        byte[] jobIdCanonical = envelope.valueBytes(envelope.member("job_id").orElseThrow());
+        return Submission.of(jobId, jobIdCanonical, first == 't', result, error, mark, WireFormat.JSON);
+    }
+
+    public Submission readAvro(byte[] value) throws MalformedEnvelopeException {
+        ResultSubmission record;
+        try {
+            record = avro.decode(value);
+        } catch (AvroCodec.AvroDecodeException e) {
+            throw new MalformedEnvelopeException(e.getMessage(), null, e.getMessage(), e);
+        }
+        String jobId = record.getJobId();
+        byte[] jobIdCanonical;
+        try {
+            checkJobId(jobId, null);
+            jobIdCanonical = JsonCanonicalizer.canonicalString(jobId);
+        } catch (StrictJsonException e) {
+            throw new MalformedEnvelopeException("job_id: " + e.detail(), null);
+        }
+        byte[] result = canonicalText(record.getResult(), "result", jobId);
+        byte[] error = canonicalText(record.getError(), "error", jobId);
+        checkError(error, jobId);
+        IntegrityMark mark = null;
+        if (record.getIntegrity() != null) {
+            var m = record.getIntegrity();
+            mark = new IntegrityMark(m.getMode(), m.getSha256(), m.getSig(), m.getKeyId());
+        }
+        return Submission.of(jobId, jobIdCanonical, record.getOk(), result, error, mark, WireFormat.AVRO);
+    }
+
+    private byte[] canonicalText(String json, String field, String jobId) throws MalformedEnvelopeException {
+        if (json == null) {
+            return null;
+        }
+        try {
+            byte[] canonical = canonicalizer.apply(json.getBytes(StandardCharsets.UTF_8));
+            return canonical.length == 4 && canonical[0] == 'n' ? null : canonical;
+        } catch (StrictJsonException e) {
+            throw new MalformedEnvelopeException(field + ": " + e.detail(), jobId,
+                    field + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String jobId(CanonicalObject envelope) throws MalformedEnvelopeException {
+        Member member = envelope.member("job_id")
+                .orElseThrow(() -> new MalformedEnvelopeException("job_id is missing", null));
+        if (envelope.firstByte(member) != '"') {
+            throw new MalformedEnvelopeException("job_id must be a string", null);
+        }
+        String jobId = envelope.stringValue(member);
+        checkJobId(jobId, null);
+        return jobId;
+    }
+
+    private static void checkJobId(String jobId, String known) throws MalformedEnvelopeException {
+        if (jobId == null || jobId.isEmpty()) {
+            throw new MalformedEnvelopeException("job_id must not be empty", known);
+        }
+        if (jobId.codePointCount(0, jobId.length()) > MAX_JOB_ID_LENGTH) {
+            throw new MalformedEnvelopeException("job_id longer than " + MAX_JOB_ID_LENGTH + " characters", null);
+        }
+    }
+
+    private static void checkError(byte[] error, String jobId) throws MalformedEnvelopeException {
+        if (error != null && error[0] != '"' && error[0] != '{') {
+            throw new MalformedEnvelopeException("error must be a string or an object", jobId);
+        }
+    }
+
+    private static Optional<Member> optional(CanonicalObject envelope, String name) {
+        return envelope.member(name).filter(m -> !envelope.isNull(m));
+    }
+
+    private IntegrityMark mark(CanonicalObject envelope, String jobId) throws MalformedEnvelopeException {
+        Optional<Member> member = optional(envelope, "integrity");
+        if (member.isEmpty()) {
+            return null;
+        }
+        if (envelope.firstByte(member.get()) != '{') {
+            throw new MalformedEnvelopeException("integrity must be an object", jobId);
+        }
+        CanonicalObject integrity = canonicalizer.applyToObject(envelope.valueBytes(member.get()));
+        return new IntegrityMark(
+                markField(integrity, "mode", jobId),
+                markField(integrity, "sha256", jobId),
+                markField(integrity, "sig", jobId),
+                markField(integrity, "key_id", jobId));
+    }
+
+    private static String markField(CanonicalObject integrity, String name, String jobId)
+            throws MalformedEnvelopeException {
+        Optional<Member> member = optional(integrity, name);
+        if (member.isEmpty()) {
+            return null;
+        }
+        if (integrity.firstByte(member.get()) != '"') {
+            throw new MalformedEnvelopeException("integrity." + name + " must be a string", jobId);
+        }
+        return integrity.stringValue(member.get());
+    }
+}
