@@ -34,6 +34,7 @@ public final class JsonCanonicalizer {
 
     // member table: a stack of (nameStart, nameEnd, memberStart, memberEnd) shared by all open objects
     private int[] members = new int[64 * 4];
+    private long[] nameKeys = new long[64];
     private int memberTop;
 
     private byte[] in;
@@ -113,9 +114,9 @@ public final class JsonCanonicalizer {
             case '{' -> object(depth);
             case '[' -> array(depth);
             case '"' -> string();
-            case 't' -> literal("true");
-            case 'f' -> literal("false");
-            case 'n' -> literal("null");
+            case 't' -> literal(TRUE);
+            case 'f' -> literal(FALSE);
+            case 'n' -> literal(NULL);
             default -> number();
         }
     }
@@ -227,13 +228,17 @@ public final class JsonCanonicalizer {
         }
     }
 
-    private void literal(String word) {
-        int length = word.length();
+    private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
+    private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
+    private static final byte[] NULL = {'n', 'u', 'l', 'l'};
+
+    private void literal(byte[] word) {
+        int length = word.length;
         if (end - pos < length) {
             throw error(Rule.SYNTAX, "unknown literal");
         }
         for (int i = 0; i < length; i++) {
-            if (in[pos + i] != word.charAt(i)) {
+            if (in[pos + i] != word[i]) {
                 throw error(Rule.SYNTAX, "unknown literal");
             }
         }
@@ -455,6 +460,9 @@ public final class JsonCanonicalizer {
     // ---------------------------------------------------------------- numbers
 
     private void number() {
+        if (plainNumber()) {
+            return;
+        }
         int start = pos;
         boolean negative = false;
         if (in[pos] == '-') {
@@ -540,6 +548,81 @@ public final class JsonCanonicalizer {
         slowNumber(start, integerLiteral);
     }
 
+    /**
+     * The common cases are already canonical but for trailing fraction zeros: an integer literal of
+     * at most 15 digits ({@code -42}, {@code 1700000000000}) or a plain decimal of at most 15 digits
+     * ({@code 12.50}, {@code 0.0042}) is copied, trailing zeros dropped. Returns false, consuming
+     * nothing, for anything else (exponents, long literals, tiny decimals that ES6 writes with e-7...).
+     */
+    private boolean plainNumber() {
+        int p = pos;
+        boolean negative = p < end && in[p] == '-';
+        if (negative) {
+            p++;
+        }
+        int intStart = p;
+        while (p < end && in[p] >= '0' && in[p] <= '9') {
+            p++;
+        }
+        int intCount = p - intStart;
+        if (intCount == 0 || (intCount > 1 && in[intStart] == '0')) {
+            return false;
+        }
+        if (intCount > FAST_DIGITS) {
+            // every integer below 2^53 is a double whose shortest form is its own digits
+            boolean integerOnly = p >= end || (in[p] != '.' && in[p] != 'e' && in[p] != 'E');
+            if (integerOnly && intCount <= 18 && isBelowTwoTo53(intStart, p)) {
+                out.write(in, pos, p - pos);
+                pos = p;
+                return true;
+            }
+            return false;
+        }
+        int copyEnd = p;
+        boolean zeroInt = intCount == 1 && in[intStart] == '0';
+        boolean zero = zeroInt;
+        if (p < end && in[p] == '.') {
+            p++;
+            int fracStart = p;
+            int lastNonZero = -1;
+            while (p < end && in[p] >= '0' && in[p] <= '9') {
+                if (in[p] != '0') {
+                    lastNonZero = p;
+                }
+                p++;
+            }
+            int fracCount = p - fracStart;
+            if (fracCount == 0 || intCount + fracCount > FAST_DIGITS) {
+                return false;
+            }
+            if (lastNonZero >= 0) {
+                if (zeroInt && lastNonZero - fracStart >= 6 && firstNonZero(fracStart, p) - fracStart >= 6) {
+                    return false; // 0.000000x: ES6 switches to exponent form
+                }
+                copyEnd = lastNonZero + 1;
+                zero = false;
+            }
+        }
+        if (p < end && (in[p] == 'e' || in[p] == 'E' || in[p] == '.')) {
+            return false;
+        }
+        if (zero) {
+            out.write('0'); // 0, -0, 0.000 and -0.0 are all 0
+        } else {
+            out.write(in, pos, copyEnd - pos);
+        }
+        pos = p;
+        return true;
+    }
+
+    private int firstNonZero(int from, int to) {
+        int i = from;
+        while (i < to && in[i] == '0') {
+            i++;
+        }
+        return i;
+    }
+
     // digit statistics of the number being read (fields, so that counting allocates nothing)
     private int digitCount;
     private int trailingZeros;
@@ -561,6 +644,14 @@ public final class JsonCanonicalizer {
             digits[digitCount] = d;
         }
         digitCount++;
+    }
+
+    private boolean isBelowTwoTo53(int from, int to) {
+        long value = 0;
+        for (int i = from; i < to; i++) {
+            value = value * 10 + (in[i] - '0');
+        }
+        return value < (1L << 53);
     }
 
     private void slowNumber(int start, boolean integerLiteral) {
@@ -586,7 +677,9 @@ public final class JsonCanonicalizer {
     private void pushMember(int nameStart, int nameEnd, int memberStart, int memberEnd) {
         if (memberTop + 4 > members.length) {
             members = Arrays.copyOf(members, members.length * 2);
+            nameKeys = Arrays.copyOf(nameKeys, members.length / 4);
         }
+        nameKeys[memberTop >> 2] = nameKey(nameStart, nameEnd);
         members[memberTop] = nameStart;
         members[memberTop + 1] = nameEnd;
         members[memberTop + 2] = memberStart;
@@ -594,13 +687,47 @@ public final class JsonCanonicalizer {
         memberTop += 4;
     }
 
+    /**
+     * The first eight bytes of a plain ASCII name, big-endian, zero-padded: comparing two keys
+     * unsigned orders the names by their first eight characters without touching the buffer.
+     * {@link #COMPLEX_NAME} marks a name with escapes or non-ASCII bytes in that prefix.
+     */
+    private long nameKey(int from, int to) {
+        byte[] buf = out.buffer();
+        long key = 0;
+        int limit = Math.min(to, from + 8);
+        for (int i = from; i < limit; i++) {
+            byte b = buf[i];
+            if (b < 0 || b == '\\') {
+                return COMPLEX_NAME;
+            }
+            key = (key << 8) | b;
+        }
+        return key << (8 * (8 - (limit - from)));
+    }
+
+    private static final long COMPLEX_NAME = -1L;
+
     /** Compares two member names (by their table slots) in UTF-16 code unit order, as RFC 8785 3.2.3 asks. */
     private int compareNames(int slotA, int slotB) {
+        long keyA = nameKeys[slotA >> 2];
+        long keyB = nameKeys[slotB >> 2];
+        if (keyA != keyB && keyA != COMPLEX_NAME && keyB != COMPLEX_NAME) {
+            return Long.compareUnsigned(keyA, keyB);
+        }
         byte[] buf = out.buffer();
         int a = members[slotA];
         int aEnd = members[slotA + 1];
         int b = members[slotB];
         int bEnd = members[slotB + 1];
+        if (keyA == keyB && keyA != COMPLEX_NAME) {
+            // the first eight bytes are equal and plain; names shorter than that differ only in length
+            if (aEnd - a <= 8 || bEnd - b <= 8) {
+                return (aEnd - a) - (bEnd - b);
+            }
+            a += 8;
+            b += 8;
+        }
         while (a < aEnd && b < bEnd) {
             byte x = buf[a];
             byte y = buf[b];
@@ -625,19 +752,49 @@ public final class JsonCanonicalizer {
     /** Member slots in name order; throws on a duplicate name. */
     private int[] sortedOrder(int base) {
         int count = (memberTop - base) / 4;
-        Integer[] boxed = new Integer[count];
-        for (int i = 0; i < count; i++) {
-            boxed[i] = base + i * 4;
-        }
-        Arrays.sort(boxed, this::compareNames);
         int[] order = new int[count];
         for (int i = 0; i < count; i++) {
-            order[i] = boxed[i];
-            if (i > 0 && compareNames(order[i - 1], order[i]) == 0) {
+            order[i] = base + i * 4;
+        }
+        mergeSort(order, new int[count], 0, count);
+        for (int i = 1; i < count; i++) {
+            if (compareNames(order[i - 1], order[i]) == 0) {
                 throw duplicate(order[i]);
             }
         }
         return order;
+    }
+
+    /** Stable sort of member slots by name: insertion sort for short runs, merging above that. */
+    private void mergeSort(int[] slots, int[] tmp, int from, int to) {
+        if (to - from <= 16) {
+            for (int i = from + 1; i < to; i++) {
+                int slot = slots[i];
+                int j = i - 1;
+                while (j >= from && compareNames(slots[j], slot) > 0) {
+                    slots[j + 1] = slots[j];
+                    j--;
+                }
+                slots[j + 1] = slot;
+            }
+            return;
+        }
+        int mid = (from + to) >>> 1;
+        mergeSort(slots, tmp, from, mid);
+        mergeSort(slots, tmp, mid, to);
+        if (compareNames(slots[mid - 1], slots[mid]) <= 0) {
+            return;
+        }
+        System.arraycopy(slots, from, tmp, from, to - from);
+        int i = from;
+        int j = mid;
+        for (int k = from; k < to; k++) {
+            if (j >= to || (i < mid && compareNames(tmp[i], tmp[j]) <= 0)) {
+                slots[k] = tmp[i++];
+            } else {
+                slots[k] = tmp[j++];
+            }
+        }
     }
 
     /** Rewrites the members behind the '{' at {@code objectStart} in the given order. */

@@ -60,8 +60,10 @@ public final class StrictJsonException extends RuntimeException {
 
     /** The JSON path of the offending value, {@code $} for the root; may contain member names. */
     public String path() {
-        return "$" + path;
+        return path.length() <= MAX_PATH ? "$" + path : "$" + path.substring(0, MAX_PATH) + "...";
     }
+
+    private static final int MAX_PATH = 120;
 
     /** Called while the parser unwinds, innermost segment first. */
     void prependPath(String segment) {

@@ -52,10 +52,14 @@ public record IntegrityPolicy(Mode mode, boolean required, byte[] hmacKey, Strin
         if (mode == Mode.HMAC && keyBytes == null) {
             throw new ConfigException(HMAC_KEY, "required when " + MODE + " is hmac");
         }
+        return new IntegrityPolicy(mode, required, keyBytes, EnvParsers.get(env, HMAC_KEY_ID), limitsFromEnv(env));
+    }
+
+    /** Only the strict-profile limits ({@value #MAX_BYTES}, {@value #MAX_DEPTH}), for commands that need no mark policy. */
+    public static CanonicalLimits limitsFromEnv(Map<String, String> env) {
         int maxBytes = EnvParsers.getInt(env, MAX_BYTES, CanonicalLimits.DEFAULT_MAX_BYTES, 2, 64 * 1024 * 1024);
         int maxDepth = EnvParsers.getInt(env, MAX_DEPTH, CanonicalLimits.DEFAULT_MAX_DEPTH, 1, CanonicalLimits.DEPTH_CEILING);
-        return new IntegrityPolicy(mode, required, keyBytes, EnvParsers.get(env, HMAC_KEY_ID),
-                new CanonicalLimits(maxBytes, maxDepth));
+        return new CanonicalLimits(maxBytes, maxDepth);
     }
 
     public IntegrityPolicy withMode(Mode newMode) {

@@ -1,0 +1,71 @@
+package io.sheratan.cli;
+
+import io.sheratan.envelope.EnvelopeReader;
+import io.sheratan.envelope.MalformedEnvelopeException;
+import io.sheratan.envelope.Submission;
+import io.sheratan.integrity.IntegrityPolicy;
+import io.sheratan.integrity.IntegrityVerifier;
+import io.sheratan.integrity.Verdict;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code sheratan verify}: the verifier's integrity check, offline, on one envelope. */
+@Command(name = "verify",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Check one envelope (JSON or Avro single-object) under the env policy",
+            "(SHERATAN_RESULT_INTEGRITY_MODE, _REQUIRED, SHERATAN_RESULT_HMAC_KEY).",
+            "Prints 'verified' or 'rejected <reason>'.",
+            "Exit 0 verified, 1 rejected, 2 malformed (reason on stderr)."
+        })
+final class VerifyCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE|-", description = "envelope (default: stdin)")
+    String input;
+
+    private final InputStream stdin;
+    private final PrintStream stdout;
+    private final PrintStream stderr;
+    private final Map<String, String> env;
+
+    VerifyCommand() {
+        this(System.in, System.out, System.err, System.getenv());
+    }
+
+    VerifyCommand(InputStream stdin, PrintStream stdout, PrintStream stderr, Map<String, String> env) {
+        this.stdin = stdin;
+        this.stdout = stdout;
+        this.stderr = stderr;
+        this.env = env;
+    }
+
+    @Override
+    public Integer call() {
+        IntegrityPolicy policy = IntegrityPolicy.fromEnv(env);
+        byte[] bytes = Inputs.read(input, stdin);
+        Submission submission;
+        try {
+            submission = new EnvelopeReader(policy.limits()).read(bytes);
+        } catch (MalformedEnvelopeException e) {
+            stdout.println("rejected malformed");
+            stderr.println("sheratan verify: malformed envelope: " + e.getMessage());
+            return 2;
+        }
+        Verdict verdict = IntegrityVerifier.verify(submission, policy);
+        switch (verdict.outcome()) {
+            case VERIFIED -> stdout.println("verified");
+            case ACCEPTED_UNMARKED -> {
+                stdout.println("verified");
+                stderr.println("sheratan verify: warning: no integrity mark; accepted because "
+                        + IntegrityPolicy.REQUIRED + "=0");
+            }
+            case REJECTED -> stdout.println("rejected " + verdict.reason().code());
+        }
+        return verdict.accepted() ? 0 : 1;
+    }
+}

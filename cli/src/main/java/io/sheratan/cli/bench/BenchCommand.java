@@ -1,0 +1,20 @@
+package io.sheratan.cli.bench;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code sheratan bench ...}: benchmarks that compare against a baseline run in the same process. */
+@Command(name = "bench",
+        mixinStandardHelpOptions = true,
+        description = "Benchmarks; each prints medians and, on its last line, the ratio against its baseline.",
+        subcommands = {CanonBench.class})
+public final class BenchCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "choose a benchmark: canon");
+    }
+}

@@ -1,0 +1,145 @@
+package io.sheratan.cli;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code canon}, {@code sign} and {@code verify} as DESIGN.md section 6 fixes them: stdout, stderr, exit code. */
+class OfflineCommandsTest {
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private interface Factory {
+        Callable<Integer> create(ByteArrayInputStream in, PrintStream out, PrintStream err);
+    }
+
+    private static Run run(Factory factory, String stdin, String... args) {
+        return run(factory, stdin.getBytes(StandardCharsets.UTF_8), args);
+    }
+
+    private static Run run(Factory factory, byte[] stdin, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
+        CommandLine cli = new CommandLine(factory.create(new ByteArrayInputStream(stdin),
+                new PrintStream(out, true, StandardCharsets.UTF_8), errStream));
+        cli.setErr(new java.io.PrintWriter(errStream, true));
+        cli.setExecutionExceptionHandler(new ErrorHandler());
+        int exit = cli.execute(args);
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static final Factory CANON = CanonCommand::new;
+
+    private static Factory sign(Map<String, String> env) {
+        return (in, out, err) -> new SignCommand(in, out, err, env);
+    }
+
+    private static Factory verify(Map<String, String> env) {
+        return (in, out, err) -> new VerifyCommand(in, out, err, env);
+    }
+
+    @Test
+    void shouldPrintOnlyTheCanonicalBytes() {
+        Run run = run(CANON, "{\"b\":1,\"a\":\"€\"}\n");
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).isEqualTo("{\"a\":\"€\",\"b\":1}");
+        assertThat(run.err()).isEmpty();
+    }
+
+    @Test
+    void shouldReadAFile(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path file = dir.resolve("in.json");
+        Files.writeString(file, "[1.0, 2e0]");
+        assertThat(run(CANON, "", file.toString()).out()).isEqualTo("[1,2]");
+        Run missing = run(CANON, "", dir.resolve("nope.json").toString());
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("no such file");
+    }
+
+    @Test
+    void shouldExitTwoWithOneLineForStrictProfileViolations() {
+        Run run = run(CANON, "{\"a\":1,\"a\":2}");
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).contains("duplicate member name").hasLineCount(1);
+    }
+
+    @Test
+    void shouldExitTwoForAHundredThousandDeepNesting() {
+        Run run = run(CANON, "[".repeat(100_000) + "]".repeat(100_000));
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("nesting deeper than the limit").hasLineCount(1);
+    }
+
+    @Test
+    void shouldVerifyWhatSignWrote() {
+        Run signed = run(sign(Map.of()), "{\"job_id\":\"j1\",\"ok\":true,\"result\":{\"value\":42}}");
+        assertThat(signed.exit()).isZero();
+        assertThat(signed.out()).contains("\"sha256\":\"");
+
+        Run verified = run(verify(Map.of()), signed.out());
+        assertThat(verified.exit()).isZero();
+        assertThat(verified.out()).isEqualTo("verified" + System.lineSeparator());
+
+        Run tampered = run(verify(Map.of()), signed.out().replace("42", "43"));
+        assertThat(tampered.exit()).isEqualTo(1);
+        assertThat(tampered.out()).isEqualTo("rejected sha_mismatch" + System.lineSeparator());
+    }
+
+    @Test
+    void shouldSignAndVerifyWithHmac() {
+        Map<String, String> hmac = Map.of("SHERATAN_RESULT_INTEGRITY_MODE", "hmac", "SHERATAN_RESULT_HMAC_KEY", "k");
+        Run signed = run(sign(Map.of("SHERATAN_RESULT_HMAC_KEY", "k")), "{\"job_id\":\"j\",\"ok\":true}", "--mode", "hmac");
+        assertThat(signed.out()).contains("\"sig\":\"");
+        assertThat(run(verify(hmac), signed.out()).out()).startsWith("verified");
+        Run sha = run(sign(Map.of()), "{\"job_id\":\"j\",\"ok\":true}");
+        assertThat(run(verify(hmac), sha.out()).out()).startsWith("rejected unsupported_mode");
+    }
+
+    @Test
+    void shouldNameTheVariableWhenTheEnvPolicyIsWrong() {
+        Run run = run(verify(Map.of("SHERATAN_RESULT_INTEGRITY_MODE", "hmac")), "{}");
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("SHERATAN_RESULT_HMAC_KEY");
+    }
+
+    @Test
+    void shouldExitTwoForAMalformedEnvelope() {
+        Run run = run(verify(Map.of()), "{\"ok\":true}");
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.out()).startsWith("rejected malformed");
+        assertThat(run.err()).contains("job_id is missing");
+    }
+
+    @Test
+    void shouldExitOneForAnUnmarkedResult() {
+        Run run = run(verify(Map.of()), "{\"job_id\":\"j\",\"ok\":true}");
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).startsWith("rejected missing_integrity");
+        Run lenient = run(verify(Map.of("SHERATAN_RESULT_INTEGRITY_REQUIRED", "0")), "{\"job_id\":\"j\",\"ok\":true}");
+        assertThat(lenient.exit()).isZero();
+        assertThat(lenient.err()).contains("warning");
+    }
+
+    @Test
+    void shouldOfferHelpOnEveryCommand() {
+        CommandLine cli = Main.commandLine();
+        for (String name : cli.getSubcommands().keySet()) {
+            if (!name.equals("help")) {
+                assertThat(cli.getSubcommands().get(name).getCommandSpec().mixinStandardHelpOptions()).as(name).isTrue();
+            }
+        }
+    }
+}
