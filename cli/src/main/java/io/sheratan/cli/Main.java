@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             CanonCommand.class,
             SignCommand.class,
             VerifyCommand.class,
+            SubmitCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -1,0 +1,100 @@
+package io.sheratan.cli;
+
+import io.sheratan.kafka.TopicProvisioner;
+import io.sheratan.kafka.Topics;
+import io.sheratan.kafka.embedded.EmbeddedKafka;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code sheratan submit} against a real broker: exit 0 only when everything was acknowledged. */
+class SubmitCommandIT {
+
+    private static EmbeddedKafka kafka;
+
+    @BeforeAll
+    static void start() {
+        kafka = EmbeddedKafka.builder().start();
+        try (Admin admin = Admin.create(kafka.clientConfig())) {
+            new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(Topics.defaults());
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        kafka.close();
+    }
+
+    @Test
+    void shouldPublishOneResultFromFlags() {
+        int exit = Main.commandLine().execute("submit", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--job-id", "flag-1", "--result", "{\"value\":42}", "--node-id", "cli-test");
+        assertThat(exit).isZero();
+        assertThat(keys()).contains("flag-1");
+    }
+
+    @Test
+    void shouldPublishAJsonLinesFileAndFailWhenALineIsBad(@TempDir Path dir) throws Exception {
+        Path good = dir.resolve("good.jsonl");
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 200; i++) {
+            lines.append("{\"job_id\":\"file-").append(i).append("\",\"ok\":true,\"result\":{\"i\":").append(i).append("}}\n");
+        }
+        Files.writeString(good, lines);
+        assertThat(Main.commandLine().execute("submit", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--file", good.toString(), "--format", "avro")).isZero();
+
+        Path bad = dir.resolve("bad.jsonl");
+        Files.writeString(bad, "{\"job_id\":\"bad-ok\",\"ok\":true}\n{\"job_id\":\"bad-dup\",\"ok\":true,\"ok\":false}\n");
+        assertThat(Main.commandLine().execute("submit", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--file", bad.toString())).isEqualTo(1);
+        assertThat(keys()).contains("file-0", "file-199", "bad-ok").doesNotContain("bad-dup");
+    }
+
+    @Test
+    void shouldExitTwoForAResultTheVerifierWouldRefuse() {
+        assertThat(Main.commandLine().execute("submit", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--job-id", "big", "--result", "{\"n\":9007199254740993}")).isEqualTo(2);
+    }
+
+    private static List<String> keys() {
+        Map<String, Object> config = new HashMap<>(kafka.clientConfig());
+        config.put("group.id", "keys-" + System.nanoTime());
+        config.put("auto.offset.reset", "earliest");
+        config.put("isolation.level", "read_committed");
+        List<String> keys = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(Set.of(Topics.defaults().submitted()));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            int empty = 0;
+            while (System.nanoTime() < deadline && empty < 5) {
+                var batch = consumer.poll(Duration.ofMillis(300));
+                if (batch.isEmpty() && !keys.isEmpty()) {
+                    empty++;
+                }
+                for (ConsumerRecord<byte[], byte[]> r : batch) {
+                    keys.add(new String(r.key(), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return keys;
+    }
+}
