@@ -25,6 +25,15 @@ public final class KafkaOptions {
             description = "Kafka client properties (security, timeouts...); SHERATAN_KAFKA_* variables override them")
     Path kafkaConfig;
 
+    /** The bootstrap servers given by flag or environment, or null when none was (then the local stack is meant). */
+    public String bootstrapServersGiven(Map<String, String> env) {
+        if (bootstrapServers != null) {
+            return bootstrapServers;
+        }
+        String fromEnv = env.get(KafkaClientConfig.BOOTSTRAP);
+        return fromEnv == null || fromEnv.isBlank() ? null : fromEnv;
+    }
+
     /** The client settings for this invocation. */
     public Map<String, Object> clientConfig(Map<String, String> env) {
         Map<String, Object> config = new HashMap<>(KafkaClientConfig.fromEnv(env, KafkaClientConfig.readFile(kafkaConfig)));

@@ -8,7 +8,6 @@ import io.sheratan.envelope.EnvelopeWriter;
 import io.sheratan.envelope.Submission;
 import io.sheratan.envelope.WireFormat;
 import io.sheratan.integrity.IntegrityPolicy;
-import io.sheratan.integrity.IntegrityVerifier;
 import org.apache.kafka.clients.producer.BufferExhaustedException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -87,7 +86,7 @@ public final class ResultPublisher implements AutoCloseable {
 
     /** Signs (replacing any mark) and sends a submission that was already read, e.g. by {@code sheratan submit}. */
     public CompletableFuture<PublishReceipt> publish(Submission unsigned) {
-        Submission signed = unsigned.withMark(IntegrityVerifier.sign(unsigned.core(), policy));
+        Submission signed = unsigned.signed(policy);
         byte[] value = format == WireFormat.AVRO
                 ? avro.encode(EnvelopeWriter.toAvro(signed))
                 : EnvelopeWriter.toJson(signed);

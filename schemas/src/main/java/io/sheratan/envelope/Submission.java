@@ -31,6 +31,11 @@ public record Submission(String jobId, boolean ok, byte[] result, byte[] error, 
         return error == null ? null : new String(error, StandardCharsets.UTF_8);
     }
 
+    /** This submission with a fresh mark under {@code policy} (any submitted mark is dropped). */
+    public Submission signed(io.sheratan.integrity.IntegrityPolicy policy) {
+        return withMark(io.sheratan.integrity.IntegrityVerifier.sign(core, coreSha256, policy));
+    }
+
     public Submission withMark(IntegrityMark newMark) {
         return new Submission(jobId, ok, result, error, newMark, format, core, coreSha256);
     }

@@ -56,7 +56,11 @@ public final class IntegrityVerifier {
 
     /** A fresh mark for {@code core} under the policy's mode: sha256 always, sig and key_id for hmac. */
     public static IntegrityMark sign(byte[] core, IntegrityPolicy policy) {
-        String sha256 = Marks.sha256Hex(core);
+        return sign(core, Marks.sha256Hex(core), policy);
+    }
+
+    /** As {@link #sign(byte[], IntegrityPolicy)} when the core's SHA-256 is already known (a {@code Submission} has it). */
+    public static IntegrityMark sign(byte[] core, String sha256, IntegrityPolicy policy) {
         if (policy.mode() == Mode.SHA256) {
             return new IntegrityMark(Mode.SHA256.code(), sha256, null, null);
         }

@@ -1,0 +1,116 @@
+package io.sheratan.cli.bench;
+
+import io.sheratan.cli.KafkaOptions;
+import io.sheratan.kafka.embedded.EmbeddedKafka;
+import io.sheratan.producer.ResultPublisher;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code sheratan bench publish}: N signed ~1 KB results through {@link ResultPublisher} against N
+ * unsigned records of the same size through a plain {@link KafkaProducer} with the same settings
+ * (acks=all, idempotence, linger 5 ms, lz4), alternating rounds on one broker in one JVM.
+ */
+@Command(name = "publish",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Throughput of ResultPublisher (validate+sign+send) vs a plain KafkaProducer, same settings, same broker.",
+            "Starts an embedded broker unless --bootstrap-servers / KAFKA_BOOTSTRAP_SERVERS is given.",
+            "Last line: the ratio signed/plain; the target is >= 0.90."
+        })
+public final class PublishBench implements Callable<Integer> {
+
+    @Option(names = "--count", defaultValue = "20000", description = "records per round (default: ${DEFAULT-VALUE})")
+    int count;
+
+    @Option(names = "--rounds", defaultValue = "5", description = "measured rounds per side (default: ${DEFAULT-VALUE})")
+    int rounds;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, String> env = System.getenv();
+        boolean embedded = kafka.bootstrapServersGiven(env) == null;
+        try (EmbeddedKafka broker = embedded ? EmbeddedKafka.builder().start() : null) {
+            Map<String, Object> client = embedded ? broker.clientConfig() : kafka.clientConfig(env);
+            String topic = "sheratan.bench.publish." + System.currentTimeMillis();
+            try (Admin admin = Admin.create(client)) {
+                admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            }
+            List<String> results = Corpus.envelopes(256, 1024, 7).stream().map(PublishBench::resultOf).toList();
+            // the plain side sends the same envelopes unsigned: same sizes, same compressibility
+            List<byte[]> plainValues = Corpus.envelopes(256, 1024, 7);
+
+            Map<String, Object> plainConfig = new HashMap<>(client);
+            plainConfig.put("acks", "all");
+            plainConfig.put("enable.idempotence", true);
+            plainConfig.put("linger.ms", 5);
+            plainConfig.put("compression.type", "lz4");
+            plainConfig.put("buffer.memory", 32L * 1024 * 1024);
+            System.out.printf(Locale.ROOT, "sheratan bench publish: %d records x %d rounds per side, %s broker%n",
+                    count, rounds, embedded ? "embedded" : "external");
+            try (ResultPublisher publisher = ResultPublisher.builder().clientConfig(client).topic(topic).build();
+                 KafkaProducer<byte[], byte[]> plain = new KafkaProducer<>(plainConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
+                Round signedRound = n -> {
+                    for (int i = 0; i < n; i++) {
+                        publisher.publish("bench-" + i, true, results.get(i & 255), null);
+                    }
+                    publisher.flush();
+                };
+                Round plainRound = n -> {
+                    for (int i = 0; i < n; i++) {
+                        plain.send(new ProducerRecord<>(topic, ("plain-" + i).getBytes(StandardCharsets.UTF_8), plainValues.get(i & 255)));
+                    }
+                    plain.flush();
+                };
+                signedRound.run(count / 2); // warm-up
+                plainRound.run(count / 2);
+                double[] signed = new double[rounds];
+                double[] plainRates = new double[rounds];
+                for (int r = 0; r < rounds; r++) {
+                    signed[r] = rate(signedRound, count);
+                    plainRates[r] = rate(plainRound, count);
+                }
+                double s = Stats.median(signed);
+                double p = Stats.median(plainRates);
+                System.out.printf(Locale.ROOT, "  signed (ResultPublisher): median %,.0f records/s%n", s);
+                System.out.printf(Locale.ROOT, "  plain (KafkaProducer):    median %,.0f records/s%n", p);
+                System.out.printf(Locale.ROOT, "ratio signed/plain (median records/s): x%.2f (target x0.90)%n", s / p);
+            }
+        }
+        return 0;
+    }
+
+    private interface Round {
+        void run(int n) throws Exception;
+    }
+
+    private static double rate(Round round, int n) throws Exception {
+        long start = System.nanoTime();
+        round.run(n);
+        return n / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /** The {@code result} member's JSON of a corpus envelope. */
+    private static String resultOf(byte[] envelope) {
+        String json = new String(envelope, StandardCharsets.UTF_8);
+        int start = json.indexOf("\"result\":") + 9;
+        return json.substring(start, json.length() - 1);
+    }
+}
