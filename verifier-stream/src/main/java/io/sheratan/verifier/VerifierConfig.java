@@ -1,0 +1,84 @@
+package io.sheratan.verifier;
+
+import io.sheratan.config.ConfigException;
+import io.sheratan.config.EnvParsers;
+import io.sheratan.integrity.IntegrityPolicy;
+import io.sheratan.kafka.Topics;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Everything the verifier's topology and app need, parsed from the environment by a pure function
+ * ({@link #fromEnv(Map)}) so that it can be tested with {@code Map.of(...)}. Kafka client settings
+ * are not here: they pass through {@code KafkaClientConfig} untouched.
+ *
+ * @param retention how long a verified job id is remembered for dedup. A replay older than this
+ *                  is indistinguishable from a first submission and is verified again: the price of
+ *                  bounded state (7 days by default, like the submitted topic's retention).
+ */
+public record VerifierConfig(Topics topics, IntegrityPolicy policy, Duration retention, OutputFormat outputFormat,
+                             String applicationId, String processingGuarantee, int httpPort) {
+
+    public static final String RETENTION = "SHERATAN_VERIFIER_RETENTION";
+    public static final String OUTPUT_FORMAT = "SHERATAN_OUTPUT_FORMAT";
+    public static final String APPLICATION_ID = "SHERATAN_VERIFIER_APPLICATION_ID";
+    public static final String GUARANTEE = "SHERATAN_PROCESSING_GUARANTEE";
+    public static final String HTTP_PORT = "SHERATAN_VERIFIER_PORT";
+
+    public static final String STORE = "verified-results";
+
+    /** How verified results and audit events are written: Avro single-object (default) or JSON. */
+    public enum OutputFormat { AVRO, JSON }
+
+    public static VerifierConfig fromEnv(Map<String, String> env) {
+        String retentionText = EnvParsers.get(env, RETENTION, "P7D");
+        Duration retention;
+        try {
+            retention = Duration.parse(retentionText.toUpperCase(Locale.ROOT));
+        } catch (RuntimeException e) {
+            throw new ConfigException(RETENTION, "expected an ISO-8601 duration such as P7D or PT12H, was '" + retentionText + "'");
+        }
+        if (retention.isNegative() || retention.isZero()) {
+            throw new ConfigException(RETENTION, "must be positive, was " + retentionText);
+        }
+        String format = EnvParsers.get(env, OUTPUT_FORMAT, "avro").toLowerCase(Locale.ROOT);
+        OutputFormat outputFormat = switch (format) {
+            case "avro" -> OutputFormat.AVRO;
+            case "json" -> OutputFormat.JSON;
+            default -> throw new ConfigException(OUTPUT_FORMAT, "expected avro or json, was '" + format + "'");
+        };
+        String guarantee = EnvParsers.get(env, GUARANTEE, "exactly_once_v2");
+        if (!guarantee.equals("exactly_once_v2") && !guarantee.equals("at_least_once")) {
+            throw new ConfigException(GUARANTEE, "expected exactly_once_v2 or at_least_once, was '" + guarantee + "'");
+        }
+        return new VerifierConfig(Topics.fromEnv(env), IntegrityPolicy.fromEnv(env), retention, outputFormat,
+                EnvParsers.get(env, APPLICATION_ID, "sheratan-verifier"), guarantee,
+                EnvParsers.getInt(env, HTTP_PORT, 8789, 0, 65535));
+    }
+
+    public VerifierConfig withTopics(Topics newTopics) {
+        return new VerifierConfig(newTopics, policy, retention, outputFormat, applicationId, processingGuarantee, httpPort);
+    }
+
+    public VerifierConfig withRetention(Duration newRetention) {
+        return new VerifierConfig(topics, policy, newRetention, outputFormat, applicationId, processingGuarantee, httpPort);
+    }
+
+    public VerifierConfig withOutputFormat(OutputFormat format) {
+        return new VerifierConfig(topics, policy, retention, format, applicationId, processingGuarantee, httpPort);
+    }
+
+    public VerifierConfig withPolicy(IntegrityPolicy newPolicy) {
+        return new VerifierConfig(topics, newPolicy, retention, outputFormat, applicationId, processingGuarantee, httpPort);
+    }
+
+    public VerifierConfig withApplicationId(String id) {
+        return new VerifierConfig(topics, policy, retention, outputFormat, id, processingGuarantee, httpPort);
+    }
+
+    public VerifierConfig withHttpPort(int port) {
+        return new VerifierConfig(topics, policy, retention, outputFormat, applicationId, processingGuarantee, port);
+    }
+}

@@ -1,0 +1,47 @@
+package io.sheratan.verifier;
+
+import io.sheratan.verifier.internals.VerifyProcessor;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The verifier's topology, shared by the app and the tests:
+ * <pre>
+ *   submitted-source ──► verify-and-dedup ──► verified-sink (verified topic)
+ *                        (store verified-results)  └──► audit-sink (audit topic)
+ * </pre>
+ * Keys and values are read as raw bytes, so no record can fail in a deserializer: every byte
+ * sequence reaches {@link VerifyProcessor}, which turns unreadable ones into audit events. Every
+ * node and the store are named explicitly so that changelog and internal names never change across
+ * releases ({@code VerifierTopologyTest} pins them).
+ */
+public final class VerifierTopology {
+
+    public static final String SOURCE = "submitted-source";
+    public static final String PROCESSOR = "verify-and-dedup";
+
+    private VerifierTopology() {
+    }
+
+    public static Topology build(VerifierConfig config) {
+        return build(config, new VerifierMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+    }
+
+    public static Topology build(VerifierConfig config, VerifierMetrics metrics) {
+        StoreBuilder<KeyValueStore<String, byte[]>> store = Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(VerifierConfig.STORE), Serdes.String(), Serdes.ByteArray());
+        Topology topology = new Topology();
+        topology.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
+                config.topics().submitted());
+        topology.addProcessor(PROCESSOR, () -> new VerifyProcessor(config, metrics), SOURCE);
+        topology.addStateStore(store, PROCESSOR);
+        topology.addSink(VerifyProcessor.VERIFIED, config.topics().verified(),
+                Serdes.String().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);
+        topology.addSink(VerifyProcessor.AUDIT, config.topics().audit(),
+                Serdes.String().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);
+        return topology;
+    }
+}

@@ -1,0 +1,253 @@
+package io.sheratan.verifier.internals;
+
+import io.sheratan.avro.AuditEvent;
+import io.sheratan.avro.VerifiedResult;
+import io.sheratan.avro.codec.AvroCodec;
+import io.sheratan.envelope.EnvelopeReader;
+import io.sheratan.envelope.MalformedEnvelopeException;
+import io.sheratan.envelope.Submission;
+import io.sheratan.integrity.EventType;
+import io.sheratan.integrity.IntegrityVerifier;
+import io.sheratan.integrity.Marks;
+import io.sheratan.integrity.Reason;
+import io.sheratan.integrity.Verdict;
+import io.sheratan.verifier.VerifierConfig;
+import io.sheratan.verifier.VerifierMetrics;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The verifier's one stateful step: read, verify, dedup, route. Every input record leaves here as
+ * exactly one of: a verified result (forwarded to {@link #VERIFIED} and remembered in the store), a
+ * dropped duplicate (counted), or an audit event (forwarded to {@link #AUDIT}); an unmarked result
+ * accepted under {@code required=0} is verified and also announced by a warning event.
+ *
+ * <p>The mark is checked before the store is consulted, so a tampered record can never take a job
+ * id's slot. Dedup compares the core's SHA-256: the same core again is a duplicate, another core
+ * is a conflict carrying both hashes. Entries older than the retention are treated as absent at
+ * once and purged by a wall-clock punctuator, which bounds the store.
+ *
+ * <p>Bytes that cannot be read become {@code RESULT_MALFORMED} events here, as data: the payload is
+ * never copied (only its SHA-256), and no input can kill the stream thread.
+ */
+public final class VerifyProcessor implements Processor<byte[], byte[], String, byte[]> {
+
+    public static final String VERIFIED = "verified-sink";
+    public static final String AUDIT = "audit-sink";
+    public static final String NODE_ID_HEADER = "sheratan.node_id";
+
+    private static final Logger LOG = LoggerFactory.getLogger(VerifyProcessor.class);
+
+    private final VerifierConfig config;
+    private final VerifierMetrics metrics;
+    private final OutputCodec output;
+    private final AvroCodec<VerifiedResult> storeCodec = AvroCodec.verifiedResults();
+    private EnvelopeReader reader;
+    private ProcessorContext<String, byte[]> context;
+    private KeyValueStore<String, byte[]> store;
+
+    public VerifyProcessor(VerifierConfig config, VerifierMetrics metrics) {
+        this.config = config;
+        this.metrics = metrics;
+        this.output = new OutputCodec(config.outputFormat());
+    }
+
+    @Override
+    public void init(ProcessorContext<String, byte[]> context) {
+        this.context = context;
+        this.store = context.getStateStore(VerifierConfig.STORE);
+        this.reader = new EnvelopeReader(config.policy().limits());
+        Duration every = config.retention().dividedBy(10);
+        if (every.compareTo(Duration.ofMinutes(10)) > 0) {
+            every = Duration.ofMinutes(10);
+        }
+        if (every.compareTo(Duration.ofSeconds(1)) < 0) {
+            every = Duration.ofSeconds(1);
+        }
+        context.schedule(every, PunctuationType.WALL_CLOCK_TIME, this::purgeExpired);
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        Coordinates from = coordinates();
+        try {
+            route(record, from);
+        } catch (RuntimeException e) {
+            // A bug, not bad input (bad input is handled as data above). Still never kill the thread
+            // and never lose the record: it becomes an audit event that names the failure.
+            LOG.error("unexpected failure verifying {}/{}@{}: {}", from.topic, from.partition, from.offset, e.toString());
+            metrics.rejected(Reason.MALFORMED);
+            audit(record, from, EventType.RESULT_MALFORMED, Reason.MALFORMED, null, null, null,
+                    "internal error: " + e.getClass().getSimpleName(), null, null);
+        }
+    }
+
+    private void route(Record<byte[], byte[]> record, Coordinates from) {
+        Submission submission;
+        try {
+            submission = reader.read(record.value());
+            String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+            if (!submission.jobId().equals(key)) {
+                // dedup is per partition: a record keyed otherwise could be verified twice elsewhere
+                throw new MalformedEnvelopeException("record key is not the envelope's job_id", submission.jobId());
+            }
+        } catch (MalformedEnvelopeException e) {
+            metrics.rejected(Reason.MALFORMED);
+            audit(record, from, EventType.RESULT_MALFORMED, Reason.MALFORMED, e.jobId(), null, null, e.detail(), null, null);
+            return;
+        }
+        Verdict verdict = IntegrityVerifier.verify(submission, config.policy());
+        if (!verdict.accepted()) {
+            metrics.rejected(verdict.reason());
+            audit(record, from, EventType.RESULT_INTEGRITY_FAIL, verdict.reason(), submission.jobId(), verdict.mode(),
+                    verdict.keyId(), null, null, null);
+            return;
+        }
+        VerifiedResult first = remembered(submission.jobId());
+        if (first != null) {
+            if (isDuplicate(first, submission)) {
+                metrics.duplicate();
+            } else {
+                metrics.rejected(Reason.CONFLICT);
+                audit(record, from, EventType.RESULT_CONFLICT, Reason.CONFLICT, submission.jobId(), verdict.mode(),
+                        verdict.keyId(), null, first.getSha256(), submission.coreSha256());
+            }
+            return;
+        }
+        VerifiedResult verified = remember(submission, verdict, record, from);
+        context.forward(new Record<>(submission.jobId(), output.verified(verified), record.timestamp()), VERIFIED);
+        boolean unmarked = verdict.outcome() == Verdict.Outcome.ACCEPTED_UNMARKED;
+        metrics.verified(unmarked);
+        if (unmarked) {
+            audit(record, from, EventType.RESULT_INTEGRITY_MISSING_ACCEPTED, Reason.MISSING_INTEGRITY, submission.jobId(),
+                    null, null, "accepted because SHERATAN_RESULT_INTEGRITY_REQUIRED=0", null, null);
+        }
+    }
+
+    private static boolean isDuplicate(VerifiedResult first, Submission again) {
+        return first.getSha256().equals(again.coreSha256());
+    }
+
+    /** The verified result remembered for this job id, or null when none or when it has expired. */
+    private VerifiedResult remembered(String jobId) {
+        byte[] bytes = store.get(jobId);
+        if (bytes == null) {
+            return null;
+        }
+        VerifiedResult first = decodeStored(bytes);
+        if (first == null || isExpired(first, context.currentSystemTimeMs())) {
+            return null;
+        }
+        return first;
+    }
+
+    private VerifiedResult remember(Submission s, Verdict verdict, Record<byte[], byte[]> record, Coordinates from) {
+        VerifiedResult verified = VerifiedResult.newBuilder()
+                .setJobId(s.jobId())
+                .setOk(s.ok())
+                .setResult(s.resultJson())
+                .setError(s.errorJson())
+                .setSha256(s.coreSha256())
+                .setMode(verdict.mode())
+                .setKeyId(verdict.keyId())
+                .setNodeId(header(record.headers(), NODE_ID_HEADER))
+                .setVerifiedAt(Instant.ofEpochMilli(context.currentSystemTimeMs()))
+                .setSourcePartition(from.partition)
+                .setSourceOffset(from.offset)
+                .build();
+        store.put(s.jobId(), storeCodec.encode(verified));
+        return verified;
+    }
+
+    private boolean isExpired(VerifiedResult result, long nowMs) {
+        return result.getVerifiedAt().toEpochMilli() + config.retention().toMillis() <= nowMs;
+    }
+
+    private VerifiedResult decodeStored(byte[] bytes) {
+        try {
+            return storeCodec.decode(bytes);
+        } catch (AvroCodec.AvroDecodeException e) {
+            LOG.error("unreadable entry in {}: {}", VerifierConfig.STORE, e.getMessage());
+            return null;
+        }
+    }
+
+    private void purgeExpired(long nowMs) {
+        List<String> expired = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> all = store.all()) {
+            while (all.hasNext()) {
+                var entry = all.next();
+                VerifiedResult result = decodeStored(entry.value);
+                if (result == null || isExpired(result, nowMs)) {
+                    expired.add(entry.key);
+                }
+            }
+        }
+        expired.forEach(store::delete);
+        if (!expired.isEmpty()) {
+            LOG.info("purged {} job ids older than {} from {}", expired.size(), config.retention(), VerifierConfig.STORE);
+        }
+    }
+
+    private void audit(Record<byte[], byte[]> record, Coordinates from, EventType type, Reason reason, String jobId,
+                       String mode, String keyId, String detail, String firstSha, String newSha) {
+        byte[] value = record.value();
+        AuditEvent event = AuditEvent.newBuilder()
+                .setEventId(from.eventId())
+                .setEventType(type.name())
+                .setReason(reason.code())
+                .setDetail(detail)
+                .setJobId(jobId)
+                .setMode(mode)
+                .setKeyId(keyId)
+                .setNodeId(header(record.headers(), NODE_ID_HEADER))
+                .setTs(Instant.ofEpochMilli(context.currentSystemTimeMs()))
+                .setSourceTopic(from.topic)
+                .setSourcePartition(from.partition)
+                .setSourceOffset(from.offset)
+                .setReceivedSha256(value == null ? null : Marks.sha256Hex(value))
+                .setFirstSha256(firstSha)
+                .setNewSha256(newSha)
+                .build();
+        String key = jobId != null ? jobId : from.eventId();
+        context.forward(new Record<>(key, output.audit(event), record.timestamp()), AUDIT);
+    }
+
+    private static String header(Headers headers, String name) {
+        Header header = headers == null ? null : headers.lastHeader(name);
+        if (header == null || header.value() == null || header.value().length > 256) {
+            return null;
+        }
+        return new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    private Coordinates coordinates() {
+        RecordMetadata meta = context.recordMetadata().orElse(null);
+        if (meta == null) {
+            return new Coordinates(null, -1, -1);
+        }
+        return new Coordinates(meta.topic(), meta.partition(), meta.offset());
+    }
+
+    /** Where the input record came from; its event id is stable across reprocessing after a crash. */
+    private record Coordinates(String topic, int partition, long offset) {
+        String eventId() {
+            return topic + "/" + partition + "/" + offset;
+        }
+    }
+}

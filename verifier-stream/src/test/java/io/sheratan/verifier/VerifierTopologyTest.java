@@ -1,0 +1,356 @@
+package io.sheratan.verifier;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.sheratan.avro.AuditEvent;
+import io.sheratan.avro.VerifiedResult;
+import io.sheratan.avro.codec.AvroCodec;
+import io.sheratan.canonical.CanonicalLimits;
+import io.sheratan.envelope.EnvelopeReader;
+import io.sheratan.envelope.EnvelopeWriter;
+import io.sheratan.envelope.IntegrityMark;
+import io.sheratan.envelope.Submission;
+import io.sheratan.integrity.IntegrityPolicy;
+import io.sheratan.kafka.Topics;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** One test per row of DESIGN.md section 4, and the cases around dedup and expiry. */
+class VerifierTopologyTest {
+
+    private static final IntegrityPolicy SHA256 = IntegrityPolicy.defaults();
+    private static final IntegrityPolicy HMAC = IntegrityPolicy.fromEnv(Map.of(
+            "SHERATAN_RESULT_INTEGRITY_MODE", "hmac", "SHERATAN_RESULT_HMAC_KEY", "k1", "SHERATAN_RESULT_HMAC_KEY_ID", "key-1"));
+    private static final Instant START = Instant.parse("2026-11-25T12:00:00Z");
+
+    private final EnvelopeReader reader = new EnvelopeReader(CanonicalLimits.DEFAULTS);
+    private final AvroCodec<VerifiedResult> verifiedCodec = AvroCodec.verifiedResults();
+    private final AvroCodec<AuditEvent> auditCodec = AvroCodec.auditEvents();
+    private final AvroCodec<io.sheratan.avro.ResultSubmission> submissionCodec = AvroCodec.resultSubmissions();
+
+    private TopologyTestDriver driver;
+    private TestInputTopic<byte[], byte[]> submitted;
+    private TestOutputTopic<String, byte[]> verified;
+    private TestOutputTopic<String, byte[]> audit;
+    private SimpleMeterRegistry registry;
+
+    @BeforeEach
+    void start() {
+        startWith(config(SHA256));
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    private static VerifierConfig config(IntegrityPolicy policy) {
+        return VerifierConfig.fromEnv(Map.of()).withPolicy(policy).withRetention(Duration.ofHours(1));
+    }
+
+    private void startWith(VerifierConfig config) {
+        if (driver != null) {
+            driver.close();
+        }
+        registry = new SimpleMeterRegistry();
+        Topology topology = VerifierTopology.build(config, new VerifierMetrics(registry));
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "verifier-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        driver = new TopologyTestDriver(topology, props, START);
+        Topics topics = config.topics();
+        submitted = driver.createInputTopic(topics.submitted(), new ByteArraySerializer(), new ByteArraySerializer(), START, Duration.ofMillis(1));
+        verified = driver.createOutputTopic(topics.verified(), new StringDeserializer(), new ByteArrayDeserializer());
+        audit = driver.createOutputTopic(topics.audit(), new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private Submission unsigned(String jobId, String result) {
+        try {
+            return reader.read(("{\"job_id\":\"" + jobId + "\",\"ok\":true,\"result\":" + result + "}").getBytes(StandardCharsets.UTF_8));
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private byte[] signedJson(String jobId, String result, IntegrityPolicy policy) {
+        return EnvelopeWriter.toJson(unsigned(jobId, result).signed(policy));
+    }
+
+    private byte[] signedAvro(String jobId, String result, IntegrityPolicy policy) {
+        return submissionCodec.encode(EnvelopeWriter.toAvro(unsigned(jobId, result).signed(policy)));
+    }
+
+    private void send(String jobId, byte[] value) {
+        submitted.pipeInput(jobId == null ? null : jobId.getBytes(StandardCharsets.UTF_8), value);
+    }
+
+    private VerifiedResult onlyVerified() throws Exception {
+        List<TestRecord<String, byte[]>> records = verified.readRecordsToList();
+        assertThat(records).hasSize(1);
+        return verifiedCodec.decode(records.get(0).value());
+    }
+
+    private AuditEvent onlyAudit() throws Exception {
+        List<TestRecord<String, byte[]>> records = audit.readRecordsToList();
+        assertThat(records).hasSize(1);
+        return auditCodec.decode(records.get(0).value());
+    }
+
+    private void assertNothingElse() {
+        assertThat(verified.isEmpty()).as("verified topic has nothing more").isTrue();
+        assertThat(audit.isEmpty()).as("audit topic has nothing more").isTrue();
+    }
+
+    private double counter(String name, String... tags) {
+        var search = registry.find(name);
+        if (tags.length > 0) {
+            search = search.tags(tags);
+        }
+        return search.counter().count();
+    }
+
+    private KeyValueStore<String, byte[]> store() {
+        return driver.getKeyValueStore(VerifierConfig.STORE);
+    }
+
+    // ------------------------------------------------------------------ DESIGN section 4, row by row
+
+    @Test
+    void shouldForwardAndRememberTheFirstVerifiedResult() throws Exception {
+        send("job-1", signedJson("job-1", "{\"value\":42}", SHA256));
+
+        VerifiedResult result = onlyVerified();
+        assertThat(result.getJobId()).isEqualTo("job-1");
+        assertThat(result.getResult()).isEqualTo("{\"value\":42}");
+        assertThat(result.getMode()).isEqualTo("sha256");
+        assertThat(result.getSha256()).isEqualTo(unsigned("job-1", "{\"value\":42}").coreSha256());
+        assertThat(store().get("job-1")).isNotNull();
+        assertThat(counter("sheratan_results_verified_total")).isEqualTo(1);
+        assertNothingElse();
+    }
+
+    @Test
+    void shouldDropAndCountAnIdenticalResubmission() throws Exception {
+        send("job-1", signedJson("job-1", "{\"value\":42}", SHA256));
+        send("job-1", signedJson("job-1", "{ \"value\" : 42.0 }", SHA256)); // same core, other bytes
+
+        onlyVerified();
+        assertThat(counter("sheratan_results_duplicate_total")).isEqualTo(1);
+        assertNothingElse();
+    }
+
+    @Test
+    void shouldRejectADifferentResultForAVerifiedJobIdAsConflictWithBothHashes() throws Exception {
+        send("job-1", signedJson("job-1", "{\"value\":42}", SHA256));
+        send("job-1", signedJson("job-1", "{\"value\":43}", SHA256));
+
+        VerifiedResult first = onlyVerified();
+        AuditEvent event = onlyAudit();
+        assertThat(event.getEventType()).isEqualTo("RESULT_CONFLICT");
+        assertThat(event.getReason()).isEqualTo("conflict");
+        assertThat(event.getFirstSha256()).isEqualTo(first.getSha256());
+        assertThat(event.getNewSha256()).isEqualTo(unsigned("job-1", "{\"value\":43}").coreSha256());
+        assertThat(verifiedCodec.decode(store().get("job-1")).getSha256()).as("the first result keeps the slot").isEqualTo(first.getSha256());
+        assertNothingElse();
+    }
+
+    @Test
+    void shouldRejectAnUnmarkedResultWhenAMarkIsRequired() throws Exception {
+        send("job-1", "{\"job_id\":\"job-1\",\"ok\":true,\"result\":1}".getBytes(StandardCharsets.UTF_8));
+
+        AuditEvent event = onlyAudit();
+        assertThat(event.getEventType()).isEqualTo("RESULT_INTEGRITY_FAIL");
+        assertThat(event.getReason()).isEqualTo("missing_integrity");
+        assertThat(store().get("job-1")).isNull();
+        assertNothingElse();
+    }
+
+    @Test
+    void shouldAcceptAnUnmarkedResultWithAWarningWhenNotRequired() throws Exception {
+        startWith(config(SHA256.withRequired(false)));
+        send("job-1", "{\"job_id\":\"job-1\",\"ok\":true,\"result\":1}".getBytes(StandardCharsets.UTF_8));
+
+        VerifiedResult result = onlyVerified();
+        assertThat(result.getMode()).isNull();
+        AuditEvent warning = onlyAudit();
+        assertThat(warning.getEventType()).isEqualTo("RESULT_INTEGRITY_MISSING_ACCEPTED");
+        assertThat(warning.getReason()).isEqualTo("missing_integrity");
+        assertThat(registry.find("integrity_missing_1m").gauge().value()).isEqualTo(1);
+        assertNothingElse();
+    }
+
+    @Test
+    void shouldRouteATamperedResultToAuditAsShaMismatch() throws Exception {
+        String tampered = new String(signedJson("job-1", "{\"value\":42}", SHA256), StandardCharsets.UTF_8).replace("42", "43");
+        send("job-1", tampered.getBytes(StandardCharsets.UTF_8));
+
+        AuditEvent event = onlyAudit();
+        assertThat(event.getEventType()).isEqualTo("RESULT_INTEGRITY_FAIL");
+        assertThat(event.getReason()).isEqualTo("sha_mismatch");
+        assertThat(counter("sheratan_results_rejected_total", "reason", "sha_mismatch")).isEqualTo(1);
+        assertThat(registry.find("integrity_fail_1m").gauge().value()).isEqualTo(1);
+        assertNothingElse();
+    }
+
+    @Test
+    void shouldRejectAWrongSignatureUnderHmacPolicy() throws Exception {
+        startWith(config(HMAC));
+        IntegrityPolicy otherKey = IntegrityPolicy.fromEnv(Map.of("SHERATAN_RESULT_INTEGRITY_MODE", "hmac", "SHERATAN_RESULT_HMAC_KEY", "k2"));
+        send("job-1", signedJson("job-1", "1", otherKey));
+        assertThat(onlyAudit().getReason()).isEqualTo("sig_mismatch");
+        assertNothingElse();
+    }
+
+    @Test
+    void shouldRejectASha256MarkUnderHmacPolicyAsUnsupportedMode() throws Exception {
+        startWith(config(HMAC));
+        send("job-1", signedJson("job-1", "1", SHA256));
+        AuditEvent event = onlyAudit();
+        assertThat(event.getReason()).isEqualTo("unsupported_mode");
+        assertThat(event.getMode()).isEqualTo("sha256");
+        assertNothingElse();
+    }
+
+    @Test
+    void shouldRejectAKeyIdTheVerifierDoesNotKnow() throws Exception {
+        startWith(config(HMAC));
+        Submission s = unsigned("job-1", "1").signed(HMAC);
+        Submission otherKeyId = s.withMark(new IntegrityMark("hmac", s.mark().sha256(), s.mark().sig(), "key-2"));
+        send("job-1", EnvelopeWriter.toJson(otherKeyId));
+        AuditEvent event = onlyAudit();
+        assertThat(event.getReason()).isEqualTo("unknown_key");
+        assertThat(event.getKeyId()).isEqualTo("key-2");
+        assertNothingElse();
+    }
+
+    @Test
+    void shouldTurnUnreadableBytesIntoMalformedEventsWithoutThePayload() throws Exception {
+        byte[] garbage = "this is not json, secret-payload-marker".getBytes(StandardCharsets.UTF_8);
+        send("job-x", garbage);
+
+        List<TestRecord<String, byte[]>> records = audit.readRecordsToList();
+        assertThat(records).hasSize(1);
+        AuditEvent event = auditCodec.decode(records.get(0).value());
+        assertThat(event.getEventType()).isEqualTo("RESULT_MALFORMED");
+        assertThat(event.getReason()).isEqualTo("malformed");
+        assertThat(event.getEventId()).isEqualTo("sheratan.results.submitted/0/0");
+        assertThat(event.getReceivedSha256()).hasSize(64);
+        assertThat(new String(records.get(0).value(), StandardCharsets.ISO_8859_1)).doesNotContain("secret-payload-marker");
+        assertNothingElse();
+    }
+
+    // ------------------------------------------------------------------ around the table
+
+    @Test
+    void shouldNeverCopyThePayloadIntoAnyAuditEvent() throws Exception {
+        String marker = "PAYLOAD-MARKER-7f3a";
+        send("job-1", signedJson("job-1", "{\"v\":\"" + marker + "\"}", SHA256));
+        send("job-1", signedJson("job-1", "{\"v\":\"" + marker + "-other\"}", SHA256)); // conflict
+        send("job-2", new String(signedJson("job-2", "{\"v\":\"" + marker + "\"}", SHA256), StandardCharsets.UTF_8)
+                .replace(marker, marker + "x").getBytes(StandardCharsets.UTF_8)); // tampered
+        send("job-3", ("{\"job_id\":\"job-3\",\"ok\":true,\"result\":{\"v\":\"" + marker + "\",\"v\":1}}").getBytes(StandardCharsets.UTF_8)); // duplicate member
+        send("job-4", ("{\"job_id\":\"job-4\",\"ok\":true,\"result\":\"" + marker + "\"}").getBytes(StandardCharsets.UTF_8)); // unmarked
+
+        List<TestRecord<String, byte[]>> events = audit.readRecordsToList();
+        assertThat(events).hasSize(4);
+        for (TestRecord<String, byte[]> event : events) {
+            assertThat(new String(event.value(), StandardCharsets.ISO_8859_1)).doesNotContain(marker);
+        }
+    }
+
+    @Test
+    void shouldReadAvroAndJsonSideBySide() throws Exception {
+        send("json-1", signedJson("json-1", "[1,2]", SHA256));
+        send("avro-1", signedAvro("avro-1", "[1,2]", SHA256));
+        send("avro-1", signedJson("avro-1", "[1, 2]", SHA256)); // the same core in the other form: a duplicate
+
+        assertThat(verified.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("json-1", "avro-1");
+        assertThat(counter("sheratan_results_duplicate_total")).isEqualTo(1);
+        assertNothingElse();
+    }
+
+    @Test
+    void shouldCountADuplicateAfterAConflict() throws Exception {
+        send("job-1", signedJson("job-1", "1", SHA256));
+        send("job-1", signedJson("job-1", "2", SHA256));
+        send("job-1", signedJson("job-1", "1", SHA256));
+
+        onlyVerified();
+        assertThat(onlyAudit().getReason()).isEqualTo("conflict");
+        assertThat(counter("sheratan_results_duplicate_total")).isEqualTo(1);
+        assertNothingElse();
+    }
+
+    @Test
+    void shouldAcceptAConflictingResultAsNewOnceTheFirstHasExpired() throws Exception {
+        send("job-1", signedJson("job-1", "1", SHA256));
+        onlyVerified();
+
+        driver.advanceWallClockTime(Duration.ofHours(2)); // retention is 1 hour: the punctuator purges
+        assertThat(store().get("job-1")).isNull();
+        send("job-1", signedJson("job-1", "2", SHA256));
+
+        assertThat(onlyVerified().getResult()).isEqualTo("2");
+        assertNothingElse();
+    }
+
+    @Test
+    void shouldNotLetATamperedRecordTakeTheSlot() throws Exception {
+        String tampered = new String(signedJson("job-1", "1", SHA256), StandardCharsets.UTF_8).replace(":1", ":9");
+        send("job-1", tampered.getBytes(StandardCharsets.UTF_8));
+        send("job-1", signedJson("job-1", "1", SHA256));
+
+        assertThat(onlyAudit().getReason()).isEqualTo("sha_mismatch");
+        assertThat(onlyVerified().getResult()).isEqualTo("1");
+        assertNothingElse();
+    }
+
+    @Test
+    void shouldRejectARecordKeyedOtherwiseThanItsJobId() throws Exception {
+        send("other-key", signedJson("job-1", "1", SHA256));
+        AuditEvent event = onlyAudit();
+        assertThat(event.getReason()).isEqualTo("malformed");
+        assertThat(event.getDetail()).contains("record key");
+        assertNothingElse();
+    }
+
+    @Test
+    void shouldWriteJsonOutputWhenAsked() throws Exception {
+        startWith(config(SHA256).withOutputFormat(VerifierConfig.OutputFormat.JSON));
+        send("job-1", signedJson("job-1", "{\"a\":1}", SHA256));
+        String json = new String(verified.readValue(), StandardCharsets.UTF_8);
+        assertThat(json).startsWith("{\"job_id\":\"job-1\",\"ok\":true,\"result\":\"{\\\"a\\\":1}\"");
+        assertNothingElse();
+    }
+
+    @Test
+    void shouldKeepStoreAndProcessorNamesStable() {
+        String description = VerifierTopology.build(config(SHA256)).describe().toString();
+        assertThat(description)
+                .contains("Source: submitted-source (topics: [sheratan.results.submitted])")
+                .contains("Processor: verify-and-dedup (stores: [verified-results])")
+                .contains("Sink: verified-sink (topic: sheratan.results.verified)")
+                .contains("Sink: audit-sink (topic: sheratan.results.audit)");
+    }
+}
