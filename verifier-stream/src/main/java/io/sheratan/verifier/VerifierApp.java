@@ -1,0 +1,122 @@
+package io.sheratan.verifier;
+
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sheratan.kafka.KafkaClientConfig;
+import io.sheratan.verifier.http.VerifierHttp;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.state.HostInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Wires the verifier: {@link VerifierTopology} in a {@link KafkaStreams} instance (exactly-once v2 by
+ * default), its metrics in a Prometheus registry, and {@link VerifierHttp}. Thin on purpose: the
+ * logic lives in the topology and its processor. State is never wiped on start; only
+ * {@code start(true)} (the CLI's {@code --reset}) calls {@link KafkaStreams#cleanUp()}.
+ */
+public final class VerifierApp implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(VerifierApp.class);
+
+    private final VerifierConfig config;
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final KafkaStreams streams;
+    private final HostInfo self;
+    private VerifierHttp http;
+    private KafkaStreamsMetrics streamsMetrics;
+
+    /**
+     * @param clientConfig Kafka settings from {@code KafkaClientConfig} (bootstrap, security, ...)
+     * @param stateDir     where RocksDB state lives ({@code $SHERATAN_DATA_DIR/streams})
+     * @param host         the host other instances reach this one's HTTP port on
+     */
+    public VerifierApp(VerifierConfig config, Map<String, Object> clientConfig, Path stateDir, String host) {
+        this.config = config;
+        int port = config.httpPort() == 0 ? freePort() : config.httpPort();
+        this.self = new HostInfo(host, port);
+        Properties props = new Properties();
+        props.putAll(clientConfig);
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.processingGuarantee());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, host + ":" + port);
+        props.putIfAbsent(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1); // the broker's default for changelogs
+        props.putIfAbsent(StreamsConfig.consumerPrefix("max.poll.interval.ms"), 60_000);
+        props.putIfAbsent("processing.exception.handler.global.enabled", true);
+        this.streams = new KafkaStreams(VerifierTopology.build(config, new VerifierMetrics(registry)), props);
+        LOG.info("verifier {} on {} with {}", config.applicationId(), self, KafkaClientConfig.redacted(clientConfig));
+    }
+
+    /** Starts processing and the HTTP endpoint; {@code reset} wipes this instance's local state first. */
+    public VerifierApp start(boolean reset) {
+        if (reset) {
+            streams.cleanUp();
+        }
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("stream thread failed, replacing it: {}", e.toString());
+            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(registry);
+        try {
+            http = new VerifierHttp(self.port(), self, streams, registry, config.retention());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serve HTTP on port " + self.port() + " (set " + VerifierConfig.HTTP_PORT + ")", e);
+        }
+        streams.start();
+        return this;
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public int httpPort() {
+        return self.port();
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** Waits until the instance is RUNNING (all tasks restored) or the timeout passes. */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (streams.state() == KafkaStreams.State.RUNNING) {
+                return true;
+            }
+            Thread.sleep(100);
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        if (http != null) {
+            http.close();
+        }
+        streams.close(Duration.ofSeconds(30));
+        if (streamsMetrics != null) {
+            streamsMetrics.close();
+        }
+    }
+
+    private static int freePort() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,219 @@
+package io.sheratan.verifier;
+
+import io.sheratan.envelope.WireFormat;
+import io.sheratan.kafka.TopicProvisioner;
+import io.sheratan.kafka.Topics;
+import io.sheratan.kafka.embedded.EmbeddedKafka;
+import io.sheratan.producer.ResultPublisher;
+import io.sheratan.verifier.http.VerifierHttp;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The verifier on a real broker: exact counts for a mixed stream, queries across two instances, no loss when one stops. */
+class VerifierIT {
+
+    private static EmbeddedKafka kafka;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void startBroker() {
+        kafka = EmbeddedKafka.builder().start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        kafka.close();
+    }
+
+    private static VerifierConfig config(String suffix) {
+        Topics topics = Topics.defaults().withSuffix(suffix);
+        try (Admin admin = Admin.create(kafka.clientConfig())) {
+            new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(topics);
+        }
+        return VerifierConfig.fromEnv(Map.of()).withTopics(topics).withApplicationId("verifier" + suffix).withHttpPort(0);
+    }
+
+    /** Sends a mixed load; returns how many of each kind. */
+    private static Map<String, Integer> sendMixed(VerifierConfig config, String prefix, int valid) throws Exception {
+        Map<String, Integer> sent = new HashMap<>();
+        try (ResultPublisher publisher = ResultPublisher.builder().clientConfig(kafka.clientConfig())
+                .topic(config.topics().submitted()).build();
+             ResultPublisher avro = ResultPublisher.builder().clientConfig(kafka.clientConfig())
+                .topic(config.topics().submitted()).format(WireFormat.AVRO).build();
+             KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<CompletableFuture<?>> acks = new ArrayList<>();
+            for (int i = 0; i < valid; i++) {
+                String id = prefix + "valid-" + i;
+                ResultPublisher p = i % 2 == 0 ? publisher : avro;
+                acks.add(p.publish(id, true, "{\"i\":" + i + "}", null));
+                if (i % 5 == 0) {
+                    acks.add(p.publish(id, true, "{\"i\": " + i + ".0}", null)); // duplicate
+                    sent.merge("duplicate", 1, Integer::sum);
+                }
+                if (i % 5 == 1) {
+                    acks.add(p.publish(id, true, "{\"i\":-" + i + "}", null)); // conflict
+                    sent.merge("conflict", 1, Integer::sum);
+                }
+                if (i % 5 == 2) {
+                    byte[] key = (prefix + "tampered-" + i).getBytes(StandardCharsets.UTF_8);
+                    String json = new String(io.sheratan.envelope.EnvelopeWriter.toJson(
+                            publisher.prepare(prefix + "tampered-" + i, true, "{\"i\":1}", null).signed(config.policy())),
+                            StandardCharsets.UTF_8).replace("{\"i\":1}", "{\"i\":2}");
+                    acks.add(toFuture(raw.send(new ProducerRecord<>(config.topics().submitted(), key, json.getBytes(StandardCharsets.UTF_8)))));
+                    sent.merge("tampered", 1, Integer::sum);
+                }
+                if (i % 5 == 3) {
+                    String id2 = prefix + "unmarked-" + i;
+                    acks.add(toFuture(raw.send(new ProducerRecord<>(config.topics().submitted(), id2.getBytes(StandardCharsets.UTF_8),
+                            ("{\"job_id\":\"" + id2 + "\",\"ok\":true}").getBytes(StandardCharsets.UTF_8)))));
+                    sent.merge("unmarked", 1, Integer::sum);
+                }
+                if (i % 5 == 4) {
+                    acks.add(toFuture(raw.send(new ProducerRecord<>(config.topics().submitted(),
+                            ("garbage-" + i).getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xC3, 0x01, 7, 7, 7}))));
+                    sent.merge("garbage", 1, Integer::sum);
+                }
+            }
+            for (CompletableFuture<?> ack : acks) {
+                ack.get(60, TimeUnit.SECONDS);
+            }
+        }
+        sent.put("valid", valid);
+        return sent;
+    }
+
+    private static CompletableFuture<Object> toFuture(java.util.concurrent.Future<?> f) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return f.get(60, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    @Test
+    void shouldGiveExactCountsForAMixedStream(@TempDir Path state) throws Exception {
+        VerifierConfig config = config(".mixed");
+        Map<String, Integer> sent = sendMixed(config, "m-", 2000);
+        int expectedAudit = sent.get("conflict") + sent.get("tampered") + sent.get("unmarked") + sent.get("garbage");
+
+        try (VerifierApp app = new VerifierApp(config, kafka.clientConfig(), state, "127.0.0.1").start(false)) {
+            List<ConsumerRecord<byte[], byte[]>> verified = readAll(config.topics().verified(), 2000);
+            List<ConsumerRecord<byte[], byte[]>> audit = readAll(config.topics().audit(), expectedAudit);
+
+            assertThat(verified).hasSize(2000);
+            assertThat(verified.stream().map(r -> new String(r.key(), StandardCharsets.UTF_8)).distinct()).hasSize(2000);
+            assertThat(audit).hasSize(expectedAudit);
+            assertThat(app.registry().find("sheratan_results_duplicate_total").counter().count()).isEqualTo(sent.get("duplicate").doubleValue());
+            assertThat(app.registry().find("sheratan_results_rejected_total").tag("reason", "conflict").counter().count())
+                    .isEqualTo(sent.get("conflict").doubleValue());
+            assertThat(app.registry().find("sheratan_results_rejected_total").tag("reason", "malformed").counter().count())
+                    .isEqualTo(sent.get("garbage").doubleValue());
+
+            assertThat(get(app.httpPort(), "/results/m-valid-7").statusCode()).isEqualTo(200);
+            assertThat(get(app.httpPort(), "/results/m-tampered-7").statusCode()).isEqualTo(404);
+            String metrics = get(app.httpPort(), "/metrics").body();
+            assertThat(metrics).contains("sheratan_results_verified_total", "sheratan_results_rejected_total{reason=\"sha_mismatch\"}",
+                    "sheratan_results_duplicate_total", "integrity_verified_1m", "integrity_fail_1m", "integrity_missing_1m",
+                    "kafka_consumer_fetch_manager_records_lag");
+            assertThat(get(app.httpPort(), "/health/ready").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void shouldAnswerFromEitherInstanceAndLoseNothingWhenOneStops(@TempDir Path stateA, @TempDir Path stateB) throws Exception {
+        VerifierConfig config = config(".pair");
+        try (VerifierApp a = new VerifierApp(config, kafka.clientConfig(), stateA, "127.0.0.1").start(false)) {
+            VerifierApp b = new VerifierApp(config, kafka.clientConfig(), stateB, "127.0.0.1").start(false);
+            try {
+                assertThat(a.awaitRunning(Duration.ofSeconds(60))).isTrue();
+                assertThat(b.awaitRunning(Duration.ofSeconds(60))).isTrue();
+                sendMixed(config, "p1-", 300);
+                assertThat(readAll(config.topics().verified(), 300)).hasSize(300);
+                awaitQueryable(a, b, "p1-valid-", 300);
+            } finally {
+                b.close();
+            }
+            sendMixed(config, "p2-", 300);
+            List<ConsumerRecord<byte[], byte[]>> verified = readAll(config.topics().verified(), 600);
+            assertThat(verified).hasSize(600);
+            assertThat(verified.stream().map(r -> new String(r.key(), StandardCharsets.UTF_8)).distinct()).hasSize(600);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline && get(a.httpPort(), "/results/p1-valid-1").statusCode() != 200) {
+                Thread.sleep(200);
+            }
+            for (int i = 0; i < 300; i += 37) {
+                assertThat(get(a.httpPort(), "/results/p1-valid-" + i).statusCode()).as("p1-valid-" + i).isEqualTo(200);
+                assertThat(get(a.httpPort(), "/results/p2-valid-" + i).statusCode()).as("p2-valid-" + i).isEqualTo(200);
+            }
+        }
+    }
+
+    /** Both instances answer 200 for keys either owns (the other forwards). */
+    private void awaitQueryable(VerifierApp a, VerifierApp b, String prefix, int count) throws Exception {
+        for (int i = 0; i < count; i += 29) {
+            String path = VerifierHttp.path(prefix + i);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            int sa = 0;
+            int sb = 0;
+            while (System.nanoTime() < deadline && (sa != 200 || sb != 200)) {
+                sa = get(a.httpPort(), path).statusCode();
+                sb = get(b.httpPort(), path).statusCode();
+                if (sa != 200 || sb != 200) {
+                    Thread.sleep(100);
+                }
+            }
+            assertThat(sa).as("instance A for " + prefix + i).isEqualTo(200);
+            assertThat(sb).as("instance B for " + prefix + i).isEqualTo(200);
+        }
+    }
+
+    private HttpResponse<String> get(int port, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
+        Map<String, Object> config = new HashMap<>(kafka.clientConfig());
+        config.put("group.id", "reader-" + System.nanoTime());
+        config.put("auto.offset.reset", "earliest");
+        config.put("isolation.level", "read_committed");
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(Set.of(topic));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (records.size() < expected && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+            consumer.poll(Duration.ofSeconds(2)).forEach(records::add); // anything beyond the expected is a bug
+        }
+        return records;
+    }
+}
