@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             SignCommand.class,
             VerifyCommand.class,
             SubmitCommand.class,
+            VerifierCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class
         })

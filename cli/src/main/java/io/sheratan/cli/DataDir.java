@@ -1,0 +1,30 @@
+package io.sheratan.cli;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/** {@code SHERATAN_DATA_DIR} (default {@code ./data}) and its parts: {@code kafka/}, {@code streams/}, {@code audit/}. */
+final class DataDir {
+
+    static final String VARIABLE = "SHERATAN_DATA_DIR";
+
+    private DataDir() {
+    }
+
+    static Path root(Map<String, String> env) {
+        String dir = env.get(VARIABLE);
+        return Path.of(dir == null || dir.isBlank() ? "data" : dir).toAbsolutePath();
+    }
+
+    static Path kafka(Map<String, String> env) {
+        return root(env).resolve("kafka");
+    }
+
+    static Path streams(Map<String, String> env) {
+        return root(env).resolve("streams");
+    }
+
+    static Path audit(Map<String, String> env) {
+        return root(env).resolve("audit");
+    }
+}

@@ -1,0 +1,53 @@
+package io.sheratan.cli;
+
+import io.sheratan.verifier.VerifierApp;
+import io.sheratan.verifier.VerifierConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code sheratan verifier}: the verifier stream as one service (what a container runs). */
+@Command(name = "verifier",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run the verifier stream: verify, dedup and route every submitted result (exactly-once v2 by default).",
+            "HTTP on SHERATAN_VERIFIER_PORT (8789): /results/{job_id}, /health/live, /health/ready, /metrics.",
+            "Stops cleanly on SIGTERM / Ctrl-C. Local state is kept; --reset wipes it first."
+        })
+final class VerifierCommand implements Callable<Integer> {
+
+    @Option(names = "--reset", description = "wipe this instance's local state store before starting (KafkaStreams.cleanUp)")
+    boolean reset;
+
+    @Option(names = "--state-dir", paramLabel = "DIR", description = "Streams state (default: $SHERATAN_DATA_DIR/streams)")
+    Path stateDir;
+
+    @Option(names = "--advertised-host", defaultValue = "127.0.0.1",
+            description = "host other verifier instances use to reach this one's HTTP port (default: ${DEFAULT-VALUE})")
+    String host;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, String> env = System.getenv();
+        VerifierConfig config = VerifierConfig.fromEnv(env);
+        Path state = stateDir != null ? stateDir : DataDir.streams(env);
+        VerifierApp app = new VerifierApp(config, kafka.clientConfig(env), state, host).start(reset);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            app.close();
+            stopped.countDown();
+        }, "verifier-shutdown"));
+        System.err.printf("sheratan verifier: consuming %s, HTTP on :%d (state %s)%n",
+                config.topics().submitted(), app.httpPort(), state);
+        stopped.await();
+        return 0;
+    }
+}
