@@ -1,18 +1,12 @@
 package io.sheratan.verifier.internals;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import io.sheratan.avro.AuditEvent;
 import io.sheratan.avro.VerifiedResult;
 import io.sheratan.avro.codec.AvroCodec;
+import io.sheratan.avro.codec.FlatJson;
 import io.sheratan.verifier.VerifierConfig.OutputFormat;
-import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecordBase;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /**
  * Writes verified results and audit events in the configured form: Avro single-object encoding, or
@@ -21,8 +15,6 @@ import java.io.UncheckedIOException;
  * byte the canonical form that was hashed.
  */
 public final class OutputCodec {
-
-    private static final JsonFactory JSON = JsonFactory.builder().build();
 
     private final OutputFormat format;
     private final AvroCodec<VerifiedResult> verified = AvroCodec.verifiedResults();
@@ -40,32 +32,8 @@ public final class OutputCodec {
         return format == OutputFormat.AVRO ? audit.encode(event) : json(event);
     }
 
-    /** A flat JSON object of a generated record's fields. */
+    /** A flat JSON object of a generated record's fields (see {@link FlatJson}). */
     public static byte[] json(SpecificRecordBase record) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-        try (JsonGenerator g = JSON.createGenerator(bytes, JsonEncoding.UTF8)) {
-            g.writeStartObject();
-            for (Schema.Field field : record.getSchema().getFields()) {
-                Object value = record.get(field.pos());
-                g.writeFieldName(field.name());
-                if (value == null) {
-                    g.writeNull();
-                } else if (value instanceof Boolean b) {
-                    g.writeBoolean(b);
-                } else if (value instanceof Integer i) {
-                    g.writeNumber(i);
-                } else if (value instanceof Long l) {
-                    g.writeNumber(l);
-                } else if (value instanceof java.time.Instant instant) {
-                    g.writeNumber(instant.toEpochMilli());
-                } else {
-                    g.writeString(value.toString());
-                }
-            }
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return FlatJson.write(record);
     }
 }

@@ -1,0 +1,155 @@
+package io.sheratan.audit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.sheratan.avro.AuditEvent;
+import io.sheratan.avro.codec.AvroCodec;
+import io.sheratan.avro.codec.FlatJson;
+import io.sheratan.integrity.Marks;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Consumes the audit topic ({@code read_committed}) into the {@link ChainLog}, exactly once into the
+ * file: each polled batch is appended and fsynced first, offsets are committed after; on start the
+ * log's tail says the last offset written per partition and anything at or below it is skipped. So a
+ * crash before the write loses nothing (the records are polled again) and a crash between write
+ * and commit duplicates nothing (they are skipped).
+ *
+ * <p>A record that is not an AuditEvent is written as an event of its own kind,
+ * {@code AUDIT_RECORD_UNREADABLE}, with its coordinates and the SHA-256 of its bytes: never skipped
+ * silently, never a crash.
+ */
+public final class AuditSink implements Runnable, AutoCloseable {
+
+    public static final String UNREADABLE = "AUDIT_RECORD_UNREADABLE";
+    private static final Logger LOG = LoggerFactory.getLogger(AuditSink.class);
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final ChainLog log;
+    private final String topic;
+    private final MeterRegistry registry;
+    private final AvroCodec<AuditEvent> codec = AvroCodec.auditEvents();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Map<String, Counter> written = new HashMap<>();
+    private final KafkaClientMetrics clientMetrics;
+    private volatile boolean crashAfterWriteForTests;
+
+    public AuditSink(Map<String, Object> clientConfig, String topic, String groupId, ChainLog log, MeterRegistry registry) {
+        Map<String, Object> config = new HashMap<>(clientConfig);
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
+        this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.log = log;
+        this.topic = topic;
+        this.registry = registry;
+        this.clientMetrics = new KafkaClientMetrics(consumer);
+        clientMetrics.bindTo(registry);
+    }
+
+    /** Test hook: after the next batch is written and fsynced, stop without committing, as a crash would. */
+    void crashAfterNextWrite() {
+        crashAfterWriteForTests = true;
+    }
+
+    @Override
+    public void run() {
+        consumer.subscribe(Set.of(topic));
+        try {
+            while (running.get()) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
+                if (records.isEmpty()) {
+                    continue;
+                }
+                List<ChainLog.Entry> entries = new ArrayList<>();
+                Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
+                for (ConsumerRecord<byte[], byte[]> record : records) {
+                    commits.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
+                    if (record.offset() <= log.lastOffset(record.topic(), record.partition())) {
+                        continue; // written before a crash, not committed: skip, do not duplicate
+                    }
+                    entries.add(new ChainLog.Entry(event(record), record.topic(), record.partition(), record.offset()));
+                }
+                log.append(entries);
+                entries.forEach(e -> count(e.event()));
+                if (crashAfterWriteForTests) {
+                    running.set(false);
+                    return;
+                }
+                consumer.commitSync(commits);
+            }
+        } catch (WakeupException e) {
+            if (running.get()) {
+                throw e;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the audit log", e);
+        }
+    }
+
+    private ObjectNode event(ConsumerRecord<byte[], byte[]> record) {
+        byte[] value = record.value();
+        try {
+            if (value != null && value.length > 1 && value[0] == (byte) 0xC3 && value[1] == 0x01) {
+                return (ObjectNode) ChainLog.JSON.readTree(FlatJson.write(codec.decode(value)));
+            }
+            JsonNode node = value == null ? null : ChainLog.JSON.readTree(value);
+            if (node instanceof ObjectNode object && object.hasNonNull("event_type") && object.hasNonNull("reason")) {
+                return object;
+            }
+        } catch (IOException | AvroCodec.AvroDecodeException | RuntimeException e) {
+            LOG.warn("unreadable record on {}/{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getClass().getSimpleName());
+        }
+        ObjectNode unreadable = ChainLog.JSON.createObjectNode();
+        unreadable.put("event_type", UNREADABLE);
+        unreadable.put("reason", "malformed");
+        unreadable.put("event_id", record.topic() + "/" + record.partition() + "/" + record.offset());
+        unreadable.put("ts", Instant.now().toEpochMilli());
+        unreadable.put("received_sha256", value == null ? null : Marks.sha256Hex(value));
+        return unreadable;
+    }
+
+    private void count(ObjectNode event) {
+        String type = event.path("event_type").asText("unknown");
+        String reason = event.path("reason").asText("unknown");
+        written.computeIfAbsent(type + "/" + reason, k -> Counter.builder("sheratan_audit_events_written_total")
+                .tag("type", type).tag("reason", reason).register(registry)).increment();
+    }
+
+    @Override
+    public void close() {
+        running.set(false);
+        consumer.wakeup();
+    }
+
+    /** Closes the consumer; call from the thread that ran {@link #run()}, or after it ended. */
+    public void shutdown() {
+        clientMetrics.close();
+        consumer.close(Duration.ofSeconds(10));
+    }
+}

@@ -1,0 +1,156 @@
+package io.sheratan.audit;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sheratan.integrity.Marks;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ChainLogTest {
+
+    private static ChainLog.Entry entry(int i) {
+        ObjectNode event = ChainLog.JSON.createObjectNode();
+        event.put("event_id", "t/0/" + i);
+        event.put("event_type", i % 2 == 0 ? "RESULT_INTEGRITY_FAIL" : "RESULT_CONFLICT");
+        event.put("reason", i % 2 == 0 ? "sha_mismatch" : "conflict");
+        event.put("job_id", "job-" + i);
+        event.put("ts", 1_700_000_000_000L + i);
+        return new ChainLog.Entry(event, "t", i % 3, i);
+    }
+
+    private static void write(Path dir, int count, long maxFileBytes) throws Exception {
+        try (ChainLog log = new ChainLog(dir, maxFileBytes)) {
+            List<ChainLog.Entry> batch = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                batch.add(entry(i));
+                if (batch.size() == 7) {
+                    log.append(batch);
+                    batch.clear();
+                }
+            }
+            log.append(batch);
+        }
+    }
+
+    private static List<String> lines(Path file) throws Exception {
+        return new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));
+    }
+
+    private static Path only(Path dir) throws Exception {
+        return ChainLog.files(dir).get(0);
+    }
+
+    @Test
+    void shouldChainTheFirstLineToTheDocumentedGenesis(@TempDir Path dir) throws Exception {
+        assertThat(ChainLog.GENESIS).isEqualTo("0000000000000000000000000000000000000000000000000000000000000000");
+        write(dir, 1, ChainLog.DEFAULT_MAX_FILE_BYTES);
+        String line = lines(only(dir)).get(0);
+        assertThat(line).contains("\"prev_hash\":\"" + ChainLog.GENESIS + "\"").contains("\"seq\":1");
+        // hash = SHA-256(prev_hash || canonical(line without hash)), recomputed here by hand
+        String hash = line.substring(line.indexOf(",\"hash\":\"") + 9, line.indexOf(",\"hash\":\"") + 73);
+        String withoutHash = line.replace(",\"hash\":\"" + hash + "\"", "");
+        assertThat(Marks.sha256Hex((ChainLog.GENESIS + withoutHash).getBytes(StandardCharsets.UTF_8))).isEqualTo(hash);
+    }
+
+    @Test
+    void shouldVerifyAnIntactChainAndContinueItAcrossReopening(@TempDir Path dir) throws Exception {
+        write(dir, 50, ChainLog.DEFAULT_MAX_FILE_BYTES);
+        write(dir, 50, ChainLog.DEFAULT_MAX_FILE_BYTES);
+        ChainVerifier.Report report = ChainVerifier.verify(dir);
+        assertThat(report.intact()).as(report.problem()).isTrue();
+        assertThat(report.lines()).isEqualTo(100);
+        try (ChainLog reopened = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES)) {
+            assertThat(reopened.head()).isEqualTo(report.head());
+            assertThat(reopened.lastOffset("t", 0)).isEqualTo(48);
+        }
+    }
+
+    @Test
+    void shouldKeepTheChainAcrossRotation(@TempDir Path dir) throws Exception {
+        write(dir, 200, 4096);
+        assertThat(ChainLog.files(dir)).hasSizeGreaterThan(3);
+        ChainVerifier.Report report = ChainVerifier.verify(dir);
+        assertThat(report.intact()).as(report.problem()).isTrue();
+        assertThat(report.lines()).isEqualTo(200);
+        assertThat(report.files()).isEqualTo(ChainLog.files(dir).size());
+    }
+
+    @Test
+    void shouldNameAnEditedLine(@TempDir Path dir) throws Exception {
+        write(dir, 20, ChainLog.DEFAULT_MAX_FILE_BYTES);
+        List<String> lines = lines(only(dir));
+        lines.set(8, lines.get(8).replace("sha_mismatch", "conflict"));
+        Files.write(only(dir), lines, StandardCharsets.UTF_8);
+        assertThat(ChainVerifier.verify(dir).problem()).contains("line 9").contains("edited");
+    }
+
+    @Test
+    void shouldNameADeletedLine(@TempDir Path dir) throws Exception {
+        write(dir, 20, ChainLog.DEFAULT_MAX_FILE_BYTES);
+        List<String> lines = lines(only(dir));
+        lines.remove(4);
+        Files.write(only(dir), lines, StandardCharsets.UTF_8);
+        assertThat(ChainVerifier.verify(dir).problem()).contains("line 5").contains("seq 6 where 5");
+    }
+
+    @Test
+    void shouldNameAnInsertedLine(@TempDir Path dir) throws Exception {
+        write(dir, 20, ChainLog.DEFAULT_MAX_FILE_BYTES);
+        List<String> lines = lines(only(dir));
+        lines.add(3, lines.get(2));
+        Files.write(only(dir), lines, StandardCharsets.UTF_8);
+        assertThat(ChainVerifier.verify(dir).problem()).contains("line 4");
+    }
+
+    @Test
+    void shouldNameReorderedLines(@TempDir Path dir) throws Exception {
+        write(dir, 20, ChainLog.DEFAULT_MAX_FILE_BYTES);
+        List<String> lines = lines(only(dir));
+        String seventh = lines.get(6);
+        lines.set(6, lines.get(7));
+        lines.set(7, seventh);
+        Files.write(only(dir), lines, StandardCharsets.UTF_8);
+        assertThat(ChainVerifier.verify(dir).problem()).contains("line 7");
+    }
+
+    @Test
+    void shouldNameAFileMissingFromTheMiddle(@TempDir Path dir) throws Exception {
+        write(dir, 200, 4096);
+        Files.delete(ChainLog.files(dir).get(1));
+        assertThat(ChainVerifier.verify(dir).problem()).contains("audit-000002.jsonl is missing");
+    }
+
+    @Test
+    void shouldNotSeeTruncationOfTheNewestLinesButPrintAnotherHead(@TempDir Path dir) throws Exception {
+        write(dir, 20, ChainLog.DEFAULT_MAX_FILE_BYTES);
+        String fullHead = ChainVerifier.verify(dir).head();
+        List<String> lines = lines(only(dir));
+        Files.write(only(dir), lines.subList(0, 15), StandardCharsets.UTF_8);
+        ChainVerifier.Report truncated = ChainVerifier.verify(dir);
+        assertThat(truncated.intact()).isTrue();
+        assertThat(truncated.head()).as("compare with a copy kept elsewhere").isNotEqualTo(fullHead);
+    }
+
+    @Test
+    void shouldQueryByJobIdReasonAndType(@TempDir Path dir) throws Exception {
+        write(dir, 30, ChainLog.DEFAULT_MAX_FILE_BYTES);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        long matched = AuditQuery.run(dir, new AuditQuery.Filter("job-7", null, null, null, null), new PrintStream(out, true, StandardCharsets.UTF_8));
+        assertThat(matched).isEqualTo(1);
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("\"job_id\":\"job-7\"").doesNotContain("prev_hash");
+        assertThat(AuditQuery.run(dir, new AuditQuery.Filter(null, "conflict", "RESULT_CONFLICT", null, null), new PrintStream(new ByteArrayOutputStream())))
+                .isEqualTo(15);
+        assertThat(AuditQuery.run(dir, new AuditQuery.Filter(null, null, null,
+                java.time.Instant.ofEpochMilli(1_700_000_000_010L), java.time.Instant.ofEpochMilli(1_700_000_000_020L)),
+                new PrintStream(new ByteArrayOutputStream()))).isEqualTo(10);
+    }
+}
