@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
             VerifyCommand.class,
             SubmitCommand.class,
             VerifierCommand.class,
+            AuditSinkCommand.class,
+            AuditCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class
         })

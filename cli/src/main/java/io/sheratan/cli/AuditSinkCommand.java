@@ -1,0 +1,49 @@
+package io.sheratan.cli;
+
+import io.sheratan.audit.AuditSinkApp;
+import io.sheratan.config.EnvParsers;
+import io.sheratan.kafka.Topics;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code sheratan audit-sink}: the audit topic into the hash-chained log, as one service. */
+@Command(name = "audit-sink",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Consume the audit topic (read_committed) into an append-only, hash-chained, fsynced log.",
+            "HTTP on SHERATAN_AUDIT_PORT (8790): /metrics, /health. Stops cleanly on SIGTERM / Ctrl-C."
+        })
+final class AuditSinkCommand implements Callable<Integer> {
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "log directory (default: $SHERATAN_DATA_DIR/audit)")
+    Path dir;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, String> env = System.getenv();
+        Path logDir = dir != null ? dir : DataDir.audit(env);
+        int port = EnvParsers.getInt(env, AuditSinkApp.PORT, 8790, 0, 65535);
+        AuditSinkApp app = new AuditSinkApp(kafka.clientConfig(env), Topics.fromEnv(env).audit(), logDir, port).start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                app.close();
+            } catch (Exception e) {
+                System.err.println("audit-sink: " + e.getMessage());
+            }
+            stopped.countDown();
+        }, "audit-sink-shutdown"));
+        System.err.printf("sheratan audit-sink: writing %s, HTTP on :%d%n", logDir, app.httpPort());
+        stopped.await();
+        return 0;
+    }
+}
