@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
         version = "sheratan 0.1.0",
         description = "Verify, deduplicate and audit job results moving through Kafka.",
         subcommands = {
+            UpCommand.class,
+            DemoCommand.class,
             CanonCommand.class,
             SignCommand.class,
             VerifyCommand.class,

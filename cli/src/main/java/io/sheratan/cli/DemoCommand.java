@@ -1,0 +1,289 @@
+package io.sheratan.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sheratan.avro.AuditEvent;
+import io.sheratan.avro.VerifiedResult;
+import io.sheratan.avro.codec.AvroCodec;
+import io.sheratan.envelope.EnvelopeWriter;
+import io.sheratan.envelope.WireFormat;
+import io.sheratan.integrity.IntegrityPolicy;
+import io.sheratan.kafka.Topics;
+import io.sheratan.producer.PublishReceipt;
+import io.sheratan.producer.ResultPublisher;
+import io.sheratan.verifier.VerifierConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code sheratan demo}: one result of each kind through the pipeline, then a table of where each
+ * ended. Outcomes are matched by the input record's partition and offset, which both verified
+ * results and audit events carry, so the demo reads the truth from the topics themselves.
+ */
+@Command(name = "demo",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Send a valid (JSON and Avro), a tampered, an unmarked, a duplicate, a conflicting and an unreadable result,",
+            "then show where each ended (verified / audit with reason / duplicate) and the metrics.",
+            "Uses the running stack ('sheratan up') when its verifier answers on :8789, else starts its own.",
+            "Exit 0 only when every outcome is as expected."
+        })
+final class DemoCommand implements Callable<Integer> {
+
+    @Option(names = "--timeout", defaultValue = "PT90S", description = "how long to wait for outcomes (default: ${DEFAULT-VALUE})")
+    Duration timeout;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final boolean color = System.console() != null && System.getenv("NO_COLOR") == null;
+
+    private record Case(String label, String jobId, String sentAs, String expected) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, String> env = System.getenv();
+        int verifierPort = Integer.parseInt(env.getOrDefault(VerifierConfig.HTTP_PORT, "8789"));
+        LocalStack own = null;
+        Path ownData = null;
+        Map<String, Object> client;
+        if (status("http://127.0.0.1:" + verifierPort + "/health/ready") == 200) {
+            client = kafka.clientConfig(env);
+            System.out.println("Using the running stack (verifier on :" + verifierPort + ", Kafka " + client.get("bootstrap.servers") + ").");
+        } else {
+            Path data = Files.createTempDirectory("sheratan-demo-");
+            ownData = data;
+            System.out.println("No running stack found on :" + verifierPort + "; starting a self-contained one (embedded Kafka, data in " + data + ")...");
+            own = new LocalStack(env, kafka.bootstrapServersGiven(env) == null ? null : kafka.clientConfig(env), data, false);
+            client = own.clientConfig;
+            verifierPort = own.verifier.httpPort();
+        }
+        try {
+            return run(env, client, verifierPort);
+        } finally {
+            if (own != null) {
+                own.close();
+                deleteQuietly(ownData);
+            }
+        }
+    }
+
+    private int run(Map<String, String> env, Map<String, Object> client, int verifierPort) throws Exception {
+        Topics topics = Topics.fromEnv(env);
+        IntegrityPolicy policy = IntegrityPolicy.fromEnv(env);
+        String run = UUID.randomUUID().toString().substring(0, 6);
+        long startedAt = System.currentTimeMillis() - 1000;
+        double duplicatesBefore = metric(verifierPort, "sheratan_results_duplicate_total");
+
+        Map<String, Case> byCoordinates = new LinkedHashMap<>();
+        List<String> order = new ArrayList<>();
+        try (ResultPublisher json = ResultPublisher.builder().clientConfig(client).topic(topics.submitted()).policy(policy).nodeId("demo").build();
+             ResultPublisher avro = ResultPublisher.builder().clientConfig(client).topic(topics.submitted()).policy(policy)
+                     .format(WireFormat.AVRO).nodeId("demo").build();
+             KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(client, new ByteArraySerializer(), new ByteArraySerializer())) {
+            String valid = "demo-" + run + "-valid";
+            record(byCoordinates, order, json.publish(valid, true, "{\"value\":42,\"note\":\"hello\"}", null).get(30, TimeUnit.SECONDS),
+                    new Case("valid", valid, "JSON", "verified"));
+            String avroId = "demo-" + run + "-avro";
+            record(byCoordinates, order, avro.publish(avroId, true, "{\"value\":7}", null).get(30, TimeUnit.SECONDS),
+                    new Case("valid", avroId, "Avro", "verified"));
+            String tamperedId = "demo-" + run + "-tampered";
+            String signed = new String(EnvelopeWriter.toJson(json.prepare(tamperedId, true, "{\"value\":100}", null).signed(policy)), StandardCharsets.UTF_8);
+            record(byCoordinates, order, raw.send(new ProducerRecord<>(topics.submitted(), bytes(tamperedId),
+                    bytes(signed.replace("{\"value\":100}", "{\"value\":999}")))).get(30, TimeUnit.SECONDS),
+                    new Case("tampered (value changed, old mark)", tamperedId, "JSON", "audit sha_mismatch"));
+            String unmarkedId = "demo-" + run + "-unmarked";
+            record(byCoordinates, order, raw.send(new ProducerRecord<>(topics.submitted(), bytes(unmarkedId),
+                    bytes("{\"job_id\":\"" + unmarkedId + "\",\"ok\":true,\"result\":1}"))).get(30, TimeUnit.SECONDS),
+                    new Case("unmarked", unmarkedId, "JSON", policy.required() ? "audit missing_integrity" : "verified"));
+            record(byCoordinates, order, json.publish(valid, true, "{ \"note\": \"hello\", \"value\": 42.0 }", null).get(30, TimeUnit.SECONDS),
+                    new Case("duplicate (same result, other bytes)", valid, "JSON", "duplicate"));
+            record(byCoordinates, order, avro.publish(valid, true, "{\"value\":43}", null).get(30, TimeUnit.SECONDS),
+                    new Case("conflicting (same job, other result)", valid, "Avro", "audit conflict"));
+            String garbageId = "demo-" + run + "-garbage";
+            record(byCoordinates, order, raw.send(new ProducerRecord<>(topics.submitted(), bytes(garbageId),
+                    bytes("this is not an envelope"))).get(30, TimeUnit.SECONDS),
+                    new Case("unreadable bytes", garbageId, "bytes", "audit malformed"));
+        }
+
+        Map<String, String> observed = observe(client, topics, startedAt, byCoordinates);
+        double duplicates = metric(verifierPort, "sheratan_results_duplicate_total") - duplicatesBefore;
+        boolean allGood = true;
+        System.out.println();
+        System.out.printf(Locale.ROOT, "  %-38s %-30s %-6s %-24s %-24s%n", "case", "job_id", "as", "expected", "observed");
+        System.out.println("  " + "-".repeat(126));
+        for (String coordinates : order) {
+            Case c = byCoordinates.get(coordinates);
+            String seen = observed.get(coordinates);
+            if (seen == null) {
+                seen = c.expected().equals("duplicate") && duplicates >= 1 ? "duplicate" : "(nothing yet)";
+            }
+            boolean ok = seen.equals(c.expected());
+            allGood &= ok;
+            System.out.printf(Locale.ROOT, "  %-38s %-30s %-6s %-24s %s%n", c.label(), c.jobId(), c.sentAs(), c.expected(),
+                    paint(ok, (ok ? "ok  " : "FAIL") + " " + seen));
+        }
+        System.out.println();
+        System.out.println("  verifier metrics (http://127.0.0.1:" + verifierPort + "/metrics):");
+        for (String name : List.of("integrity_verified_1m", "integrity_fail_1m", "integrity_missing_1m",
+                "sheratan_results_verified_total", "sheratan_results_duplicate_total")) {
+            System.out.printf(Locale.ROOT, "    %-36s %.0f%n", name, metric(verifierPort, name));
+        }
+        System.out.println();
+        System.out.println(allGood ? paint(true, "every outcome is as expected") : paint(false, "some outcomes differ from what was expected"));
+        return allGood ? 0 : 1;
+    }
+
+    private static void record(Map<String, Case> byCoordinates, List<String> order, PublishReceipt receipt, Case c) {
+        String key = receipt.partition() + "@" + receipt.offset();
+        byCoordinates.put(key, c);
+        order.add(key);
+    }
+
+    private static void record(Map<String, Case> byCoordinates, List<String> order, RecordMetadata meta, Case c) {
+        String key = meta.partition() + "@" + meta.offset();
+        byCoordinates.put(key, c);
+        order.add(key);
+    }
+
+    /** partition@offset of each input record → "verified" or "audit <reason>", read from the output topics. */
+    private Map<String, String> observe(Map<String, Object> client, Topics topics, long since, Map<String, Case> expected)
+            throws Exception {
+        Map<String, String> observed = new HashMap<>();
+        long wanted = expected.values().stream().filter(c -> !c.expected().equals("duplicate")).count();
+        Map<String, Object> config = new HashMap<>(client);
+        config.put("isolation.level", "read_committed");
+        config.put("enable.auto.commit", false);
+        AvroCodec<VerifiedResult> verifiedCodec = AvroCodec.verifiedResults();
+        AvroCodec<AuditEvent> auditCodec = AvroCodec.auditEvents();
+        ObjectMapper mapper = new ObjectMapper();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : List.of(topics.verified(), topics.audit())) {
+                consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            }
+            consumer.assign(partitions);
+            Map<TopicPartition, Long> times = new HashMap<>();
+            partitions.forEach(p -> times.put(p, since));
+            Map<TopicPartition, OffsetAndTimestamp> offsets = consumer.offsetsForTimes(times);
+            for (TopicPartition p : partitions) {
+                OffsetAndTimestamp o = offsets.get(p);
+                if (o != null) {
+                    consumer.seek(p, o.offset());
+                } else {
+                    consumer.seekToEnd(List.of(p));
+                }
+            }
+            long deadline = System.nanoTime() + timeout.toNanos();
+            long settleUntil = Long.MAX_VALUE;
+            while (System.nanoTime() < Math.min(deadline, settleUntil)) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    boolean isVerified = r.topic().equals(topics.verified());
+                    String coordinates;
+                    String outcome;
+                    if (isAvro(r.value())) {
+                        if (isVerified) {
+                            VerifiedResult v = verifiedCodec.decode(r.value());
+                            coordinates = v.getSourcePartition() + "@" + v.getSourceOffset();
+                            outcome = "verified";
+                        } else {
+                            AuditEvent a = auditCodec.decode(r.value());
+                            coordinates = a.getSourcePartition() + "@" + a.getSourceOffset();
+                            outcome = "RESULT_INTEGRITY_MISSING_ACCEPTED".equals(a.getEventType()) ? null : "audit " + a.getReason();
+                        }
+                    } else {
+                        JsonNode n = mapper.readTree(r.value());
+                        coordinates = n.path("source_partition").asInt() + "@" + n.path("source_offset").asLong();
+                        outcome = isVerified ? "verified"
+                                : "RESULT_INTEGRITY_MISSING_ACCEPTED".equals(n.path("event_type").asText()) ? null : "audit " + n.path("reason").asText();
+                    }
+                    if (outcome != null && expected.containsKey(coordinates)) {
+                        observed.put(coordinates, outcome);
+                    }
+                }
+                if (observed.size() >= wanted && settleUntil == Long.MAX_VALUE) {
+                    settleUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(2); // let a wrong extra outcome show up
+                }
+            }
+        }
+        return observed;
+    }
+
+    private static boolean isAvro(byte[] value) {
+        return value != null && value.length > 1 && value[0] == (byte) 0xC3 && value[1] == 0x01;
+    }
+
+    private double metric(int port, String name) {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            double total = 0;
+            for (String line : response.body().split("\n")) {
+                if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                    total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+            return total;
+        } catch (Exception e) {
+            return Double.NaN;
+        }
+    }
+
+    private int status(String url) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private String paint(boolean ok, String text) {
+        if (!color) {
+            return text;
+        }
+        return (ok ? "\u001b[32m" : "\u001b[31m") + text + "\u001b[0m";
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException e) {
+            System.err.println("sheratan demo: could not remove " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
