@@ -2,6 +2,8 @@ package io.sheratan.cli;
 
 import io.sheratan.audit.AuditSinkApp;
 import io.sheratan.config.EnvParsers;
+import io.sheratan.gateway.Gateway;
+import io.sheratan.gateway.GatewayConfig;
 import io.sheratan.kafka.TopicProvisioner;
 import io.sheratan.kafka.Topics;
 import io.sheratan.kafka.embedded.EmbeddedKafka;
@@ -27,6 +29,9 @@ final class LocalStack implements AutoCloseable {
     final VerifierApp verifier;
     final AuditSinkApp auditSink;
     final Path auditDir;
+    final Gateway gateway;
+    final String token;
+    final boolean tokenGenerated;
 
     /**
      * @param dataRoot where kafka/, streams/ and audit/ live
@@ -57,7 +62,21 @@ final class LocalStack implements AutoCloseable {
         this.auditDir = dataRoot.resolve("audit");
         int auditPort = ports ? EnvParsers.getInt(env, AuditSinkApp.PORT, 8790, 0, 65535) : 0;
         this.auditSink = new AuditSinkApp(client, topics.audit(), auditDir, auditPort).start();
+        String configured = EnvParsers.get(env, GatewayConfig.TOKEN);
+        this.tokenGenerated = configured == null;
+        this.token = configured != null ? configured : randomToken();
+        GatewayConfig gatewayConfig = GatewayConfig.fromEnv(env, true).withToken(token);
+        if (!ports) {
+            gatewayConfig = gatewayConfig.withPort(0);
+        }
+        this.gateway = new Gateway(gatewayConfig, client).start();
         verifier.awaitRunning(Duration.ofSeconds(60));
+    }
+
+    private static String randomToken() {
+        byte[] bytes = new byte[24];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.HexFormat.of().formatHex(bytes);
     }
 
     String bootstrapServers() {
@@ -66,6 +85,7 @@ final class LocalStack implements AutoCloseable {
 
     @Override
     public void close() {
+        gateway.close();
         try {
             auditSink.close();
         } catch (Exception e) {

@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             SubmitCommand.class,
             VerifierCommand.class,
             AuditSinkCommand.class,
+            GatewayCommand.class,
             AuditCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class

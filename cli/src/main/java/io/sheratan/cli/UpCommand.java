@@ -13,7 +13,8 @@ import java.util.concurrent.CountDownLatch;
         mixinStandardHelpOptions = true,
         description = {
             "Run the local stack: an embedded real Kafka broker (data kept under $SHERATAN_DATA_DIR, default ./data),",
-            "the three topics, the verifier (:8789) and the audit sink (:8790). With KAFKA_BOOTSTRAP_SERVERS set,",
+            "the three topics, the verifier (:8789), the audit sink (:8790) and the gateway (:8788; a random token is",
+            "generated and printed unless SHERATAN_HUB_TOKEN is set). With KAFKA_BOOTSTRAP_SERVERS set,",
             "nothing is embedded and that cluster is used. Ctrl-C stops everything cleanly."
         })
 final class UpCommand implements Callable<Integer> {
@@ -40,16 +41,19 @@ final class UpCommand implements Callable<Integer> {
                   Kafka          %s  (topics %s, %s, %s)
                   verifier       http://127.0.0.1:%d  /results/{job_id}  /health/ready  /metrics
                   audit sink     http://127.0.0.1:%d  /health  /metrics   (log in %s)
-                  HTTP gateway   not built yet (issue 6): publish with 'sheratan submit' or the Java ResultPublisher
+                  gateway        http://127.0.0.1:%d/mesh/results/submit   X-Sheratan-Token: %s%s
 
                 Try next, in another terminal:
                   ./sheratan demo
                   ./sheratan submit --job-id job-1 --result '{"value":42}'
                   curl -s http://127.0.0.1:%d/results/job-1
                   ./sheratan audit verify-chain %s
+                  SHERATAN_HUB_TOKEN=%s scripts/verify-b3.sh
                 Ctrl-C stops everything; data is kept for the next 'sheratan up'.
                 """, stack.bootstrapServers(), stack.topics.submitted(), stack.topics.verified(), stack.topics.audit(),
-                stack.verifier.httpPort(), stack.auditSink.httpPort(), stack.auditDir, stack.verifier.httpPort(), stack.auditDir);
+                stack.verifier.httpPort(), stack.auditSink.httpPort(), stack.auditDir,
+                stack.gateway.port(), stack.token, stack.tokenGenerated ? "  (generated; set SHERATAN_HUB_TOKEN to choose one)" : "",
+                stack.verifier.httpPort(), stack.auditDir, stack.token);
         System.out.flush();
         stopped.await();
         return 0;

@@ -1,0 +1,44 @@
+package io.sheratan.cli;
+
+import io.sheratan.gateway.Gateway;
+import io.sheratan.gateway.GatewayConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code sheratan gateway}: the hub's HTTP submit endpoint as one service. */
+@Command(name = "gateway",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Serve POST /mesh/results/submit on SHERATAN_GATEWAY_PORT (8788) with X-Sheratan-Token = SHERATAN_HUB_TOKEN.",
+            "Verifies synchronously (400/422 at once, audited), publishes accepted results, answers after Kafka acks.",
+            "Refuses to start without a token unless --open is given. Also /metrics and /health."
+        })
+final class GatewayCommand implements Callable<Integer> {
+
+    @Option(names = "--open", description = "accept submissions without a token (explicitly; never the default)")
+    boolean open;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, String> env = System.getenv();
+        GatewayConfig config = GatewayConfig.fromEnv(env, open);
+        Gateway gateway = new Gateway(config, kafka.clientConfig(env)).start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            gateway.close();
+            stopped.countDown();
+        }, "gateway-shutdown"));
+        System.err.printf("sheratan gateway: POST http://0.0.0.0:%d%s%s%n", gateway.port(), Gateway.PATH,
+                config.token() == null ? " (OPEN: no token required)" : "");
+        stopped.await();
+        return 0;
+    }
+}

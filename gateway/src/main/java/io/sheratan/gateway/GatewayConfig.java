@@ -1,0 +1,52 @@
+package io.sheratan.gateway;
+
+import io.sheratan.config.ConfigException;
+import io.sheratan.config.EnvParsers;
+import io.sheratan.integrity.IntegrityPolicy;
+import io.sheratan.kafka.Topics;
+import io.sheratan.verifier.VerifierConfig;
+
+import java.util.Map;
+
+/**
+ * The gateway's settings from the environment. The token is required unless {@code open} is asked
+ * for explicitly: a gateway that accepts anyone's results must be a decision, not an accident.
+ *
+ * @param maxInFlight B1: requests being verified or awaiting Kafka at once; beyond it, 429
+ */
+public record GatewayConfig(Topics topics, IntegrityPolicy policy, VerifierConfig.OutputFormat auditFormat,
+                            String token, boolean open, int port, int maxInFlight, int retryAfterSeconds) {
+
+    public static final String TOKEN = "SHERATAN_HUB_TOKEN";
+    public static final String PORT = "SHERATAN_GATEWAY_PORT";
+    public static final String MAX_IN_FLIGHT = "SHERATAN_GATEWAY_MAX_IN_FLIGHT";
+
+    public static GatewayConfig fromEnv(Map<String, String> env, boolean open) {
+        String token = EnvParsers.get(env, TOKEN);
+        if (token == null && !open) {
+            throw new ConfigException(TOKEN, "required (or run the gateway open, explicitly, with --open)");
+        }
+        VerifierConfig verifier = VerifierConfig.fromEnv(env);
+        return new GatewayConfig(verifier.topics(), verifier.policy(), verifier.outputFormat(), token, open,
+                EnvParsers.getInt(env, PORT, 8788, 0, 65535),
+                EnvParsers.getInt(env, MAX_IN_FLIGHT, 64, 1, 100_000), 1);
+    }
+
+    public GatewayConfig withPort(int newPort) {
+        return new GatewayConfig(topics, policy, auditFormat, token, open, newPort, maxInFlight, retryAfterSeconds);
+    }
+
+    public GatewayConfig withMaxInFlight(int bound) {
+        return new GatewayConfig(topics, policy, auditFormat, token, open, port, bound, retryAfterSeconds);
+    }
+
+    public GatewayConfig withToken(String newToken) {
+        return new GatewayConfig(topics, policy, auditFormat, newToken, open, port, maxInFlight, retryAfterSeconds);
+    }
+
+    @Override
+    public String toString() {
+        return "GatewayConfig[topics=" + topics + ", policy=" + policy + ", token=" + (token == null ? "none (open)" : "set")
+                + ", port=" + port + ", maxInFlight=" + maxInFlight + "]";
+    }
+}
