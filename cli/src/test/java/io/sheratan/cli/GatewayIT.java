@@ -1,0 +1,156 @@
+package io.sheratan.cli;
+
+import io.sheratan.gateway.Gateway;
+import io.sheratan.gateway.GatewayConfig;
+import io.sheratan.kafka.TopicProvisioner;
+import io.sheratan.kafka.Topics;
+import io.sheratan.kafka.embedded.EmbeddedKafka;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Every status code of the gateway (DESIGN.md section 7), the 429 bound, and scripts/verify-b3.sh against it. */
+class GatewayIT {
+
+    private static final String TOKEN = "test-token-1234";
+    private static EmbeddedKafka kafka;
+    private static Gateway gateway;
+    private static Gateway narrow;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() {
+        kafka = EmbeddedKafka.builder().start();
+        try (Admin admin = Admin.create(kafka.clientConfig())) {
+            new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(Topics.defaults());
+        }
+        GatewayConfig config = GatewayConfig.fromEnv(Map.of("SHERATAN_HUB_TOKEN", TOKEN), false).withPort(0);
+        gateway = new Gateway(config, kafka.clientConfig()).start();
+        narrow = new Gateway(config.withMaxInFlight(2), kafka.clientConfig()).start();
+    }
+
+    @AfterAll
+    static void stop() {
+        gateway.close();
+        narrow.close();
+        kafka.close();
+    }
+
+    private static String signed(String jobId, String result) {
+        var reader = new io.sheratan.envelope.EnvelopeReader(io.sheratan.canonical.CanonicalLimits.DEFAULTS);
+        try {
+            var s = reader.readJson(("{\"job_id\":\"" + jobId + "\",\"ok\":true,\"result\":" + result + "}").getBytes(StandardCharsets.UTF_8));
+            return new String(io.sheratan.envelope.EnvelopeWriter.toJson(s.signed(io.sheratan.integrity.IntegrityPolicy.defaults())), StandardCharsets.UTF_8);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private HttpResponse<String> post(Gateway target, String token, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target.port() + Gateway.PATH))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            request.header(Gateway.TOKEN_HEADER, token);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void shouldAnswerEveryStatusCodeOfTheContract() throws Exception {
+        HttpResponse<String> ok = post(gateway, TOKEN, signed("gw-1", "{\"value\":42}"));
+        assertThat(ok.statusCode()).isEqualTo(200);
+        assertThat(ok.body()).startsWith("{\"ok\":true,\"job_id\":\"gw-1\"");
+        assertThat(post(gateway, TOKEN, signed("gw-1", "{\"value\":42}")).body()).as("idempotent").isEqualTo(ok.body());
+
+        assertThat(post(gateway, null, signed("gw-2", "1")).statusCode()).isEqualTo(401);
+        assertThat(post(gateway, "wrong", signed("gw-2", "1")).statusCode()).isEqualTo(401);
+        assertThat(post(gateway, TOKEN, "{not json").statusCode()).isEqualTo(400);
+        HttpResponse<String> unmarked = post(gateway, TOKEN, "{\"job_id\":\"gw-3\",\"ok\":true}");
+        assertThat(unmarked.statusCode()).isEqualTo(400);
+        assertThat(unmarked.body()).contains("missing_integrity");
+        HttpResponse<String> tampered = post(gateway, TOKEN, signed("gw-4", "{\"value\":42}").replace("42", "43"));
+        assertThat(tampered.statusCode()).isEqualTo(422);
+        assertThat(tampered.body()).isEqualTo("{\"ok\":false,\"error\":\"result_integrity_fail\",\"reason\":\"sha_mismatch\"}");
+        String huge = "{\"job_id\":\"gw-5\",\"ok\":true,\"result\":\"" + "x".repeat(1_100_000) + "\"}";
+        assertThat(post(gateway, TOKEN, huge).statusCode()).isEqualTo(413);
+        assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body()).contains("integrity_fail_1m", "integrity_verified_1m", "integrity_missing_1m");
+    }
+
+    @Test
+    void shouldAnswer429BeyondTheInFlightBoundAndLoseNothingAccepted() throws Exception {
+        List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + narrow.port() + Gateway.PATH))
+                    .header(Gateway.TOKEN_HEADER, TOKEN)
+                    .POST(HttpRequest.BodyPublishers.ofString(signed("burst-" + i, "{\"i\":" + i + "}"))).build();
+            responses.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+        }
+        Set<String> accepted = new HashSet<>();
+        int saturated = 0;
+        for (int i = 0; i < responses.size(); i++) {
+            HttpResponse<String> response = responses.get(i).get(60, TimeUnit.SECONDS);
+            if (response.statusCode() == 200) {
+                accepted.add("burst-" + i);
+            } else {
+                assertThat(response.statusCode()).isEqualTo(429);
+                assertThat(response.headers().firstValue("Retry-After")).contains("1");
+                saturated++;
+            }
+        }
+        assertThat(saturated).as("some requests beyond the bound").isPositive();
+        assertThat(accepted).isNotEmpty();
+        assertThat(keysOnSubmitted()).containsAll(accepted);
+    }
+
+    @Test
+    void shouldPassTheHubsB3Script() throws Exception {
+        Path root = Path.of(System.getProperty("user.dir")).getParent();
+        ProcessBuilder builder = new ProcessBuilder("bash", root.resolve("scripts/verify-b3.sh").toString())
+                .redirectErrorStream(true);
+        builder.environment().put("SHERATAN_HUB_TOKEN", TOKEN);
+        builder.environment().put("SHERATAN_GATEWAY_URL", "http://127.0.0.1:" + gateway.port());
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(output).isZero();
+        assertThat(output).contains("B3 check passed").doesNotContain("FAIL");
+    }
+
+    private static Set<String> keysOnSubmitted() {
+        Map<String, Object> config = new HashMap<>(kafka.clientConfig());
+        config.put("group.id", "gw-" + System.nanoTime());
+        config.put("auto.offset.reset", "earliest");
+        config.put("isolation.level", "read_committed");
+        Set<String> keys = new HashSet<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(Set.of(Topics.defaults().submitted()));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(300)).forEach(r -> keys.add(new String(r.key(), StandardCharsets.UTF_8)));
+            }
+        }
+        return keys;
+    }
+}
