@@ -1,0 +1,101 @@
+package io.sheratan.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code ./sheratan up} as a user runs it (the launcher, a separate JVM): it comes up, {@code demo}
+ * against it exits 0, and SIGTERM stops it cleanly; a second {@code up} finds the data again.
+ * A self-contained {@code demo} (no stack running) exits 0 too.
+ */
+class UpAndDemoIT {
+
+    private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
+
+    @Test
+    void shouldComeUpServeTheDemoAndStopCleanly(@TempDir Path data) throws Exception {
+        Map<String, String> env = Map.of(
+                "SHERATAN_DATA_DIR", data.toString(),
+                "SHERATAN_EMBEDDED_KAFKA_PORT", String.valueOf(freePort()),
+                "SHERATAN_VERIFIER_PORT", String.valueOf(freePort()),
+                "SHERATAN_AUDIT_PORT", String.valueOf(freePort()),
+                "SHERATAN_GATEWAY_PORT", String.valueOf(freePort()));
+        for (int round = 1; round <= 2; round++) {
+            Process up = launcher(env, "up").start();
+            try {
+                String banner = awaitLine(up, "sheratan is up.", 120);
+                assertThat(banner).as("up printed its banner").isNotNull();
+                Process demo = launcher(env, "demo").redirectErrorStream(true).start();
+                String output = new String(demo.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(demo.waitFor(180, TimeUnit.SECONDS)).isTrue();
+                assertThat(demo.exitValue()).as(output).isZero();
+                assertThat(output).contains("Using the running stack").contains("every outcome is as expected");
+            } finally {
+                up.destroy(); // SIGTERM, as Ctrl-C or a container stop would send
+                assertThat(up.waitFor(60, TimeUnit.SECONDS)).as("up stops within a minute").isTrue();
+            }
+            assertThat(up.exitValue()).isIn(0, 143);
+        }
+        assertThat(Files.list(data.resolve("audit")).count()).isPositive();
+        Process chain = launcher(env, "audit", "verify-chain", data.resolve("audit").toString()).redirectErrorStream(true).start();
+        String report = new String(chain.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(chain.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(chain.exitValue()).as(report).isZero();
+        assertThat(report).contains("intact: 8 lines"); // 4 audit events per demo run, two runs
+    }
+
+    @Test
+    void shouldRunASelfContainedDemo() {
+        assertThat(Main.commandLine().execute("demo")).isZero();
+    }
+
+    private static ProcessBuilder launcher(Map<String, String> env, String... args) {
+        String[] command = new String[args.length + 1];
+        command[0] = ROOT.resolve("sheratan").toString();
+        System.arraycopy(args, 0, command, 1, args.length);
+        ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile());
+        builder.environment().putAll(env);
+        builder.environment().remove("KAFKA_BOOTSTRAP_SERVERS");
+        return builder;
+    }
+
+    private static String awaitLine(Process process, String wanted, int seconds) throws Exception {
+        BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        String line;
+        while (System.nanoTime() < deadline && (line = reader.readLine()) != null) {
+            if (line.contains(wanted)) {
+                Thread drain = new Thread(() -> {
+                    try {
+                        while (reader.readLine() != null) {
+                            // keep the pipe drained
+                        }
+                    } catch (java.io.IOException ignored) {
+                        // process ended
+                    }
+                });
+                drain.setDaemon(true);
+                drain.start();
+                return line;
+            }
+        }
+        return null;
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
