@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             VerifierCommand.class,
             AuditSinkCommand.class,
             GatewayCommand.class,
+            TopicsCommand.class,
             AuditCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class
