@@ -1,0 +1,185 @@
+package io.sheratan.cli.bench;
+
+import io.sheratan.kafka.Topics;
+import io.sheratan.kafka.embedded.EmbeddedKafka;
+import io.sheratan.producer.ResultPublisher;
+import io.sheratan.verifier.VerifierConfig;
+import io.sheratan.verifier.VerifierTopology;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * {@code sheratan bench pipeline}: the verifier's throughput against (a) a passthrough topology and
+ * (b) a passthrough doing one store get/put per job id, all under exactly-once v2, on the same
+ * embedded broker and the same pre-loaded input of signed ~1 KB results. Each run is a fresh
+ * application reading from the start; its time runs from RUNNING until its committed offsets
+ * reach the end of the input. Rounds alternate between the three; medians are compared.
+ */
+@Command(name = "pipeline",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Verifier throughput vs a passthrough (a) and a passthrough with one store get/put per key (b), EOS, same broker.",
+            "Last line: the ratios; targets are >= 0.85 x (b) and >= 0.60 x (a)."
+        })
+public final class PipelineBench implements Callable<Integer> {
+
+    @Option(names = "--count", defaultValue = "20000", description = "results in the input (default: ${DEFAULT-VALUE})")
+    int count;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "runs per variant (default: ${DEFAULT-VALUE})")
+    int rounds;
+
+    private static final String STORE = "bench-store";
+
+    @Override
+    public Integer call() throws Exception {
+        Path state = Files.createTempDirectory("sheratan-bench-streams-");
+        try (EmbeddedKafka kafka = EmbeddedKafka.builder().start()) {
+            Map<String, Object> client = kafka.clientConfig();
+            String input = "bench.pipeline.in";
+            try (Admin admin = Admin.create(client)) {
+                admin.createTopics(List.of(new NewTopic(input, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            }
+            List<String> results = Corpus.envelopes(256, 1024, 11).stream().map(b -> {
+                String json = new String(b, StandardCharsets.UTF_8);
+                return json.substring(json.indexOf("\"result\":") + 9, json.length() - 1);
+            }).toList();
+            try (ResultPublisher publisher = ResultPublisher.builder().clientConfig(client).topic(input).build()) {
+                List<CompletableFuture<?>> acks = new ArrayList<>();
+                for (int i = 0; i < count; i++) {
+                    acks.add(publisher.publish("job-" + i, true, results.get(i & 255), null));
+                }
+                for (CompletableFuture<?> ack : acks) {
+                    ack.get(60, TimeUnit.SECONDS);
+                }
+            }
+            System.out.printf(Locale.ROOT, "sheratan bench pipeline: %d signed ~1 KB results, %d runs per variant, exactly_once_v2%n", count, rounds);
+
+            Map<String, Function<String, Topology>> variants = new java.util.LinkedHashMap<>();
+            variants.put("passthrough (a)", out -> passthrough(input, out, false));
+            variants.put("passthrough+store (b)", out -> passthrough(input, out, true));
+            variants.put("verifier", out -> {
+                Topics topics = new Topics(input, out, out + ".audit", 3, 1);
+                return VerifierTopology.build(VerifierConfig.fromEnv(Map.of()).withTopics(topics));
+            });
+            Map<String, double[]> rates = new HashMap<>();
+            variants.keySet().forEach(k -> rates.put(k, new double[rounds]));
+            int run = 0;
+            for (int r = 0; r < rounds; r++) {
+                for (var variant : variants.entrySet()) {
+                    String out = "bench.pipeline.out." + (run++);
+                    try (Admin admin = Admin.create(client)) {
+                        admin.createTopics(List.of(new NewTopic(out, 3, (short) 1), new NewTopic(out + ".audit", 3, (short) 1)))
+                                .all().get(30, TimeUnit.SECONDS);
+                    }
+                    double rate = measure(client, variant.getValue().apply(out), "bench-" + run, input, state);
+                    rates.get(variant.getKey())[r] = rate;
+                    System.out.printf(Locale.ROOT, "  run %d %-22s %,10.0f results/s%n", r + 1, variant.getKey(), rate);
+                }
+            }
+            double a = Stats.median(rates.get("passthrough (a)"));
+            double b = Stats.median(rates.get("passthrough+store (b)"));
+            double v = Stats.median(rates.get("verifier"));
+            System.out.printf(Locale.ROOT, "  medians: passthrough %,.0f/s, passthrough+store %,.0f/s, verifier %,.0f/s%n", a, b, v);
+            System.out.printf(Locale.ROOT, "ratio verifier/(b) x%.2f (target x0.85), verifier/(a) x%.2f (target x0.60)%n", v / b, v / a);
+        }
+        return 0;
+    }
+
+    private double measure(Map<String, Object> client, Topology topology, String appId, String input, Path state) throws Exception {
+        Properties props = new Properties();
+        props.putAll(client);
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, "exactly_once_v2");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
+        props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        try (KafkaStreams streams = new KafkaStreams(topology, props); Admin admin = Admin.create(client)) {
+            streams.start();
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+            while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            long start = System.nanoTime();
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (int p = 0; p < 3; p++) {
+                latest.put(new TopicPartition(input, p), OffsetSpec.latest());
+            }
+            var ends = admin.listOffsets(latest).all().get();
+            while (System.nanoTime() < deadline) {
+                var committed = admin.listConsumerGroupOffsets(appId).partitionsToOffsetAndMetadata().get();
+                boolean done = ends.entrySet().stream().allMatch(e -> committed.get(e.getKey()) != null
+                        && committed.get(e.getKey()).offset() >= e.getValue().offset());
+                if (done) {
+                    break;
+                }
+                Thread.sleep(20);
+            }
+            return count / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    private static Topology passthrough(String input, String output, boolean withStore) {
+        Topology topology = new Topology();
+        topology.addSource("in", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), input);
+        topology.addProcessor("pass", () -> new Passthrough(withStore), "in");
+        if (withStore) {
+            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE),
+                    Serdes.ByteArray(), Serdes.ByteArray()), "pass");
+        }
+        topology.addSink("out", output, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), "pass");
+        return topology;
+    }
+
+    private static final class Passthrough implements Processor<byte[], byte[], byte[], byte[]> {
+        private final boolean withStore;
+        private ProcessorContext<byte[], byte[]> context;
+        private KeyValueStore<byte[], byte[]> store;
+
+        Passthrough(boolean withStore) {
+            this.withStore = withStore;
+        }
+
+        @Override
+        public void init(ProcessorContext<byte[], byte[]> context) {
+            this.context = context;
+            if (withStore) {
+                store = context.getStateStore(STORE);
+            }
+        }
+
+        @Override
+        public void process(Record<byte[], byte[]> record) {
+            if (withStore && store.get(record.key()) == null) {
+                store.put(record.key(), record.value());
+            }
+            context.forward(record);
+        }
+    }
+}
