@@ -179,7 +179,7 @@ public final class ChainLog implements AutoCloseable {
     }
 
     /** The numbered log files of a directory, in order. */
-    static List<Path> files(Path dir) throws IOException {
+    public static List<Path> files(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }

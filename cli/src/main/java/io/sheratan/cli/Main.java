@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             AuditSinkCommand.class,
             GatewayCommand.class,
             TopicsCommand.class,
+            CheckCommand.class,
             AuditCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class

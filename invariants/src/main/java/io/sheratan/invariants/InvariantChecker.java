@@ -1,0 +1,244 @@
+package io.sheratan.invariants;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sheratan.audit.ChainLog;
+import io.sheratan.audit.ChainVerifier;
+import io.sheratan.avro.AuditEvent;
+import io.sheratan.avro.VerifiedResult;
+import io.sheratan.avro.codec.AvroCodec;
+import io.sheratan.canonical.JsonCanonicalizer;
+import io.sheratan.envelope.Core;
+import io.sheratan.envelope.EnvelopeReader;
+import io.sheratan.envelope.MalformedEnvelopeException;
+import io.sheratan.envelope.Submission;
+import io.sheratan.integrity.IntegrityPolicy;
+import io.sheratan.integrity.IntegrityVerifier;
+import io.sheratan.integrity.Marks;
+import io.sheratan.integrity.Verdict;
+import io.sheratan.kafka.Topics;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The product's promises, checked from the outside once the pipeline is quiet: reads the
+ * submitted, verified and audit topics ({@code read_committed}) and, optionally, the audit log.
+ * <ul>
+ *   <li>every input record has exactly the outcome the contract gives it (recomputed here, in
+ *       partition order, with the same integrity rule): verified, duplicate (no output), or one
+ *       audit event with the right reason;</li>
+ *   <li>each job id appears at most once on the verified topic, and every verified record's mark recomputes;</li>
+ *   <li>nothing was emitted that has no input;</li>
+ *   <li>the audit log's chain is intact and holds every audit event exactly once.</li>
+ * </ul>
+ * Dedup retention is assumed longer than the run (a replay after expiry would be flagged).
+ */
+public final class InvariantChecker {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String WARNING = "RESULT_INTEGRITY_MISSING_ACCEPTED";
+
+    /** What was found: counts per outcome and every violation, in words. */
+    public record Report(Map<String, Long> counts, List<String> violations) {
+        public boolean ok() {
+            return violations.isEmpty();
+        }
+    }
+
+    private InvariantChecker() {
+    }
+
+    public static Report check(Map<String, Object> client, Topics topics, IntegrityPolicy policy, Path auditDir)
+            throws IOException {
+        Map<String, Long> counts = new TreeMap<>();
+        List<String> violations = new ArrayList<>();
+
+        // 1. what each input should have become
+        Map<String, String> expected = new HashMap<>();
+        Map<String, String> verifiedSha = new HashMap<>();
+        EnvelopeReader reader = new EnvelopeReader(policy.limits());
+        for (ConsumerRecord<byte[], byte[]> r : readAll(client, topics.submitted())) {
+            String coordinates = r.partition() + "@" + r.offset();
+            expected.put(coordinates, expectedOutcome(r, reader, policy, verifiedSha));
+            counts.merge("input", 1L, Long::sum);
+            counts.merge("expected " + expected.get(coordinates), 1L, Long::sum);
+        }
+
+        // 2. what actually came out
+        Map<String, List<String>> actual = new HashMap<>();
+        Map<String, Integer> verifiedJobIds = new HashMap<>();
+        AvroCodec<VerifiedResult> verifiedCodec = AvroCodec.verifiedResults();
+        for (ConsumerRecord<byte[], byte[]> r : readAll(client, topics.verified())) {
+            VerifiedResult v = decodeVerified(r.value(), verifiedCodec);
+            if (v == null) {
+                violations.add("verified topic " + r.partition() + "@" + r.offset() + " holds an unreadable record");
+                continue;
+            }
+            counts.merge("verified", 1L, Long::sum);
+            actual.computeIfAbsent(v.getSourcePartition() + "@" + v.getSourceOffset(), k -> new ArrayList<>()).add("verified");
+            if (verifiedJobIds.merge(v.getJobId(), 1, Integer::sum) == 2) {
+                violations.add("job id " + v.getJobId() + " appears more than once on the verified topic");
+            }
+            if (!recomputes(v)) {
+                violations.add("verified record for " + v.getJobId() + " does not recompute to its sha256");
+            }
+        }
+        List<String> auditEventIds = new ArrayList<>();
+        AvroCodec<AuditEvent> auditCodec = AvroCodec.auditEvents();
+        for (ConsumerRecord<byte[], byte[]> r : readAll(client, topics.audit())) {
+            JsonNode event = decodeAudit(r.value(), auditCodec);
+            if (event == null) {
+                violations.add("audit topic " + r.partition() + "@" + r.offset() + " holds an unreadable record");
+                continue;
+            }
+            auditEventIds.add(event.path("event_id").asText());
+            String type = event.path("event_type").asText();
+            counts.merge("audit " + event.path("reason").asText() + (WARNING.equals(type) ? " (warning)" : ""), 1L, Long::sum);
+            if (WARNING.equals(type) || event.path("source_partition").isNull() || event.path("source_partition").isMissingNode()) {
+                continue; // warnings accompany a verified record; gateway events have no input record
+            }
+            actual.computeIfAbsent(event.path("source_partition").asInt() + "@" + event.path("source_offset").asLong(),
+                    k -> new ArrayList<>()).add("audit " + event.path("reason").asText());
+        }
+
+        // 3. exactly one outcome per input, and nothing without an input
+        for (var e : expected.entrySet()) {
+            List<String> got = actual.getOrDefault(e.getKey(), List.of());
+            String want = e.getValue();
+            boolean ok = want.equals("duplicate") ? got.isEmpty() : got.size() == 1 && got.get(0).equals(want);
+            if (!ok) {
+                violations.add("input " + e.getKey() + ": expected " + want + ", got " + (got.isEmpty() ? "nothing" : got));
+            }
+        }
+        for (String coordinates : actual.keySet()) {
+            if (!expected.containsKey(coordinates)) {
+                violations.add("output for " + coordinates + " has no input record");
+            }
+        }
+
+        // 4. the audit log: intact, every audit event exactly once
+        if (auditDir != null) {
+            ChainVerifier.Report chain = ChainVerifier.verify(auditDir);
+            if (!chain.intact()) {
+                violations.add("audit log chain broken: " + chain.problem());
+            }
+            Map<String, Integer> inLog = new HashMap<>();
+            for (Path file : ChainLog.files(auditDir)) {
+                try (BufferedReader lines = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                    String line;
+                    while ((line = lines.readLine()) != null) {
+                        inLog.merge(JSON.readTree(line).path("event").path("event_id").asText(), 1, Integer::sum);
+                    }
+                }
+            }
+            counts.put("audit log lines", (long) chain.lines());
+            for (String id : auditEventIds) {
+                int n = inLog.getOrDefault(id, 0);
+                if (n != 1) {
+                    violations.add("audit event " + id + " is in the audit log " + n + " times");
+                }
+            }
+            if (chain.lines() != auditEventIds.size()) {
+                violations.add("audit log has " + chain.lines() + " lines for " + auditEventIds.size() + " audit events");
+            }
+        }
+        counts.put("violations", (long) violations.size());
+        return new Report(counts, violations);
+    }
+
+    private static String expectedOutcome(ConsumerRecord<byte[], byte[]> r, EnvelopeReader reader, IntegrityPolicy policy,
+                                          Map<String, String> verifiedSha) {
+        Submission s;
+        try {
+            s = reader.read(r.value());
+        } catch (MalformedEnvelopeException e) {
+            return "audit malformed";
+        }
+        if (r.key() == null || !s.jobId().equals(new String(r.key(), StandardCharsets.UTF_8))) {
+            return "audit malformed";
+        }
+        Verdict verdict = IntegrityVerifier.verify(s, policy);
+        if (!verdict.accepted()) {
+            return "audit " + verdict.reason().code();
+        }
+        String first = verifiedSha.putIfAbsent(s.jobId(), s.coreSha256());
+        if (first == null) {
+            return "verified";
+        }
+        return first.equals(s.coreSha256()) ? "duplicate" : "audit conflict";
+    }
+
+    private static boolean recomputes(VerifiedResult v) {
+        byte[] result = v.getResult() == null ? null : v.getResult().getBytes(StandardCharsets.UTF_8);
+        byte[] error = v.getError() == null ? null : v.getError().getBytes(StandardCharsets.UTF_8);
+        byte[] core = Core.build(JsonCanonicalizer.canonicalString(v.getJobId()), v.getOk(), result, error);
+        return Marks.sha256Hex(core).equals(v.getSha256());
+    }
+
+    private static VerifiedResult decodeVerified(byte[] value, AvroCodec<VerifiedResult> codec) {
+        try {
+            if (isAvro(value)) {
+                return codec.decode(value);
+            }
+            JsonNode n = JSON.readTree(value);
+            return VerifiedResult.newBuilder().setJobId(n.path("job_id").asText()).setOk(n.path("ok").asBoolean())
+                    .setResult(n.path("result").isNull() ? null : n.path("result").asText())
+                    .setError(n.path("error").isNull() ? null : n.path("error").asText())
+                    .setSha256(n.path("sha256").asText()).setVerifiedAt(java.time.Instant.ofEpochMilli(n.path("verified_at").asLong()))
+                    .setSourcePartition(n.path("source_partition").asInt()).setSourceOffset(n.path("source_offset").asLong()).build();
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static JsonNode decodeAudit(byte[] value, AvroCodec<AuditEvent> codec) {
+        try {
+            if (isAvro(value)) {
+                return JSON.readTree(io.sheratan.avro.codec.FlatJson.write(codec.decode(value)));
+            }
+            return JSON.readTree(value);
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static boolean isAvro(byte[] value) {
+        return value != null && value.length > 1 && value[0] == (byte) 0xC3 && value[1] == 0x01;
+    }
+
+    /** Every committed record of a topic, in partition and offset order. */
+    static List<ConsumerRecord<byte[], byte[]>> readAll(Map<String, Object> client, String topic) {
+        Map<String, Object> config = new HashMap<>(client);
+        config.put("isolation.level", "read_committed");
+        config.put("enable.auto.commit", false);
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).sorted(java.util.Comparator.comparingInt(TopicPartition::partition)).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (System.nanoTime() < deadline && partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+        }
+        records.sort(java.util.Comparator.<ConsumerRecord<byte[], byte[]>>comparingInt(ConsumerRecord::partition)
+                .thenComparingLong(ConsumerRecord::offset));
+        return records;
+    }
+}
