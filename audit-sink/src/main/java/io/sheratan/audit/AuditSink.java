@@ -89,7 +89,6 @@ public final class AuditSink implements Runnable, AutoCloseable {
                 List<ChainLog.Entry> entries = new ArrayList<>();
                 Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
                 for (ConsumerRecord<byte[], byte[]> record : records) {
-                    commits.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
                     if (record.offset() <= log.lastOffset(record.topic(), record.partition())) {
                         continue; // written before a crash, not committed: skip, do not duplicate
                     }
@@ -97,6 +96,11 @@ public final class AuditSink implements Runnable, AutoCloseable {
                 }
                 log.append(entries);
                 entries.forEach(e -> count(e.event()));
+                // commit the consumer's position, not last offset + 1: on a transactional topic the
+                // position is past the commit markers, so a caught-up sink shows a lag of zero
+                for (TopicPartition partition : records.partitions()) {
+                    commits.put(partition, new OffsetAndMetadata(consumer.position(partition)));
+                }
                 if (crashAfterWriteForTests) {
                     running.set(false);
                     return;
