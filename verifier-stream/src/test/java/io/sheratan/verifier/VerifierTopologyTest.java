@@ -345,6 +345,43 @@ class VerifierTopologyTest {
     }
 
     @Test
+    void shouldTurnHostileInputIntoMalformedEventsAndKeepGoing() throws Exception {
+        byte[] avro = signedAvro("avro-x", "1", SHA256);
+        byte[] wrongFingerprint = avro.clone();
+        wrongFingerprint[5] ^= 0x55;
+        java.util.Random random = new java.util.Random(3);
+        byte[] randomBytes = new byte[512];
+        random.nextBytes(randomBytes);
+        List<byte[]> hostile = List.of(
+                "{\"job_id\":\"h\",\"ok\":true".getBytes(StandardCharsets.UTF_8),                 // unclosed
+                "{\"job_id\":\"h\",\"ok\":true,}".getBytes(StandardCharsets.UTF_8),                // trailing comma
+                "{\"job_id\":\"h\\x\",\"ok\":true}".getBytes(StandardCharsets.UTF_8),            // bad escape
+                new byte[] {'{', '"', 'j', (byte) 0xFF, '"', ':', '1', '}'},                              // invalid UTF-8
+                ("{\"job_id\":\"h\",\"ok\":true,\"result\":1" + "0".repeat(400) + "}").getBytes(StandardCharsets.UTF_8), // huge number
+                ("{\"job_id\":\"h\",\"ok\":true,\"result\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}").getBytes(StandardCharsets.UTF_8),
+                ("{\"job_id\":\"h\",\"ok\":true,\"result\":\"" + "x".repeat(3 * 1024 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8), // multi-MB
+                randomBytes,
+                wrongFingerprint,
+                java.util.Arrays.copyOf(avro, avro.length - 3),                                             // truncated Avro
+                new byte[0]);
+        for (byte[] value : hostile) {
+            send("h", value);
+        }
+        send("after", signedJson("after", "1", SHA256));
+
+        List<AuditEvent> events = new java.util.ArrayList<>();
+        for (TestRecord<String, byte[]> r : audit.readRecordsToList()) {
+            events.add(auditCodec.decode(r.value()));
+        }
+        assertThat(events).hasSize(hostile.size()).allSatisfy(e -> {
+            assertThat(e.getEventType()).isEqualTo("RESULT_MALFORMED");
+            assertThat(e.getReason()).isEqualTo("malformed");
+        });
+        assertThat(onlyVerified().getJobId()).as("the stream goes on after hostile input").isEqualTo("after");
+        assertNothingElse();
+    }
+
+    @Test
     void shouldKeepStoreAndProcessorNamesStable() {
         String description = VerifierTopology.build(config(SHA256)).describe().toString();
         assertThat(description)
