@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             GatewayCommand.class,
             TopicsCommand.class,
             CheckCommand.class,
+            SoakCommand.class,
             AuditCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class

@@ -51,7 +51,9 @@ public final class VerifierApp implements AutoCloseable {
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, host + ":" + port);
         props.putIfAbsent(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1); // the broker's default for changelogs
-        props.putIfAbsent(StreamsConfig.consumerPrefix("max.poll.interval.ms"), 60_000);
+        if (!clientConfig.containsKey("max.poll.interval.ms")) {
+            props.put(StreamsConfig.consumerPrefix("max.poll.interval.ms"), 60_000);
+        }
         props.putIfAbsent("processing.exception.handler.global.enabled", true);
         this.streams = new KafkaStreams(VerifierTopology.build(config, new VerifierMetrics(registry)), props);
         LOG.info("verifier {} on {} with {}", config.applicationId(), self, KafkaClientConfig.redacted(clientConfig));
