@@ -132,12 +132,8 @@ public final class ResultPublisher implements AutoCloseable {
     }
 
     private static byte[] canonical(JsonCanonicalizer canonicalizer, String field, String json) {
-        if (json == null) {
-            return null;
-        }
         try {
-            byte[] canonical = canonicalizer.apply(json.getBytes(StandardCharsets.UTF_8));
-            return canonical.length == 4 && canonical[0] == 'n' ? null : canonical;
+            return canonicalizer.applyOptional(json);
         } catch (StrictJsonException e) {
             throw new InvalidResultException(field + ": " + e.getMessage().replace("path $", "path " + field), e);
         }

@@ -64,6 +64,18 @@ public final class JsonCanonicalizer {
         return out.toByteArray();
     }
 
+    /**
+     * The canonical bytes of a JSON text that stands for an optional core member ({@code result},
+     * {@code error}): null for a null text or for JSON {@code null}, which the core leaves out.
+     */
+    public byte[] applyOptional(String json) {
+        if (json == null) {
+            return null;
+        }
+        byte[] canonical = apply(json.getBytes(StandardCharsets.UTF_8));
+        return canonical.length == 4 && canonical[0] == 'n' ? null : canonical;
+    }
+
     /** As {@link #apply(byte[])} over a slice. */
     public byte[] apply(byte[] json, int offset, int length) {
         run(json, offset, length, false);

@@ -96,12 +96,8 @@ public final class EnvelopeReader {
     }
 
     private byte[] canonicalText(String json, String field, String jobId) throws MalformedEnvelopeException {
-        if (json == null) {
-            return null;
-        }
         try {
-            byte[] canonical = canonicalizer.apply(json.getBytes(StandardCharsets.UTF_8));
-            return canonical.length == 4 && canonical[0] == 'n' ? null : canonical;
+            return canonicalizer.applyOptional(json);
         } catch (StrictJsonException e) {
             throw new MalformedEnvelopeException(field + ": " + e.detail(), jobId,
                     field + ": " + e.getMessage(), e);

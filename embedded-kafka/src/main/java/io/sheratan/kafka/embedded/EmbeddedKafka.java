@@ -247,7 +247,6 @@ public final class EmbeddedKafka implements AutoCloseable {
         // cluster a stop is a crash: controlled shutdown would wait minutes for a quorum that the
         // last nodes standing no longer have, and a crash is the fault the tests mean to inject.
         p.put("controlled.shutdown.enable", String.valueOf(n == 1));
-        p.put("group.coordinator.rebalance.protocols", "classic,consumer,streams");
         p.putAll(settings.overrides);
         return p;
     }
