@@ -28,6 +28,11 @@ public final class OutputCodec {
         return format == OutputFormat.AVRO ? verified.encode(result) : json(result);
     }
 
+    /** As {@link #verified(VerifiedResult)} when its Avro encoding already exists: Avro output reuses it. */
+    public byte[] verified(VerifiedResult result, byte[] avroBytes) {
+        return format == OutputFormat.AVRO ? avroBytes : json(result);
+    }
+
     public byte[] audit(AuditEvent event) {
         return format == OutputFormat.AVRO ? audit.encode(event) : json(event);
     }

@@ -129,8 +129,8 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
             }
             return;
         }
-        VerifiedResult verified = remember(submission, verdict, record, from);
-        context.forward(new Record<>(submission.jobId(), output.verified(verified), record.timestamp()), VERIFIED);
+        Stored stored = remember(submission, verdict, record, from);
+        context.forward(new Record<>(submission.jobId(), output.verified(stored.result(), stored.avro()), record.timestamp()), VERIFIED);
         boolean unmarked = verdict.outcome() == Verdict.Outcome.ACCEPTED_UNMARKED;
         metrics.verified(unmarked);
         if (unmarked) {
@@ -156,7 +156,11 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
         return first;
     }
 
-    private VerifiedResult remember(Submission s, Verdict verdict, Record<byte[], byte[]> record, Coordinates from) {
+    /** A verified result and its Avro bytes as stored, which the Avro output reuses as they are. */
+    private record Stored(VerifiedResult result, byte[] avro) {
+    }
+
+    private Stored remember(Submission s, Verdict verdict, Record<byte[], byte[]> record, Coordinates from) {
         VerifiedResult verified = VerifiedResult.newBuilder()
                 .setJobId(s.jobId())
                 .setOk(s.ok())
@@ -170,8 +174,9 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
                 .setSourcePartition(from.partition)
                 .setSourceOffset(from.offset)
                 .build();
-        store.put(s.jobId(), storeCodec.encode(verified));
-        return verified;
+        byte[] bytes = storeCodec.encode(verified);
+        store.put(s.jobId(), bytes);
+        return new Stored(verified, bytes);
     }
 
     private boolean isExpired(VerifiedResult result, long nowMs) {
