@@ -5,6 +5,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sheratan.kafka.KafkaClientConfig;
 import io.sheratan.verifier.http.VerifierHttp;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.HostInfo;
@@ -108,7 +109,10 @@ public final class VerifierApp implements AutoCloseable {
         if (http != null) {
             http.close();
         }
-        streams.close(Duration.ofSeconds(30));
+        // leave the group on a clean stop: otherwise the next start waits out the old member's
+        // session before its partitions are processed again
+        streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(Duration.ofSeconds(30)));
         if (streamsMetrics != null) {
             streamsMetrics.close();
         }
