@@ -14,7 +14,6 @@ import io.sheratan.producer.ResultPublisher;
 import io.sheratan.verifier.VerifierConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -102,9 +101,10 @@ final class DemoCommand implements Callable<Integer> {
         Topics topics = Topics.fromEnv(env);
         IntegrityPolicy policy = IntegrityPolicy.fromEnv(env);
         String run = UUID.randomUUID().toString().substring(0, 6);
-        long startedAt = System.currentTimeMillis() - 1000;
         double duplicatesBefore = metric(verifierPort, "sheratan_results_duplicate_total");
 
+        // where the output topics end before anything is sent: outcomes are read from there on
+        KafkaConsumer<byte[], byte[]> observer = observer(client, topics);
         Map<String, Case> byCoordinates = new LinkedHashMap<>();
         List<String> order = new ArrayList<>();
         try (ResultPublisher json = ResultPublisher.builder().clientConfig(client).topic(topics.submitted()).policy(policy).nodeId("demo").build();
@@ -136,7 +136,10 @@ final class DemoCommand implements Callable<Integer> {
                     new Case("unreadable bytes", garbageId, "bytes", "audit malformed"));
         }
 
-        Map<String, String> observed = observe(client, topics, startedAt, byCoordinates);
+        Map<String, String> observed;
+        try (observer) {
+            observed = observe(observer, topics, byCoordinates);
+        }
         double duplicates = metric(verifierPort, "sheratan_results_duplicate_total") - duplicatesBefore;
         boolean allGood = true;
         System.out.println();
@@ -176,64 +179,58 @@ final class DemoCommand implements Callable<Integer> {
         order.add(key);
     }
 
-    /** partition@offset of each input record → "verified" or "audit <reason>", read from the output topics. */
-    private Map<String, String> observe(Map<String, Object> client, Topics topics, long since, Map<String, Case> expected)
-            throws Exception {
-        Map<String, String> observed = new HashMap<>();
-        long wanted = expected.values().stream().filter(c -> !c.expected().equals("duplicate")).count();
+    /** A read_committed consumer positioned at the current end of the verified and audit topics. */
+    private static KafkaConsumer<byte[], byte[]> observer(Map<String, Object> client, Topics topics) {
         Map<String, Object> config = new HashMap<>(client);
         config.put("isolation.level", "read_committed");
         config.put("enable.auto.commit", false);
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : List.of(topics.verified(), topics.audit())) {
+            consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+        }
+        consumer.assign(partitions);
+        consumer.endOffsets(partitions).forEach(consumer::seek); // eager: nothing sent later can fall before it
+        return consumer;
+    }
+
+    /** partition@offset of each input record → "verified" or "audit <reason>", read from the output topics. */
+    private Map<String, String> observe(KafkaConsumer<byte[], byte[]> consumer, Topics topics, Map<String, Case> expected)
+            throws Exception {
+        Map<String, String> observed = new HashMap<>();
+        long wanted = expected.values().stream().filter(c -> !c.expected().equals("duplicate")).count();
         AvroCodec<VerifiedResult> verifiedCodec = AvroCodec.verifiedResults();
         AvroCodec<AuditEvent> auditCodec = AvroCodec.auditEvents();
         ObjectMapper mapper = new ObjectMapper();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (String topic : List.of(topics.verified(), topics.audit())) {
-                consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-            }
-            consumer.assign(partitions);
-            Map<TopicPartition, Long> times = new HashMap<>();
-            partitions.forEach(p -> times.put(p, since));
-            Map<TopicPartition, OffsetAndTimestamp> offsets = consumer.offsetsForTimes(times);
-            for (TopicPartition p : partitions) {
-                OffsetAndTimestamp o = offsets.get(p);
-                if (o != null) {
-                    consumer.seek(p, o.offset());
-                } else {
-                    consumer.seekToEnd(List.of(p));
-                }
-            }
-            long deadline = System.nanoTime() + timeout.toNanos();
-            long settleUntil = Long.MAX_VALUE;
-            while (System.nanoTime() < Math.min(deadline, settleUntil)) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    boolean isVerified = r.topic().equals(topics.verified());
-                    String coordinates;
-                    String outcome;
-                    if (isAvro(r.value())) {
-                        if (isVerified) {
-                            VerifiedResult v = verifiedCodec.decode(r.value());
-                            coordinates = v.getSourcePartition() + "@" + v.getSourceOffset();
-                            outcome = "verified";
-                        } else {
-                            AuditEvent a = auditCodec.decode(r.value());
-                            coordinates = a.getSourcePartition() + "@" + a.getSourceOffset();
-                            outcome = "RESULT_INTEGRITY_MISSING_ACCEPTED".equals(a.getEventType()) ? null : "audit " + a.getReason();
-                        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long settleUntil = Long.MAX_VALUE;
+        while (System.nanoTime() < Math.min(deadline, settleUntil)) {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                boolean isVerified = r.topic().equals(topics.verified());
+                String coordinates;
+                String outcome;
+                if (isAvro(r.value())) {
+                    if (isVerified) {
+                        VerifiedResult v = verifiedCodec.decode(r.value());
+                        coordinates = v.getSourcePartition() + "@" + v.getSourceOffset();
+                        outcome = "verified";
                     } else {
-                        JsonNode n = mapper.readTree(r.value());
-                        coordinates = n.path("source_partition").asInt() + "@" + n.path("source_offset").asLong();
-                        outcome = isVerified ? "verified"
-                                : "RESULT_INTEGRITY_MISSING_ACCEPTED".equals(n.path("event_type").asText()) ? null : "audit " + n.path("reason").asText();
+                        AuditEvent a = auditCodec.decode(r.value());
+                        coordinates = a.getSourcePartition() + "@" + a.getSourceOffset();
+                        outcome = "RESULT_INTEGRITY_MISSING_ACCEPTED".equals(a.getEventType()) ? null : "audit " + a.getReason();
                     }
-                    if (outcome != null && expected.containsKey(coordinates)) {
-                        observed.put(coordinates, outcome);
-                    }
+                } else {
+                    JsonNode n = mapper.readTree(r.value());
+                    coordinates = n.path("source_partition").asInt() + "@" + n.path("source_offset").asLong();
+                    outcome = isVerified ? "verified"
+                            : "RESULT_INTEGRITY_MISSING_ACCEPTED".equals(n.path("event_type").asText()) ? null : "audit " + n.path("reason").asText();
                 }
-                if (observed.size() >= wanted && settleUntil == Long.MAX_VALUE) {
-                    settleUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(2); // let a wrong extra outcome show up
+                if (outcome != null && expected.containsKey(coordinates)) {
+                    observed.put(coordinates, outcome);
                 }
+            }
+            if (observed.size() >= wanted && settleUntil == Long.MAX_VALUE) {
+                settleUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(2); // let a wrong extra outcome show up
             }
         }
         return observed;
