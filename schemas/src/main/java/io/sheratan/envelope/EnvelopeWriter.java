@@ -23,32 +23,38 @@ public final class EnvelopeWriter {
     }
 
     /**
-     * The JSON envelope: the canonical core's members followed by the integrity member. The core is
-     * canonical already, so the envelope is built by splicing bytes; only the mark goes through Jackson.
+     * The JSON envelope, itself in RFC 8785 canonical form: the core's members with the integrity
+     * member spliced in at its sorted place (after {@code error}, before {@code job_id}), and the
+     * mark's members in sorted order too. The core is canonical already, so this is byte splicing;
+     * and a verifier reading it finds every object sorted, which is its fast path.
      */
     public static byte[] toJson(Submission s) {
         byte[] core = s.core();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(core.length + 220);
-        bytes.write(core, 0, core.length - 1); // without the closing brace
         IntegrityMark mark = s.mark();
-        if (mark != null) {
-            bytes.writeBytes(INTEGRITY);
-            try (JsonGenerator g = JSON.createGenerator(bytes, JsonEncoding.UTF8)) {
-                g.writeStartObject();
-                writeIfSet(g, "mode", mark.mode());
-                writeIfSet(g, "sha256", mark.sha256());
-                writeIfSet(g, "sig", mark.sig());
-                writeIfSet(g, "key_id", mark.keyId());
-                g.writeEndObject();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+        if (mark == null) {
+            return core.clone();
         }
-        bytes.write('}');
+        int insertAt = s.error() == null ? 1 : 1 + ERROR_MEMBER.length + s.error().length + 1;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(core.length + 220);
+        bytes.write(core, 0, insertAt);
+        bytes.writeBytes(INTEGRITY);
+        try (JsonGenerator g = JSON.createGenerator(bytes, JsonEncoding.UTF8)) {
+            g.writeStartObject();
+            writeIfSet(g, "key_id", mark.keyId());
+            writeIfSet(g, "mode", mark.mode());
+            writeIfSet(g, "sha256", mark.sha256());
+            writeIfSet(g, "sig", mark.sig());
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        bytes.write(',');
+        bytes.write(core, insertAt, core.length - insertAt);
         return bytes.toByteArray();
     }
 
-    private static final byte[] INTEGRITY = ",\"integrity\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] INTEGRITY = "\"integrity\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ERROR_MEMBER = "\"error\":".getBytes(StandardCharsets.US_ASCII);
 
     public static ResultSubmission toAvro(Submission s) {
         ResultSubmission.Builder builder = ResultSubmission.newBuilder()

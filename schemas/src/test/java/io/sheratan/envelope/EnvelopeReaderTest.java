@@ -80,6 +80,19 @@ class EnvelopeReaderTest {
     }
 
     @Test
+    void shouldWriteSignedEnvelopesThatAreThemselvesCanonical() throws Exception {
+        io.sheratan.integrity.IntegrityPolicy hmac = io.sheratan.integrity.IntegrityPolicy.fromEnv(java.util.Map.of(
+                "SHERATAN_RESULT_INTEGRITY_MODE", "hmac", "SHERATAN_RESULT_HMAC_KEY", "k", "SHERATAN_RESULT_HMAC_KEY_ID", "k1"));
+        for (String json : new String[] {
+                "{\"job_id\":\"j\",\"ok\":true,\"result\":{\"b\":1,\"a\":[2]}}",
+                "{\"job_id\":\"j\",\"ok\":false,\"error\":{\"code\":\"E1\"}}"}) {
+            byte[] envelope = EnvelopeWriter.toJson(reader.read(utf8(json)).signed(hmac));
+            assertThat(io.sheratan.canonical.JsonCanonicalizer.canonicalize(envelope)).isEqualTo(envelope);
+            assertThat(reader.read(envelope).mark().keyId()).isEqualTo("k1");
+        }
+    }
+
+    @Test
     void shouldCallTruncatedAvroMalformed() throws Exception {
         Submission json = reader.read(utf8("{\"job_id\":\"j\",\"ok\":true,\"result\":\"a long enough result text\"}"));
         byte[] avro = codec.encode(EnvelopeWriter.toAvro(json));
