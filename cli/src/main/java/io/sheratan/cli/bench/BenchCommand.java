@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks; each prints medians and, on its last line, the ratio against its baseline.",
-        subcommands = {CanonBench.class, PublishBench.class, PipelineBench.class, AuditBench.class})
+        subcommands = {CanonBench.class, PublishBench.class, PipelineBench.class, AuditBench.class, LatencyBench.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec
