@@ -105,7 +105,7 @@ public final class AuditSink implements Runnable, AutoCloseable {
                     running.set(false);
                     return;
                 }
-                consumer.commitSync(commits);
+                commit(commits);
             }
         } catch (WakeupException e) {
             if (running.get()) {
@@ -113,6 +113,20 @@ public final class AuditSink implements Runnable, AutoCloseable {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the audit log", e);
+        }
+    }
+
+    /**
+     * Commits after the lines are on disk. A commit refused because the group is rebalancing is not
+     * an error: the lines are written, and whoever polls these records again skips them by offset.
+     */
+    private void commit(Map<TopicPartition, OffsetAndMetadata> commits) {
+        try {
+            consumer.commitSync(commits);
+        } catch (org.apache.kafka.clients.consumer.CommitFailedException
+                 | org.apache.kafka.common.errors.RebalanceInProgressException
+                 | org.apache.kafka.common.errors.RetriableException e) {
+            LOG.warn("offset commit deferred ({}); the written lines will be skipped when polled again", e.getClass().getSimpleName());
         }
     }
 

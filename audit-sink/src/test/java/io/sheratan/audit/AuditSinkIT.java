@@ -50,11 +50,18 @@ class AuditSinkIT {
         AvroCodec<AuditEvent> codec = AvroCodec.auditEvents();
         Map<String, Object> config = new HashMap<>(kafka.clientConfig());
         config.put("enable.idempotence", true);
+        // a topic created a moment ago can answer the first batches with NOT_LEADER; one batch in
+        // flight keeps the retries in order (seen once: OUT_OF_ORDER_SEQUENCE on a fresh partition)
+        config.put("max.in.flight.requests.per.connection", 1);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<java.util.concurrent.Future<?>> acks = new java.util.ArrayList<>();
             for (int i = 0; i < n; i++) {
                 AuditEvent event = AuditEvent.newBuilder().setEventId("src/0/" + i).setEventType("RESULT_INTEGRITY_FAIL")
                         .setReason("sha_mismatch").setJobId("job-" + i).setTs(Instant.ofEpochMilli(1_700_000_000_000L + i)).build();
-                producer.send(new ProducerRecord<>(topics.audit(), ("job-" + i).getBytes(StandardCharsets.UTF_8), codec.encode(event)));
+                acks.add(producer.send(new ProducerRecord<>(topics.audit(), ("job-" + i).getBytes(StandardCharsets.UTF_8), codec.encode(event))));
+            }
+            for (var ack : acks) {
+                ack.get(60, TimeUnit.SECONDS); // the test knows exactly what is on the topic
             }
             producer.send(new ProducerRecord<>(topics.audit(), "junk".getBytes(StandardCharsets.UTF_8),
                     "not an audit event".getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
