@@ -42,6 +42,16 @@ public final class Corpus {
         return documents;
     }
 
+    /** The {@code result} JSON text of {@link #envelopes}: what a worker hands to the publisher. */
+    public static List<String> results(int count, int targetBytes, long seed) {
+        List<String> results = new ArrayList<>(count);
+        for (byte[] envelope : envelopes(count, targetBytes, seed)) {
+            String json = new String(envelope, StandardCharsets.UTF_8);
+            results.add(json.substring(json.indexOf("\"result\":") + 9, json.length() - 1));
+        }
+        return results;
+    }
+
     private static void value(StringBuilder out, Random random, int depth) {
         int kind = random.nextInt(depth < 2 ? 8 : 6);
         switch (kind) {

@@ -57,10 +57,7 @@ public final class LatencyBench implements Callable<Integer> {
             }
             VerifierConfig config = VerifierConfig.fromEnv(Map.of()).withTopics(topics).withHttpPort(0)
                     .withApplicationId("bench-latency");
-            List<String> results = Corpus.envelopes(256, 1024, 5).stream().map(b -> {
-                String json = new String(b, StandardCharsets.UTF_8);
-                return json.substring(json.indexOf("\"result\":") + 9, json.length() - 1);
-            }).toList();
+            List<String> results = Corpus.results(256, 1024, 5);
             int total = rate * seconds;
             long[] latencies = new long[total];
             int received = 0;

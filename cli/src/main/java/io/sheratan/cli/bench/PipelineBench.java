@@ -68,10 +68,7 @@ public final class PipelineBench implements Callable<Integer> {
             try (Admin admin = Admin.create(client)) {
                 admin.createTopics(List.of(new NewTopic(input, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
             }
-            List<String> results = Corpus.envelopes(256, 1024, 11).stream().map(b -> {
-                String json = new String(b, StandardCharsets.UTF_8);
-                return json.substring(json.indexOf("\"result\":") + 9, json.length() - 1);
-            }).toList();
+            List<String> results = Corpus.results(256, 1024, 11);
             try (ResultPublisher publisher = ResultPublisher.builder().clientConfig(client).topic(input).build()) {
                 List<CompletableFuture<?>> acks = new ArrayList<>();
                 for (int i = 0; i < count; i++) {
