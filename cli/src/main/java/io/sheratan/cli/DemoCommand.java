@@ -92,7 +92,7 @@ final class DemoCommand implements Callable<Integer> {
         } finally {
             if (own != null) {
                 own.close();
-                deleteQuietly(ownData);
+                TempDirs.deleteQuietly(ownData);
             }
         }
     }
@@ -272,13 +272,6 @@ final class DemoCommand implements Callable<Integer> {
         return (ok ? "\u001b[32m" : "\u001b[31m") + text + "\u001b[0m";
     }
 
-    private static void deleteQuietly(Path dir) {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (java.io.IOException e) {
-            System.err.println("sheratan demo: could not remove " + dir + ": " + e.getMessage());
-        }
-    }
 
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);

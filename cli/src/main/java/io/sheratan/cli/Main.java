@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
             SoakCommand.class,
             AuditCommand.class,
             BenchCommand.class,
+            BrokerCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -316,6 +316,29 @@ class VerifierTopologyTest {
     }
 
     @Test
+    void shouldPurgeOnlyExpiredEntriesAcrossMoreThanOneChunk() {
+        for (int i = 0; i < 25_000; i++) {
+            send("old-" + i, signedJson("old-" + i, "1", SHA256));
+        }
+        driver.advanceWallClockTime(Duration.ofMinutes(40));
+        for (int i = 0; i < 5_000; i++) {
+            send("new-" + i, signedJson("new-" + i, "1", SHA256));
+        }
+        driver.advanceWallClockTime(Duration.ofMinutes(30)); // the old ones are 70 minutes old, the new 30
+
+        long left;
+        try (var all = store().all()) {
+            left = 0;
+            while (all.hasNext()) {
+                assertThat(all.next().key).startsWith("new-");
+                left++;
+            }
+        }
+        assertThat(left).isEqualTo(5_000);
+        assertThat(verified.getQueueSize()).isEqualTo(30_000);
+    }
+
+    @Test
     void shouldNotLetATamperedRecordTakeTheSlot() throws Exception {
         String tampered = new String(signedJson("job-1", "1", SHA256), StandardCharsets.UTF_8).replace(":1", ":9");
         send("job-1", tampered.getBytes(StandardCharsets.UTF_8));

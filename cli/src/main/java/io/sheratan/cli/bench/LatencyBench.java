@@ -1,5 +1,6 @@
 package io.sheratan.cli.bench;
 
+import io.sheratan.cli.TempDirs;
 import io.sheratan.kafka.TopicProvisioner;
 import io.sheratan.kafka.Topics;
 import io.sheratan.kafka.embedded.EmbeddedKafka;
@@ -100,7 +101,7 @@ public final class LatencyBench implements Callable<Integer> {
             int skip = Math.min(received / 10, rate * 2); // the first seconds include JIT warm-up and the first commit
             long[] afterWarmup = Arrays.copyOfRange(latencies, Math.min(skip, received), received);
             Arrays.sort(afterWarmup);
-            deleteQuietly(state);
+            TempDirs.deleteQuietly(state);
             System.out.printf(Locale.ROOT, "sheratan bench latency: %d results at %d/s, EOS v2, default commit interval; %d received%n",
                     total, rate, received);
             System.out.printf(Locale.ROOT, "  all:                p50 %d ms, p99 %d ms, max %d ms%n",
@@ -111,13 +112,6 @@ public final class LatencyBench implements Callable<Integer> {
         }
     }
 
-    private static void deleteQuietly(Path dir) {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (java.io.IOException e) {
-            System.err.println("could not remove " + dir + ": " + e.getMessage());
-        }
-    }
 
     private static long pct(long[] sorted, int p) {
         if (sorted.length == 0) {

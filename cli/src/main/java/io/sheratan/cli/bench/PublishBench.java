@@ -87,6 +87,13 @@ public final class PublishBench implements Callable<Integer> {
                     signed[r] = rate(signedRound, count);
                     plainRates[r] = rate(plainRound, count);
                 }
+                for (var m : List.of(publisher.metrics(), plain.metrics())) {
+                    m.forEach((name, metric) -> {
+                        if (name.group().equals("producer-metrics") && List.of("batch-size-avg", "records-per-request-avg", "compression-rate-avg", "record-size-avg", "request-latency-avg", "bufferpool-wait-ratio").contains(name.name())) {
+                            System.out.println("    DEBUG " + name.name() + " = " + metric.metricValue());
+                        }
+                    });
+                }
                 double s = Stats.median(signed);
                 double p = Stats.median(plainRates);
                 System.out.printf(Locale.ROOT, "  signed (ResultPublisher): median %,.0f records/s%n", s);
@@ -102,8 +109,16 @@ public final class PublishBench implements Callable<Integer> {
     }
 
     private static double rate(Round round, int n) throws Exception {
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long cpu0 = os.getProcessCpuTime();
+        long main0 = threads.getCurrentThreadCpuTime();
         long start = System.nanoTime();
         round.run(n);
-        return n / ((System.nanoTime() - start) / 1e9);
+        long wall = System.nanoTime() - start;
+        System.out.printf(Locale.ROOT, "    DEBUG wall %.0f ms, process cpu %.2f cores, caller %.1f us/rec, process %.1f us/rec%n",
+                wall / 1e6, (os.getProcessCpuTime() - cpu0) / (double) wall,
+                (threads.getCurrentThreadCpuTime() - main0) / 1e3 / n, (os.getProcessCpuTime() - cpu0) / 1e3 / n);
+        return n / (wall / 1e9);
     }
 }

@@ -4,7 +4,6 @@ import io.sheratan.integrity.IntegrityPolicy;
 import io.sheratan.invariants.InvariantChecker;
 import io.sheratan.kafka.TopicProvisioner;
 import io.sheratan.kafka.Topics;
-import io.sheratan.kafka.embedded.EmbeddedKafka;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -27,14 +26,20 @@ import java.util.concurrent.TimeUnit;
  * Faults that Kafka operators see, injected while {@link MixedLoad} runs, then the
  * {@link InvariantChecker}: the verifier and the audit sink run as separate JVMs through the
  * launcher; the verifier is killed with SIGKILL, frozen with SIGSTOP past its poll interval (a
- * zombie whose writes must be fenced), scaled 1 → 3 → 1; the audit sink is killed with SIGKILL; the
- * broker is restarted. Shared by {@code CrashRecoveryIT} (short) and {@code sheratan soak} (long).
+ * zombie whose writes must be fenced), scaled 1 → 3 → 1; the audit sink is killed with SIGKILL; a
+ * broker (a JVM of its own: the single node, or one member of a three-node cluster) is killed with
+ * SIGKILL and restarted. Shared by {@code CrashRecoveryIT} (short) and {@code sheratan soak} (long).
  */
 public final class FaultSuite {
 
     /** How much of each fault; {@code rounds} repeats the whole sequence. */
     public record Settings(int rounds, int verifierKillsPerRound, boolean sinkKills, boolean zombie, boolean scale,
-                           boolean brokerRestart, long seed) {
+                           boolean brokerKill, int brokerNodes, long seed) {
+        public Settings {
+            if (brokerNodes != 1 && brokerNodes != 3) {
+                throw new IllegalArgumentException("brokerNodes must be 1 or 3, was " + brokerNodes);
+            }
+        }
     }
 
     /** What was done and what the checker found. */
@@ -60,7 +65,7 @@ public final class FaultSuite {
 
     public Outcome run(Settings settings) throws Exception {
         Random random = new Random(settings.seed());
-        try (EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(data.resolve("kafka")).start()) {
+        try (BrokerProcesses kafka = new BrokerProcesses(launcher, data.resolve("kafka"), settings.brokerNodes()).start()) {
             Topics topics = Topics.defaults().withSuffix(".faults");
             try (Admin admin = Admin.create(kafka.clientConfig())) {
                 new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(topics);
@@ -109,12 +114,13 @@ public final class FaultSuite {
                     } else if (settings.zombie()) {
                         zombie(verifiers.get(0));
                     }
-                    if (settings.brokerRestart()) {
+                    if (settings.brokerKill()) {
                         pause(random, 1000, 3000);
-                        kafka.stopNode(0);
+                        int node = random.nextInt(kafka.size());
+                        kafka.kill(node);
                         pause(random, 1000, 3000);
-                        kafka.restartNode(0);
-                        count("broker restart");
+                        kafka.restart(node);
+                        count("broker kill -9 and restart");
                     }
                     progress.printf("fault round %d/%d done: %d records sent so far, faults %s%n", round, settings.rounds(), load.sent(), faults);
                 }
@@ -177,6 +183,7 @@ public final class FaultSuite {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(processEnv);
+        builder.environment().put("SHERATAN_NO_BUILD", "1"); // run the build this JVM runs
         return builder.start();
     }
 
@@ -192,7 +199,7 @@ public final class FaultSuite {
         Thread.sleep(minMs + random.nextInt(maxMs - minMs));
     }
 
-    private static void awaitQuiet(EmbeddedKafka kafka, Topics topics, Duration timeout) throws Exception {
+    private static void awaitQuiet(BrokerProcesses kafka, Topics topics, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Admin admin = Admin.create(kafka.clientConfig())) {
             while (System.nanoTime() < deadline) {

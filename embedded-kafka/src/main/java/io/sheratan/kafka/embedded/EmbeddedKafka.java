@@ -68,8 +68,13 @@ public final class EmbeddedKafka implements AutoCloseable {
         this.internalPorts = new int[n];
         this.controllerPorts = new int[n];
         for (int i = 0; i < n; i++) {
-            clientPorts[i] = i == 0 && settings.port > 0 ? settings.port : freePort();
-            controllerPorts[i] = i == 0 && settings.port > 0 ? settings.port + 1 : freePort();
+            if (settings.clientPorts != null) {
+                clientPorts[i] = settings.clientPorts[i];
+                controllerPorts[i] = settings.controllerPorts[i];
+            } else {
+                clientPorts[i] = i == 0 && settings.port > 0 ? settings.port : freePort();
+                controllerPorts[i] = i == 0 && settings.port > 0 ? settings.port + 1 : freePort();
+            }
             internalPorts[i] = settings.saslUsers.isEmpty() ? -1 : freePort();
         }
         this.servers = new KafkaRaftServer[n];
@@ -79,11 +84,17 @@ public final class EmbeddedKafka implements AutoCloseable {
         return new Builder();
     }
 
-    /** Starts every node (in parallel: a quorum needs a majority up) and waits until each serves clients. */
+    /**
+     * Starts every node of this JVM (in parallel: a quorum needs a majority up) and waits until each
+     * serves clients. With {@link Builder#localNodes} the others run elsewhere (other processes).
+     */
     public EmbeddedKafka start() {
         List<CompletableFuture<Void>> starts = new ArrayList<>();
         for (int i = 0; i < servers.length; i++) {
             int node = i;
+            if (!isLocal(node)) {
+                continue;
+            }
             starts.add(CompletableFuture.runAsync(() -> startNode(node)));
         }
         try {
@@ -102,6 +113,11 @@ public final class EmbeddedKafka implements AutoCloseable {
             joiner.add("127.0.0.1:" + port);
         }
         return joiner.toString();
+    }
+
+    /** The client port of each node (0-based), including nodes that run in other processes. */
+    public int clientPort(int node) {
+        return clientPorts[node];
     }
 
     public int nodeCount() {
@@ -150,6 +166,9 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Starts a node again after {@link #stopNode(int)}, on the same ports and data. */
     public void restartNode(int node) {
+        if (!isLocal(node)) {
+            throw new IllegalStateException("node " + node + " runs in another process");
+        }
         if (servers[node] != null) {
             throw new IllegalStateException("node " + node + " is running");
         }
@@ -171,6 +190,10 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- internals
+
+    private boolean isLocal(int node) {
+        return settings.localNodes == null || settings.localNodes.contains(node);
+    }
 
     private void startNode(int node) {
         Path nodeDir = root.resolve(servers.length == 1 ? "node" : "node-" + node);
@@ -340,6 +363,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         private Path dataDir;
         private int port;
         private int nodes = 1;
+        private int[] clientPorts;
+        private int[] controllerPorts;
+        private java.util.Set<Integer> localNodes;
         private final Map<String, String> saslUsers = new java.util.LinkedHashMap<>();
         private final Map<String, String> overrides = new HashMap<>();
 
@@ -361,6 +387,29 @@ public final class EmbeddedKafka implements AutoCloseable {
                 throw new IllegalArgumentException("nodes must be 1 or 3, was " + count);
             }
             this.nodes = count;
+            return this;
+        }
+
+        /**
+         * Fixed client and controller ports for every node (one per node, in node order): what
+         * separate processes running one node each must agree on. Overrides {@link #port}.
+         */
+        public Builder ports(int[] client, int[] controller) {
+            if (client.length != nodes || controller.length != nodes) {
+                throw new IllegalArgumentException("need " + nodes + " client and controller ports, got "
+                        + client.length + " and " + controller.length + " (set nodes() first)");
+            }
+            this.clientPorts = client.clone();
+            this.controllerPorts = controller.clone();
+            return this;
+        }
+
+        /**
+         * Run only these nodes (0-based) in this JVM; the others are expected in other processes
+         * sharing the data directory (its {@code cluster.id} must exist before they start).
+         */
+        public Builder localNodes(java.util.Set<Integer> nodes) {
+            this.localNodes = java.util.Set.copyOf(nodes);
             return this;
         }
 

@@ -51,6 +51,7 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
     public static final String AUDIT = "audit-sink";
     public static final String NODE_ID_HEADER = "sheratan.node_id";
 
+    private static final int PURGE_CHUNK = 10_000;
     private static final Logger LOG = LoggerFactory.getLogger(VerifyProcessor.class);
 
     private final VerifierConfig config;
@@ -192,20 +193,31 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
         }
     }
 
+    /** Deletes expired entries in chunks, so that the heap stays bounded however many expire at once. */
     private void purgeExpired(long nowMs) {
-        List<String> expired = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> all = store.all()) {
-            while (all.hasNext()) {
-                var entry = all.next();
-                VerifiedResult result = decodeStored(entry.value);
-                if (result == null || isExpired(result, nowMs)) {
-                    expired.add(entry.key);
+        int purged = 0;
+        String from = null;
+        boolean more = true;
+        while (more) {
+            List<String> expired = new ArrayList<>();
+            String last = null;
+            try (KeyValueIterator<String, byte[]> entries = from == null ? store.all() : store.range(from, null)) {
+                while (entries.hasNext() && expired.size() < PURGE_CHUNK) {
+                    var entry = entries.next();
+                    last = entry.key;
+                    VerifiedResult result = decodeStored(entry.value);
+                    if (result == null || isExpired(result, nowMs)) {
+                        expired.add(entry.key);
+                    }
                 }
+                more = entries.hasNext();
             }
+            expired.forEach(store::delete);
+            purged += expired.size();
+            from = last; // range() is inclusive: the last key is read again, and kept or already deleted
         }
-        expired.forEach(store::delete);
-        if (!expired.isEmpty()) {
-            LOG.info("purged {} job ids older than {} from {}", expired.size(), config.retention(), VerifierConfig.STORE);
+        if (purged > 0) {
+            LOG.info("purged {} job ids older than {} from {}", purged, config.retention(), VerifierConfig.STORE);
         }
     }
 

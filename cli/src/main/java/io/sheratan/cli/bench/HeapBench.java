@@ -1,0 +1,223 @@
+package io.sheratan.cli.bench;
+
+import io.sheratan.cli.TempDirs;
+import io.sheratan.kafka.TopicProvisioner;
+import io.sheratan.kafka.Topics;
+import io.sheratan.kafka.embedded.EmbeddedKafka;
+import io.sheratan.producer.ResultPublisher;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code sheratan bench heap}: the verifier's Java heap with a million job ids in its store. The
+ * verifier runs as its own JVM through the launcher with a capped heap ({@code -Xmx256m} by
+ * default), so "it kept up with N ids without an OutOfMemoryError" is itself part of the result;
+ * once every id is verified the bench forces a full GC in that JVM ({@code jcmd GC.run}) and reads
+ * the live heap ({@code jcmd GC.heap_info}), plus the process's resident memory (RocksDB lives
+ * outside the heap).
+ */
+@Command(name = "heap",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Verifier heap with --ids job ids in its store: the verifier runs as its own JVM with -Xmx<--max-heap>,",
+            "every id is published signed and verified, then a full GC is forced and the live heap is read with jcmd.",
+            "Last line: live heap after GC / max heap; the target is <= 256 MB with 1,000,000 ids."
+        })
+public final class HeapBench implements Callable<Integer> {
+
+    @Option(names = "--ids", defaultValue = "1000000", description = "distinct job ids (default: ${DEFAULT-VALUE})")
+    int ids;
+
+    @Option(names = "--max-heap", defaultValue = "256m", description = "the verifier's -Xmx (default: ${DEFAULT-VALUE})")
+    String maxHeap;
+
+    private static final String APP_ID = "bench-heap";
+
+    @Override
+    public Integer call() throws Exception {
+        String home = System.getenv("SHERATAN_HOME");
+        Path launcher = Path.of(home == null ? "." : home).resolve("sheratan");
+        Path work = Files.createTempDirectory("sheratan-bench-heap-");
+        Topics topics = Topics.defaults().withSuffix(".heap");
+        int port = freePort();
+        Process verifier = null;
+        try (EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(work.resolve("kafka")).start()) {
+            Map<String, Object> client = kafka.clientConfig();
+            try (Admin admin = Admin.create(client)) {
+                new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(topics);
+            }
+            ProcessBuilder builder = new ProcessBuilder(launcher.toString(), "verifier", "--state-dir", work.resolve("streams").toString())
+                    .redirectErrorStream(true).redirectOutput(work.resolve("verifier.log").toFile());
+            Map<String, String> env = builder.environment();
+            env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+            env.put(Topics.SUBMITTED, topics.submitted());
+            env.put(Topics.VERIFIED, topics.verified());
+            env.put(Topics.AUDIT, topics.audit());
+            env.put("SHERATAN_VERIFIER_APPLICATION_ID", APP_ID);
+            env.put("SHERATAN_VERIFIER_PORT", String.valueOf(port));
+            env.put("SHERATAN_JAVA_OPTS", "-Xmx" + maxHeap);
+            env.put("SHERATAN_NO_BUILD", "1"); // run the build this JVM runs
+            verifier = builder.start();
+            System.out.printf(Locale.ROOT, "sheratan bench heap: %,d job ids, verifier pid %d with -Xmx%s (log %s)%n",
+                    ids, verifier.pid(), maxHeap, work.resolve("verifier.log"));
+
+            long start = System.nanoTime();
+            try (ResultPublisher publisher = ResultPublisher.builder().clientConfig(client).topic(topics.submitted()).build()) {
+                for (int i = 0; i < ids; i++) {
+                    publisher.publish(jobId(i), true, "{\"attempt\":1,\"duration_ms\":" + (i % 997) + ",\"status\":\"done\",\"worker\":\"w-" + (i % 17) + "\"}", null);
+                    if ((i + 1) % 200_000 == 0) {
+                        System.out.printf(Locale.ROOT, "  published %,d%n", i + 1);
+                    }
+                }
+                publisher.flush();
+            }
+            long verified = awaitVerified(kafka, topics, verifier, Duration.ofMinutes(20));
+            double seconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf(Locale.ROOT, "  %,d verified in %.0f s (%,.0f/s, publishing included)%n", verified, seconds, verified / seconds);
+
+            List<String> missing = new ArrayList<>();
+            HttpClient http = HttpClient.newHttpClient();
+            for (int i : new int[] {0, ids / 2, ids - 1}) {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/results/" + jobId(i))).build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 200) {
+                    missing.add(jobId(i) + " -> " + response.statusCode());
+                }
+            }
+            String jcmd = Path.of(ProcessHandle.current().info().command().orElse("java")).resolveSibling("jcmd").toString();
+            run(jcmd, String.valueOf(verifier.pid()), "GC.run");
+            String heapInfo = run(jcmd, String.valueOf(verifier.pid()), "GC.heap_info");
+            long usedKb = firstKb(heapInfo, "used (\\d+)K");
+            long totalKb = firstKb(heapInfo, "total (\\d+)K");
+            long rssKb = firstKb(Files.readString(Path.of("/proc/" + verifier.pid() + "/status")), "VmRSS:\\s+(\\d+) kB");
+            System.out.printf(Locale.ROOT, "  store lookups (first, middle, last id): %s%n", missing.isEmpty() ? "all 200" : "MISSING " + missing);
+            System.out.printf(Locale.ROOT, "  heap committed %,d MB; process resident memory %,d MB (RocksDB and direct buffers live outside the heap)%n",
+                    totalKb / 1024, rssKb / 1024);
+            System.out.printf(Locale.ROOT, "verifier live heap after full GC with %,d job ids: %,d MB of -Xmx%s (target <= 256 MB)%n",
+                    verified, usedKb / 1024, maxHeap);
+            return missing.isEmpty() && verified == ids ? 0 : 1;
+        } finally {
+            if (verifier != null) {
+                verifier.destroy();
+                if (!verifier.waitFor(60, TimeUnit.SECONDS)) {
+                    verifier.destroyForcibly();
+                }
+            }
+            TempDirs.deleteQuietly(work);
+        }
+    }
+
+    private static String jobId(int i) {
+        return "heap-" + i;
+    }
+
+    /** Waits until the verifier has committed past the end of the input; returns the verified topic's size. */
+    private long awaitVerified(EmbeddedKafka kafka, Topics topics, Process verifier, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long lastReport = 0;
+        try (Admin admin = Admin.create(kafka.clientConfig())) {
+            while (System.nanoTime() < deadline) {
+                if (!verifier.isAlive()) {
+                    throw new IllegalStateException("the verifier exited with " + verifier.exitValue() + " (an OutOfMemoryError?)");
+                }
+                long end = sum(ends(admin, topics.submitted()));
+                Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
+                        admin.listConsumerGroupOffsets(APP_ID).partitionsToOffsetAndMetadata().get();
+                long done = committed.entrySet().stream().filter(e -> e.getKey().topic().equals(topics.submitted()))
+                        .mapToLong(e -> e.getValue().offset()).sum();
+                if (done >= end) {
+                    return countRecords(kafka.clientConfig(), topics.verified(), ends(admin, topics.verified()));
+                }
+                if (System.nanoTime() - lastReport > TimeUnit.SECONDS.toNanos(10)) {
+                    System.out.printf(Locale.ROOT, "  verifier at %,d of %,d%n", done, end);
+                    lastReport = System.nanoTime();
+                }
+                Thread.sleep(1000);
+            }
+        }
+        throw new IllegalStateException("the verifier did not catch up within " + timeout);
+    }
+
+    /** Records on a topic up to the given ends, read_committed (end offsets also count transaction markers). */
+    private static long countRecords(Map<String, Object> client, String topic, Map<TopicPartition, Long> ends) {
+        Map<String, Object> config = new HashMap<>(client);
+        config.put("isolation.level", "read_committed");
+        config.put("enable.auto.commit", false);
+        config.put("max.poll.records", 5000);
+        long count = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.assign(ends.keySet());
+            consumer.seekToBeginning(ends.keySet());
+            while (ends.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+                count += consumer.poll(Duration.ofMillis(500)).count();
+            }
+        }
+        return count;
+    }
+
+    private static Map<TopicPartition, Long> ends(Admin admin, String topic) throws Exception {
+        int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        for (int p = 0; p < partitions; p++) {
+            request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+        }
+        Map<TopicPartition, Long> ends = new HashMap<>();
+        admin.listOffsets(request, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get()
+                .forEach((tp, info) -> ends.put(tp, info.offset()));
+        return ends;
+    }
+
+    private static long sum(Map<TopicPartition, Long> offsets) {
+        return offsets.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    private static String run(String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (process.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
+        }
+        return out;
+    }
+
+    private static long firstKb(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        if (!m.find()) {
+            throw new IllegalStateException("no '" + regex + "' in: " + text);
+        }
+        return Long.parseLong(m.group(1));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
