@@ -10,6 +10,9 @@ import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
@@ -54,6 +57,10 @@ public final class HeapBench implements Callable<Integer> {
 
     @Option(names = "--ids", defaultValue = "1000000", description = "distinct job ids (default: ${DEFAULT-VALUE})")
     int ids;
+
+    @Option(names = "--hostile", defaultValue = "2000",
+            description = "then this many hostile records (up to ~1 MB each: deep nesting, huge strings, bad bytes) (default: ${DEFAULT-VALUE})")
+    int hostile;
 
     @Option(names = "--max-heap", defaultValue = "256m", description = "the verifier's -Xmx (default: ${DEFAULT-VALUE})")
     String maxHeap;
@@ -111,18 +118,25 @@ public final class HeapBench implements Callable<Integer> {
                     missing.add(jobId(i) + " -> " + response.statusCode());
                 }
             }
-            String jcmd = Path.of(ProcessHandle.current().info().command().orElse("java")).resolveSibling("jcmd").toString();
-            run(jcmd, String.valueOf(verifier.pid()), "GC.run");
-            String heapInfo = run(jcmd, String.valueOf(verifier.pid()), "GC.heap_info");
-            long usedKb = firstKb(heapInfo, "used (\\d+)K");
-            long totalKb = firstKb(heapInfo, "total (\\d+)K");
+            long usedKb = liveHeapKb(verifier);
             long rssKb = firstKb(Files.readString(Path.of("/proc/" + verifier.pid() + "/status")), "VmRSS:\\s+(\\d+) kB");
             System.out.printf(Locale.ROOT, "  store lookups (first, middle, last id): %s%n", missing.isEmpty() ? "all 200" : "MISSING " + missing);
-            System.out.printf(Locale.ROOT, "  heap committed %,d MB; process resident memory %,d MB (RocksDB and direct buffers live outside the heap)%n",
-                    totalKb / 1024, rssKb / 1024);
+            System.out.printf(Locale.ROOT, "  live heap after full GC: %,d MB; process resident memory %,d MB (RocksDB and direct buffers live outside the heap)%n",
+                    usedKb / 1024, rssKb / 1024);
+
+            long malformed = 0;
+            long hostileHeapKb = -1;
+            if (hostile > 0) {
+                long bytes = sendHostile(client, topics.submitted(), hostile);
+                awaitVerified(kafka, topics, verifier, Duration.ofMinutes(20));
+                malformed = countMalformed(client, topics.audit());
+                hostileHeapKb = liveHeapKb(verifier);
+                System.out.printf(Locale.ROOT, "  %,d hostile records (%,d MB in all) -> %,d RESULT_MALFORMED events; live heap after them %,d MB%n",
+                        hostile, bytes >> 20, malformed, hostileHeapKb / 1024);
+            }
             System.out.printf(Locale.ROOT, "verifier live heap after full GC with %,d job ids: %,d MB of -Xmx%s (target <= 256 MB)%n",
-                    verified, usedKb / 1024, maxHeap);
-            return missing.isEmpty() && verified == ids ? 0 : 1;
+                    verified, Math.max(usedKb, hostileHeapKb) / 1024, maxHeap);
+            return missing.isEmpty() && verified == ids && malformed == hostile ? 0 : 1;
         } finally {
             if (verifier != null) {
                 verifier.destroy();
@@ -132,6 +146,68 @@ public final class HeapBench implements Callable<Integer> {
             }
             TempDirs.deleteQuietly(work);
         }
+    }
+
+    /** Forces a full GC in the verifier's JVM and reads what stays live. */
+    private static long liveHeapKb(Process verifier) throws IOException, InterruptedException {
+        String jcmd = Path.of(ProcessHandle.current().info().command().orElse("java")).resolveSibling("jcmd").toString();
+        run(jcmd, String.valueOf(verifier.pid()), "GC.run");
+        return firstKb(run(jcmd, String.valueOf(verifier.pid()), "GC.heap_info"), "used (\\d+)K");
+    }
+
+    /** Hostile records in turn: deep nesting, near-limit strings with a bad escape at the end, bad UTF-8, random bytes, junk Avro. */
+    private static long sendHostile(Map<String, Object> client, String topic, int count) throws Exception {
+        java.util.Random random = new java.util.Random(13);
+        byte[] randomBytes = new byte[64 * 1024];
+        random.nextBytes(randomBytes);
+        List<byte[]> corpus = List.of(
+                ("{\"job_id\":\"h\",\"ok\":true,\"result\":" + "[".repeat(300_000) + "]".repeat(300_000) + "}").getBytes(StandardCharsets.UTF_8),
+                ("{\"job_id\":\"h\",\"ok\":true,\"result\":\"" + "x".repeat(900_000) + "\\q\"}").getBytes(StandardCharsets.UTF_8),
+                ("{\"job_id\":\"h\",\"ok\":true,\"result\":{" + "\"k\":1,".repeat(100_000) + "}}").getBytes(StandardCharsets.UTF_8),
+                ("{\"job_id\":\"h\",\"ok\":true,\"result\":1" + "0".repeat(500_000) + "}").getBytes(StandardCharsets.UTF_8),
+                new byte[] {'{', '"', 'j', (byte) 0xFF, '"', ':', '1', '}'},
+                randomBytes,
+                new byte[] {(byte) 0xC3, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+        Map<String, Object> config = new HashMap<>(client);
+        config.put("max.request.size", 2 * 1024 * 1024);
+        config.put("compression.type", "lz4");
+        long bytes = 0;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<java.util.concurrent.Future<?>> acks = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                byte[] value = corpus.get(i % corpus.size());
+                bytes += value.length;
+                acks.add(producer.send(new ProducerRecord<>(topic, ("h-" + i).getBytes(StandardCharsets.UTF_8), value)));
+            }
+            for (var ack : acks) {
+                ack.get(120, TimeUnit.SECONDS);
+            }
+        }
+        return bytes;
+    }
+
+    private static long countMalformed(Map<String, Object> client, String audit) throws Exception {
+        Map<TopicPartition, Long> ends;
+        try (Admin admin = Admin.create(client)) {
+            ends = ends(admin, audit);
+        }
+        Map<String, Object> config = new HashMap<>(client);
+        config.put("isolation.level", "read_committed");
+        config.put("enable.auto.commit", false);
+        var codec = io.sheratan.avro.codec.AvroCodec.auditEvents();
+        long malformed = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.assign(ends.keySet());
+            consumer.seekToBeginning(ends.keySet());
+            while (ends.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+                for (var record : consumer.poll(Duration.ofMillis(500))) {
+                    if (codec.decode(record.value()).getEventType().equals("RESULT_MALFORMED")) {
+                        malformed++;
+                    }
+                }
+            }
+        }
+        return malformed;
     }
 
     private static String jobId(int i) {

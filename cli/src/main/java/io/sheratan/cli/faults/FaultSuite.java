@@ -116,7 +116,7 @@ public final class FaultSuite {
                     }
                     if (settings.brokerKill()) {
                         pause(random, 1000, 3000);
-                        int node = random.nextInt(kafka.size());
+                        int node = leaderOf(kafka, topics.submitted()); // a node that surely leads something
                         kafka.kill(node);
                         pause(random, 1000, 3000);
                         kafka.restart(node);
@@ -211,6 +211,17 @@ public final class FaultSuite {
             }
         }
         throw new IllegalStateException("the pipeline did not go quiet within " + timeout + " (see the *.log files in the data dir)");
+    }
+
+    /** The 0-based node leading partition 0 of {@code topic} (node ids are 1-based). */
+    private static int leaderOf(BrokerProcesses kafka, String topic) throws Exception {
+        if (kafka.size() == 1) {
+            return 0;
+        }
+        try (Admin admin = Admin.create(kafka.clientConfig())) {
+            var description = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+            return description.partitions().get(0).leader().id() - 1;
+        }
     }
 
     private static boolean caughtUp(Admin admin, String group, String topic) throws Exception {
