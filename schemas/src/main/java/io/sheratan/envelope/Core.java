@@ -1,6 +1,5 @@
 package io.sheratan.envelope;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -23,21 +22,27 @@ public final class Core {
         int size = 2 + JOB_ID.length + jobIdCanonical.length + OK_FALSE.length
                 + (error == null ? 0 : ERROR.length + error.length + 1)
                 + (result == null ? 0 : RESULT.length + result.length);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(size);
-        out.write('{');
+        byte[] core = new byte[size - (ok ? 1 : 0)];
+        int at = 0;
+        core[at++] = '{';
         if (error != null) {
-            out.writeBytes(ERROR);
-            out.writeBytes(error);
-            out.write(',');
+            at = put(core, at, ERROR);
+            at = put(core, at, error);
+            core[at++] = ',';
         }
-        out.writeBytes(JOB_ID);
-        out.writeBytes(jobIdCanonical);
-        out.writeBytes(ok ? OK_TRUE : OK_FALSE);
+        at = put(core, at, JOB_ID);
+        at = put(core, at, jobIdCanonical);
+        at = put(core, at, ok ? OK_TRUE : OK_FALSE);
         if (result != null) {
-            out.writeBytes(RESULT);
-            out.writeBytes(result);
+            at = put(core, at, RESULT);
+            at = put(core, at, result);
         }
-        out.write('}');
-        return out.toByteArray();
+        core[at] = '}';
+        return core;
+    }
+
+    private static int put(byte[] into, int at, byte[] part) {
+        System.arraycopy(part, 0, into, at, part.length);
+        return at + part.length;
     }
 }

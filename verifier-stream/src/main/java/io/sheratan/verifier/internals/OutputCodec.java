@@ -28,9 +28,16 @@ public final class OutputCodec {
         return format == OutputFormat.AVRO ? verified.encode(result) : json(result);
     }
 
-    /** As {@link #verified(VerifiedResult)} when its Avro encoding already exists: Avro output reuses it. */
-    public byte[] verified(VerifiedResult result, byte[] avroBytes) {
-        return format == OutputFormat.AVRO ? avroBytes : json(result);
+    /** As {@link #verified(VerifiedResult)} from its Avro encoding (as stored): Avro output reuses the bytes as they are. */
+    public byte[] verifiedFromAvro(byte[] avroBytes) {
+        if (format == OutputFormat.AVRO) {
+            return avroBytes;
+        }
+        try {
+            return json(verified.decode(avroBytes));
+        } catch (AvroCodec.AvroDecodeException e) {
+            throw new IllegalStateException("a verified result this process just encoded does not decode", e);
+        }
     }
 
     public byte[] audit(AuditEvent event) {

@@ -3,6 +3,7 @@ package io.sheratan.verifier.internals;
 import io.sheratan.avro.AuditEvent;
 import io.sheratan.avro.VerifiedResult;
 import io.sheratan.avro.codec.AvroCodec;
+import io.sheratan.avro.codec.VerifiedResultEncoder;
 import io.sheratan.envelope.EnvelopeReader;
 import io.sheratan.envelope.MalformedEnvelopeException;
 import io.sheratan.envelope.Submission;
@@ -58,6 +59,7 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
     private final VerifierMetrics metrics;
     private final OutputCodec output;
     private final AvroCodec<VerifiedResult> storeCodec = AvroCodec.verifiedResults();
+    private final VerifiedResultEncoder storeEncoder = new VerifiedResultEncoder();
     private EnvelopeReader reader;
     private ProcessorContext<String, byte[]> context;
     private KeyValueStore<String, byte[]> store;
@@ -130,8 +132,8 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
             }
             return;
         }
-        Stored stored = remember(submission, verdict, record, from);
-        context.forward(new Record<>(submission.jobId(), output.verified(stored.result(), stored.avro()), record.timestamp()), VERIFIED);
+        byte[] stored = remember(submission, verdict, record, from);
+        context.forward(new Record<>(submission.jobId(), output.verifiedFromAvro(stored), record.timestamp()), VERIFIED);
         boolean unmarked = verdict.outcome() == Verdict.Outcome.ACCEPTED_UNMARKED;
         metrics.verified(unmarked);
         if (unmarked) {
@@ -157,27 +159,13 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
         return first;
     }
 
-    /** A verified result and its Avro bytes as stored, which the Avro output reuses as they are. */
-    private record Stored(VerifiedResult result, byte[] avro) {
-    }
-
-    private Stored remember(Submission s, Verdict verdict, Record<byte[], byte[]> record, Coordinates from) {
-        VerifiedResult verified = VerifiedResult.newBuilder()
-                .setJobId(s.jobId())
-                .setOk(s.ok())
-                .setResult(s.resultJson())
-                .setError(s.errorJson())
-                .setSha256(s.coreSha256())
-                .setMode(verdict.mode())
-                .setKeyId(verdict.keyId())
-                .setNodeId(header(record.headers(), NODE_ID_HEADER))
-                .setVerifiedAt(Instant.ofEpochMilli(context.currentSystemTimeMs()))
-                .setSourcePartition(from.partition)
-                .setSourceOffset(from.offset)
-                .build();
-        byte[] bytes = storeCodec.encode(verified);
+    /** Stores the verified result (Avro {@link VerifiedResult}) under its job id; returns the stored bytes. */
+    private byte[] remember(Submission s, Verdict verdict, Record<byte[], byte[]> record, Coordinates from) {
+        byte[] bytes = storeEncoder.encode(s.jobId(), s.ok(), s.result(), s.error(), s.coreSha256(), verdict.mode(),
+                verdict.keyId(), header(record.headers(), NODE_ID_HEADER), context.currentSystemTimeMs(),
+                from.partition, from.offset);
         store.put(s.jobId(), bytes);
-        return new Stored(verified, bytes);
+        return bytes;
     }
 
     private boolean isExpired(VerifiedResult result, long nowMs) {
