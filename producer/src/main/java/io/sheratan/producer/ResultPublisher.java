@@ -58,6 +58,7 @@ public final class ResultPublisher implements AutoCloseable {
         config.put(ProducerConfig.BUFFER_MEMORY_CONFIG, b.bufferBytes);
         config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
         config.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        config.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024);
         this.producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
         this.topic = b.topic;
         this.policy = b.policy;
