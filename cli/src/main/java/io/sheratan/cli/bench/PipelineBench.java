@@ -51,10 +51,10 @@ import java.util.function.Function;
         })
 public final class PipelineBench implements Callable<Integer> {
 
-    @Option(names = "--count", defaultValue = "20000", description = "results in the input (default: ${DEFAULT-VALUE})")
+    @Option(names = "--count", defaultValue = "60000", description = "results in the input (default: ${DEFAULT-VALUE})")
     int count;
 
-    @Option(names = "--rounds", defaultValue = "3", description = "runs per variant (default: ${DEFAULT-VALUE})")
+    @Option(names = "--rounds", defaultValue = "5", description = "runs per variant (default: ${DEFAULT-VALUE})")
     int rounds;
 
     private static final String STORE = "bench-store";
