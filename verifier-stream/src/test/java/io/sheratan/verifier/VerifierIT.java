@@ -176,6 +176,34 @@ class VerifierIT {
         }
     }
 
+    @Test
+    void shouldTreatTheSameRecordReplayedAfterARestartAsADuplicate(@TempDir Path first, @TempDir Path fresh) throws Exception {
+        VerifierConfig config = config(".replay");
+        byte[] key = "replayed-1".getBytes(StandardCharsets.UTF_8);
+        byte[] signed;
+        try (ResultPublisher publisher = ResultPublisher.builder().clientConfig(kafka.clientConfig())
+                .topic(config.topics().submitted()).build()) {
+            signed = io.sheratan.envelope.EnvelopeWriter.toJson(publisher.prepare("replayed-1", true, "{\"v\":1}", null).signed(config.policy()));
+        }
+        try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            raw.send(new ProducerRecord<>(config.topics().submitted(), key, signed)).get(60, TimeUnit.SECONDS);
+            try (VerifierApp app = new VerifierApp(config, kafka.clientConfig(), first, "127.0.0.1").start(false)) {
+                assertThat(readAll(config.topics().verified(), 1)).hasSize(1);
+            }
+            // a restarted verifier on an empty state directory: the store comes back from its changelog
+            try (VerifierApp app = new VerifierApp(config, kafka.clientConfig(), fresh, "127.0.0.1").start(false)) {
+                raw.send(new ProducerRecord<>(config.topics().submitted(), key, signed)).get(60, TimeUnit.SECONDS);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (System.nanoTime() < deadline && app.registry().find("sheratan_results_duplicate_total").counter().count() < 1) {
+                    Thread.sleep(100);
+                }
+                assertThat(app.registry().find("sheratan_results_duplicate_total").counter().count()).isEqualTo(1.0);
+                assertThat(readAll(config.topics().verified(), 1)).as("still one verified record").hasSize(1);
+                assertThat(endOffsets(config.topics().audit())).as("a duplicate is not an audit event: nothing was ever written there").isZero();
+            }
+        }
+    }
+
     /** Both instances answer 200 for keys either owns (the other forwards). */
     private void awaitQueryable(VerifierApp a, VerifierApp b, String prefix, int count) throws Exception {
         for (int i = 0; i < count; i += 29) {
@@ -198,6 +226,16 @@ class VerifierIT {
     private HttpResponse<String> get(int port, String path) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static long endOffsets(String topic) throws Exception {
+        try (Admin admin = Admin.create(kafka.clientConfig())) {
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+            for (int p = 0; p < 3; p++) {
+                latest.put(new org.apache.kafka.common.TopicPartition(topic, p), org.apache.kafka.clients.admin.OffsetSpec.latest());
+            }
+            return admin.listOffsets(latest).all().get().values().stream().mapToLong(i -> i.offset()).sum();
+        }
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
