@@ -163,11 +163,6 @@ public final class ResultPublisher implements AutoCloseable {
         producer.flush();
     }
 
-    /** The inner producer's metrics (batch sizes, request rates, errors), as {@link KafkaProducer#metrics()}. */
-    public Map<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> metrics() {
-        return producer.metrics();
-    }
-
     @Override
     public void close() {
         producer.close(Duration.ofSeconds(30));

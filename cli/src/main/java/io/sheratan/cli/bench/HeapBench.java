@@ -19,7 +19,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -73,7 +72,7 @@ public final class HeapBench implements Callable<Integer> {
         Path launcher = Path.of(home == null ? "." : home).resolve("sheratan");
         Path work = Files.createTempDirectory("sheratan-bench-heap-");
         Topics topics = Topics.defaults().withSuffix(".heap");
-        int port = freePort();
+        int port = EmbeddedKafka.freePort();
         Process verifier = null;
         try (EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(work.resolve("kafka")).start()) {
             Map<String, Object> client = kafka.clientConfig();
@@ -105,7 +104,8 @@ public final class HeapBench implements Callable<Integer> {
                 }
                 publisher.flush();
             }
-            long verified = awaitVerified(kafka, topics, verifier, Duration.ofMinutes(20));
+            awaitCaughtUp(kafka, topics, verifier, Duration.ofMinutes(20));
+            long verified = countVerified(kafka.clientConfig(), topics.verified());
             double seconds = (System.nanoTime() - start) / 1e9;
             System.out.printf(Locale.ROOT, "  %,d verified in %.0f s (%,.0f/s, publishing included)%n", verified, seconds, verified / seconds);
 
@@ -128,7 +128,7 @@ public final class HeapBench implements Callable<Integer> {
             long hostileHeapKb = -1;
             if (hostile > 0) {
                 long bytes = sendHostile(client, topics.submitted(), hostile);
-                awaitVerified(kafka, topics, verifier, Duration.ofMinutes(20));
+                awaitCaughtUp(kafka, topics, verifier, Duration.ofMinutes(20));
                 malformed = countMalformed(client, topics.audit());
                 hostileHeapKb = liveHeapKb(verifier);
                 System.out.printf(Locale.ROOT, "  %,d hostile records (%,d MB in all) -> %,d RESULT_MALFORMED events; live heap after them %,d MB%n",
@@ -214,8 +214,8 @@ public final class HeapBench implements Callable<Integer> {
         return "heap-" + i;
     }
 
-    /** Waits until the verifier has committed past the end of the input; returns the verified topic's size. */
-    private long awaitVerified(EmbeddedKafka kafka, Topics topics, Process verifier, Duration timeout) throws Exception {
+    /** Waits until the verifier has committed past the end of the input. */
+    private static void awaitCaughtUp(EmbeddedKafka kafka, Topics topics, Process verifier, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         long lastReport = 0;
         try (Admin admin = Admin.create(kafka.clientConfig())) {
@@ -229,7 +229,7 @@ public final class HeapBench implements Callable<Integer> {
                 long done = committed.entrySet().stream().filter(e -> e.getKey().topic().equals(topics.submitted()))
                         .mapToLong(e -> e.getValue().offset()).sum();
                 if (done >= end) {
-                    return countRecords(kafka.clientConfig(), topics.verified(), ends(admin, topics.verified()));
+                    return;
                 }
                 if (System.nanoTime() - lastReport > TimeUnit.SECONDS.toNanos(10)) {
                     System.out.printf(Locale.ROOT, "  verifier at %,d of %,d%n", done, end);
@@ -241,8 +241,12 @@ public final class HeapBench implements Callable<Integer> {
         throw new IllegalStateException("the verifier did not catch up within " + timeout);
     }
 
-    /** Records on a topic up to the given ends, read_committed (end offsets also count transaction markers). */
-    private static long countRecords(Map<String, Object> client, String topic, Map<TopicPartition, Long> ends) {
+    /** Records on the verified topic, read_committed (its end offsets also count transaction markers). */
+    private static long countVerified(Map<String, Object> client, String topic) throws Exception {
+        Map<TopicPartition, Long> ends;
+        try (Admin admin = Admin.create(client)) {
+            ends = ends(admin, topic);
+        }
         Map<String, Object> config = new HashMap<>(client);
         config.put("isolation.level", "read_committed");
         config.put("enable.auto.commit", false);
@@ -291,9 +295,4 @@ public final class HeapBench implements Callable<Integer> {
         return Long.parseLong(m.group(1));
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -1,8 +1,9 @@
 package io.sheratan.cli.faults;
 
+import io.sheratan.kafka.embedded.EmbeddedKafka;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,8 +38,8 @@ final class BrokerProcesses implements AutoCloseable {
         this.controllerPorts = new int[count];
         this.nodes = new Process[count];
         for (int i = 0; i < count; i++) {
-            clientPorts[i] = freePort();
-            controllerPorts[i] = freePort();
+            clientPorts[i] = EmbeddedKafka.freePort();
+            controllerPorts[i] = EmbeddedKafka.freePort();
         }
         Files.createDirectories(dir);
         // every member formats its storage with the same cluster id: write it before any starts
@@ -141,9 +142,4 @@ final class BrokerProcesses implements AutoCloseable {
         return IntStream.of(ports).mapToObj(String::valueOf).collect(Collectors.joining(","));
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

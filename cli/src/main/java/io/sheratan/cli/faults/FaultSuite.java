@@ -4,6 +4,7 @@ import io.sheratan.integrity.IntegrityPolicy;
 import io.sheratan.invariants.InvariantChecker;
 import io.sheratan.kafka.TopicProvisioner;
 import io.sheratan.kafka.Topics;
+import io.sheratan.kafka.embedded.EmbeddedKafka;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -12,7 +13,6 @@ import org.apache.kafka.common.TopicPartition;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -165,14 +165,14 @@ public final class FaultSuite {
     /** A verifier in a slot: each live instance has its own state directory; a replacement reuses its slot's. */
     private Process startVerifier(int slot) throws IOException {
         Map<String, String> own = new HashMap<>(env);
-        own.put("SHERATAN_VERIFIER_PORT", String.valueOf(freePort()));
+        own.put("SHERATAN_VERIFIER_PORT", String.valueOf(EmbeddedKafka.freePort()));
         String name = "verifier-" + slot;
         return start(own, data.resolve(name + ".log"), "verifier", "--state-dir", data.resolve("streams-" + slot).toString());
     }
 
     private Process startSink() throws IOException {
         Map<String, String> own = new HashMap<>(env);
-        own.put("SHERATAN_AUDIT_PORT", String.valueOf(freePort()));
+        own.put("SHERATAN_AUDIT_PORT", String.valueOf(EmbeddedKafka.freePort()));
         return start(own, data.resolve("audit-sink.log"), "audit-sink");
     }
 
@@ -233,11 +233,5 @@ public final class FaultSuite {
         var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
         return ends.entrySet().stream().allMatch(e -> e.getValue().offset() == 0
                 || (committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() >= e.getValue().offset()));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -325,7 +325,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         throw new IllegalStateException("broker did not open port " + port + " within " + timeout);
     }
 
-    static int freePort() {
+    /** A port free on the loopback interface right now (for tests and processes that need one). */
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();

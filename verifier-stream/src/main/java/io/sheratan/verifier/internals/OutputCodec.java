@@ -24,11 +24,7 @@ public final class OutputCodec {
         this.format = format;
     }
 
-    public byte[] verified(VerifiedResult result) {
-        return format == OutputFormat.AVRO ? verified.encode(result) : json(result);
-    }
-
-    /** As {@link #verified(VerifiedResult)} from its Avro encoding (as stored): Avro output reuses the bytes as they are. */
+    /** A verified result from its Avro encoding (as stored): Avro output reuses the bytes as they are. */
     public byte[] verifiedFromAvro(byte[] avroBytes) {
         if (format == OutputFormat.AVRO) {
             return avroBytes;
