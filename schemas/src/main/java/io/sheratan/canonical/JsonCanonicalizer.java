@@ -13,7 +13,9 @@ import java.util.Arrays;
  * no tree, no {@code String} per value, one reusable output buffer. Strings are validated and copied
  * in runs; numbers of at most 15 significant digits are rewritten from their own digits (see
  * {@link Es6Numbers}); object members are written in input order and re-laid in a scratch buffer
- * only when they were not already sorted, which canonical input never needs. The parser recurses,
+ * only when they were not already sorted, which canonical input never needs. Input that is already
+ * canonical (signed envelopes are written so) is recognised by {@link CanonicalCheck} in one
+ * read-only pass and copied as it is. The parser recurses,
  * but never deeper than {@link CanonicalLimits#maxDepth()}, so a 100,000-deep document is refused
  * with {@link Rule#TOO_DEEP} instead of overflowing the stack.
  *
@@ -45,8 +47,16 @@ public final class JsonCanonicalizer {
     private boolean captureTopLevel;
     private CanonicalObject.Builder topLevel;
 
+    private final boolean fastPath;
+
     public JsonCanonicalizer(CanonicalLimits limits) {
+        this(limits, true);
+    }
+
+    /** {@code fastPath=false} always parses in full; tests compare the two paths. */
+    JsonCanonicalizer(CanonicalLimits limits, boolean fastPath) {
         this.limits = limits;
+        this.fastPath = fastPath;
     }
 
     public CanonicalLimits limits() {
@@ -96,10 +106,15 @@ public final class JsonCanonicalizer {
             throw new StrictJsonException(Rule.TOO_LARGE, limits.maxBytes(),
                     length + " bytes, limit " + limits.maxBytes());
         }
+        out.reset();
+        topLevel = objectRequired ? new CanonicalObject.Builder() : null;
+        if (fastPath && CanonicalCheck.isCanonical(json, offset, length, limits.maxDepth(), topLevel)) {
+            out.write(json, offset, length);
+            return;
+        }
         in = json;
         pos = offset;
         end = offset + length;
-        out.reset();
         memberTop = 0;
         captureTopLevel = objectRequired;
         topLevel = objectRequired ? new CanonicalObject.Builder() : null;

@@ -21,6 +21,9 @@ import org.apache.kafka.streams.state.Stores;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,6 +60,9 @@ public final class PipelineBench implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "5", description = "runs per variant (default: ${DEFAULT-VALUE})")
     int rounds;
 
+    @Option(names = "--threads", defaultValue = "1", description = "num.stream.threads, the same for every variant (default: ${DEFAULT-VALUE})")
+    int threads;
+
     private static final String STORE = "bench-store";
 
     @Override
@@ -88,7 +94,13 @@ public final class PipelineBench implements Callable<Integer> {
                 return VerifierTopology.build(VerifierConfig.fromEnv(Map.of()).withTopics(topics));
             });
             Map<String, double[]> rates = new HashMap<>();
-            variants.keySet().forEach(k -> rates.put(k, new double[rounds]));
+            Map<String, double[]> streamCpu = new HashMap<>();
+            Map<String, double[]> processCpu = new HashMap<>();
+            variants.keySet().forEach(k -> {
+                rates.put(k, new double[rounds]);
+                streamCpu.put(k, new double[rounds]);
+                processCpu.put(k, new double[rounds]);
+            });
             int run = 0;
             for (var variant : variants.entrySet()) { // warm-up: one unmeasured run each, for the JIT
                 String out = "bench.pipeline.warmup." + (run++);
@@ -105,33 +117,48 @@ public final class PipelineBench implements Callable<Integer> {
                         admin.createTopics(List.of(new NewTopic(out, 3, (short) 1), new NewTopic(out + ".audit", 3, (short) 1)))
                                 .all().get(30, TimeUnit.SECONDS);
                     }
-                    double rate = measure(client, variant.getValue().apply(out), "bench-" + run, input, state);
-                    rates.get(variant.getKey())[r] = rate;
-                    System.out.printf(Locale.ROOT, "  run %d %-22s %,10.0f results/s%n", r + 1, variant.getKey(), rate);
+                    Run m = measure(client, variant.getValue().apply(out), "bench-" + run, input, state);
+                    rates.get(variant.getKey())[r] = m.rate();
+                    streamCpu.get(variant.getKey())[r] = m.streamCpuMicros();
+                    processCpu.get(variant.getKey())[r] = m.processCpuMicros();
+                    System.out.printf(Locale.ROOT, "  run %d %-22s %,10.0f results/s   CPU per result: stream threads %5.1f us, process %5.1f us%n",
+                            r + 1, variant.getKey(), m.rate(), m.streamCpuMicros(), m.processCpuMicros());
                 }
             }
             double a = Stats.median(rates.get("passthrough (a)"));
             double b = Stats.median(rates.get("passthrough+store (b)"));
             double v = Stats.median(rates.get("verifier"));
             System.out.printf(Locale.ROOT, "  medians: passthrough %,.0f/s, passthrough+store %,.0f/s, verifier %,.0f/s%n", a, b, v);
+            for (String k : variants.keySet()) {
+                System.out.printf(Locale.ROOT, "  median CPU per result, %-22s stream threads %5.1f us, whole process (broker included) %5.1f us%n",
+                        k, Stats.median(streamCpu.get(k)), Stats.median(processCpu.get(k)));
+            }
             System.out.printf(Locale.ROOT, "ratio verifier/(b) x%.2f (target x0.85), verifier/(a) x%.2f (target x0.60)%n", v / b, v / a);
         }
         return 0;
     }
 
-    private double measure(Map<String, Object> client, Topology topology, String appId, String input, Path state) throws Exception {
+    /** One measured run: results per second, and CPU per result (stream threads; the whole process, broker included). */
+    private record Run(double rate, double streamCpuMicros, double processCpuMicros) {
+    }
+
+    private Run measure(Map<String, Object> client, Topology topology, String appId, String input, Path state) throws Exception {
         Properties props = new Properties();
         props.putAll(client);
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, "exactly_once_v2");
         props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
         props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
+        props.put("processing.exception.handler.global.enabled", true);
         try (KafkaStreams streams = new KafkaStreams(topology, props); Admin admin = Admin.create(client)) {
             streams.start();
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
             while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
+            Map<Long, Long> threadCpuAtStart = threadCpu();
+            long processCpuAtStart = processCpu();
             long start = System.nanoTime();
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             for (int p = 0; p < 3; p++) {
@@ -147,8 +174,32 @@ public final class PipelineBench implements Callable<Integer> {
                 }
                 Thread.sleep(20);
             }
-            return count / ((System.nanoTime() - start) / 1e9);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long processCpu = processCpu() - processCpuAtStart;
+            long streamCpu = 0;
+            ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+            for (ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
+                if (info != null && info.getThreadName().startsWith(appId + "-") && info.getThreadName().contains("-StreamThread-")
+                        && !info.getThreadName().contains("producer") && !info.getThreadName().contains("consumer")) {
+                    long now = mx.getThreadCpuTime(info.getThreadId());
+                    streamCpu += Math.max(0, now - threadCpuAtStart.getOrDefault(info.getThreadId(), 0L));
+                }
+            }
+            return new Run(count / seconds, streamCpu / 1e3 / count, processCpu / 1e3 / count);
         }
+    }
+
+    private static Map<Long, Long> threadCpu() {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        Map<Long, Long> cpu = new HashMap<>();
+        for (long id : mx.getAllThreadIds()) {
+            cpu.put(id, mx.getThreadCpuTime(id));
+        }
+        return cpu;
+    }
+
+    private static long processCpu() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static Topology passthrough(String input, String output, boolean withStore) {

@@ -1,0 +1,366 @@
+package io.sheratan.canonical;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The fast path of {@link JsonCanonicalizer}: is a document already in RFC 8785 form under the
+ * strict profile? It reads the bytes once and writes nothing.
+ *
+ * <p>The answer is one-sided on purpose. {@code true} means canonicalizing would return the input
+ * unchanged and throw nothing. {@code false} means "not sure": whitespace, escapes other than the
+ * canonical ones, non-ASCII member names, numbers outside the plainest forms, unsorted or duplicate
+ * members, anything broken. The caller then canonicalizes in full, which is also where every error
+ * is named. So this class decides no rule on its own; {@code CanonicalCheckTest} holds it to the
+ * full path on generated and mutated documents.
+ *
+ * <p>Signed envelopes are written canonical (see {@code EnvelopeWriter}), so this is the path the
+ * verifier takes for nearly every record.
+ */
+final class CanonicalCheck {
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+    private static final long SPACES = 0x2020202020202020L;
+    private static final long QUOTES = 0x2222222222222222L;
+    private static final long BACKSLASHES = 0x5C5C5C5C5C5C5C5CL;
+    private static final int FAIL = -1;
+    private static final int FAST_DIGITS = 15;
+
+    private final byte[] in;
+    private final int end;
+    private final int maxDepth;
+    private final CanonicalObject.Builder topLevel;
+    private final int offset;
+
+    private CanonicalCheck(byte[] in, int offset, int end, int maxDepth, CanonicalObject.Builder topLevel) {
+        this.in = in;
+        this.offset = offset;
+        this.end = end;
+        this.maxDepth = maxDepth;
+        this.topLevel = topLevel;
+    }
+
+    /**
+     * True when {@code in[offset, offset+length)} is canonical and within {@code maxDepth}. When
+     * {@code topLevel} is given, the document must be an object and its members are added to it
+     * (positions relative to {@code offset}); on false the builder holds garbage and must be dropped.
+     */
+    static boolean isCanonical(byte[] in, int offset, int length, int maxDepth, CanonicalObject.Builder topLevel) {
+        int end = offset + length;
+        if (length == 0 || (topLevel != null && in[offset] != '{')) {
+            return false;
+        }
+        return new CanonicalCheck(in, offset, end, maxDepth, topLevel).value(offset, 1) == end;
+    }
+
+    private int value(int p, int depth) {
+        if (p >= end) {
+            return FAIL;
+        }
+        return switch (in[p]) {
+            case '{' -> object(p, depth);
+            case '[' -> array(p, depth);
+            case '"' -> string(p);
+            case 't' -> literal(p, 't', 'r', 'u', 'e', 4);
+            case 'f' -> literal(p + 1, 'a', 'l', 's', 'e', 4);
+            case 'n' -> literal(p, 'n', 'u', 'l', 'l', 4);
+            default -> number(p);
+        };
+    }
+
+    private int literal(int p, char a, char b, char c, char d, int length) {
+        if (p + length > end || in[p] != a || in[p + 1] != b || in[p + 2] != c || in[p + 3] != d) {
+            return FAIL;
+        }
+        return p + length;
+    }
+
+    private int object(int p, int depth) {
+        if (depth > maxDepth) {
+            return FAIL;
+        }
+        p++;
+        if (p < end && in[p] == '}') {
+            return p + 1;
+        }
+        int previousStart = -1;
+        int previousEnd = -1;
+        while (true) {
+            if (p >= end || in[p] != '"') {
+                return FAIL;
+            }
+            int nameStart = p + 1;
+            int nameEnd = plainName(nameStart);
+            if (nameEnd == FAIL || (previousStart >= 0 && !ascending(previousStart, previousEnd, nameStart, nameEnd))) {
+                return FAIL; // non-ASCII or escaped name, unsorted or duplicate: the full path decides
+            }
+            p = nameEnd + 1;
+            if (p >= end || in[p] != ':') {
+                return FAIL;
+            }
+            int valueStart = p + 1;
+            p = value(valueStart, depth + 1);
+            if (p == FAIL) {
+                return FAIL;
+            }
+            if (depth == 1 && topLevel != null) {
+                topLevel.add(new String(in, nameStart, nameEnd - nameStart, StandardCharsets.ISO_8859_1),
+                        valueStart - offset, p - offset);
+            }
+            if (p >= end) {
+                return FAIL;
+            }
+            byte b = in[p++];
+            if (b == '}') {
+                return p;
+            }
+            if (b != ',') {
+                return FAIL;
+            }
+            previousStart = nameStart;
+            previousEnd = nameEnd;
+        }
+    }
+
+    /** The end (closing quote) of a member name of printable ASCII without escapes, or FAIL. */
+    private int plainName(int p) {
+        while (p < end) {
+            byte b = in[p];
+            if (b == '"') {
+                return p;
+            }
+            if (b < 0x20 || b == '\\') { // negative bytes (non-ASCII) land here too
+                return FAIL;
+            }
+            p++;
+        }
+        return FAIL;
+    }
+
+    /** Plain ASCII names: byte order is UTF-16 code unit order. Strictly ascending, so equal names fail. */
+    private boolean ascending(int aStart, int aEnd, int bStart, int bEnd) {
+        int a = aStart;
+        int b = bStart;
+        while (a < aEnd && b < bEnd) {
+            if (in[a] != in[b]) {
+                return in[a] < in[b];
+            }
+            a++;
+            b++;
+        }
+        return aEnd - aStart < bEnd - bStart;
+    }
+
+    private int array(int p, int depth) {
+        if (depth > maxDepth) {
+            return FAIL;
+        }
+        p++;
+        if (p < end && in[p] == ']') {
+            return p + 1;
+        }
+        while (true) {
+            p = value(p, depth + 1);
+            if (p == FAIL || p >= end) {
+                return FAIL;
+            }
+            byte b = in[p++];
+            if (b == ']') {
+                return p;
+            }
+            if (b != ',') {
+                return FAIL;
+            }
+        }
+    }
+
+    private int string(int p) {
+        p++;
+        while (true) {
+            // eight bytes at a time while none is a quote, a backslash, a control character or non-ASCII
+            while (p + 8 <= end) {
+                long x = (long) LONGS.get(in, p);
+                long special = (x & HIGHS) | ((x - SPACES) & ~x & HIGHS) | zeroByte(x ^ QUOTES) | zeroByte(x ^ BACKSLASHES);
+                if (special != 0) {
+                    p += Long.numberOfTrailingZeros(special) >>> 3; // the lowest flag is always a real one
+                    break;
+                }
+                p += 8;
+            }
+            if (p >= end) {
+                return FAIL;
+            }
+            byte b = in[p];
+            if (b == '"') {
+                return p + 1;
+            } else if (b == '\\') {
+                p = escape(p);
+            } else if (b < 0) {
+                p = utf8(p);
+            } else if (b < 0x20) {
+                return FAIL;
+            } else {
+                p++;
+            }
+            if (p == FAIL) {
+                return FAIL;
+            }
+        }
+    }
+
+    private static long zeroByte(long y) {
+        return (y - ONES) & ~y & HIGHS;
+    }
+
+    /** A canonical escape: the two-character ones, or backslash-u-00xx (lower-case hex) for another control character. */
+    private int escape(int p) {
+        if (p + 1 >= end) {
+            return FAIL;
+        }
+        switch (in[p + 1]) {
+            case '"', '\\', 'b', 'f', 'n', 'r', 't' -> {
+                return p + 2;
+            }
+            case 'u' -> {
+                if (p + 6 > end || in[p + 2] != '0' || in[p + 3] != '0' || (in[p + 4] != '0' && in[p + 4] != '1')) {
+                    return FAIL;
+                }
+                int low = lowerHex(in[p + 5]);
+                if (low < 0) {
+                    return FAIL;
+                }
+                int c = (in[p + 4] - '0') << 4 | low;
+                if (c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') {
+                    return FAIL;
+                }
+                return p + 6;
+            }
+            default -> {
+                return FAIL;
+            }
+        }
+    }
+
+    private static int lowerHex(byte b) {
+        if (b >= '0' && b <= '9') {
+            return b - '0';
+        }
+        if (b >= 'a' && b <= 'f') {
+            return b - 'a' + 10;
+        }
+        return -1;
+    }
+
+    /** One well-formed UTF-8 sequence (no overlongs, no surrogates, nothing past U+10FFFF). */
+    private int utf8(int p) {
+        int b0 = in[p] & 0xFF;
+        int length;
+        int lowest = 0x80;
+        int highest = 0xBF;
+        if (b0 >= 0xC2 && b0 <= 0xDF) {
+            length = 2;
+        } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+            length = 3;
+            if (b0 == 0xE0) {
+                lowest = 0xA0;
+            } else if (b0 == 0xED) {
+                highest = 0x9F;
+            }
+        } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+            length = 4;
+            if (b0 == 0xF0) {
+                lowest = 0x90;
+            } else if (b0 == 0xF4) {
+                highest = 0x8F;
+            }
+        } else {
+            return FAIL;
+        }
+        if (end - p < length) {
+            return FAIL;
+        }
+        int b1 = in[p + 1] & 0xFF;
+        if (b1 < lowest || b1 > highest) {
+            return FAIL;
+        }
+        for (int i = 2; i < length; i++) {
+            int bi = in[p + i] & 0xFF;
+            if (bi < 0x80 || bi > 0xBF) {
+                return FAIL;
+            }
+        }
+        return p + length;
+    }
+
+    /**
+     * Only the forms ES6 writes as they are: an integer of at most 15 digits (or below 2^53), or a
+     * plain decimal of at most 15 digits without trailing zeros and without the tiny magnitudes that
+     * ES6 writes with an exponent. No "-0", no exponent, no leading zeros.
+     */
+    private int number(int p) {
+        boolean negative = in[p] == '-';
+        if (negative) {
+            p++;
+        }
+        int intStart = p;
+        while (p < end && isDigit(in[p])) {
+            p++;
+        }
+        int intCount = p - intStart;
+        if (intCount == 0 || (intCount > 1 && in[intStart] == '0')) {
+            return FAIL;
+        }
+        boolean fraction = p < end && in[p] == '.';
+        if (p < end && (in[p] == 'e' || in[p] == 'E')) {
+            return FAIL;
+        }
+        boolean zeroInt = intCount == 1 && in[intStart] == '0';
+        if (!fraction) {
+            if (zeroInt && negative) {
+                return FAIL; // -0 is written 0
+            }
+            if (intCount > FAST_DIGITS && (intCount > 16 || !belowTwoTo53(intStart, p))) {
+                return FAIL;
+            }
+            return p;
+        }
+        p++;
+        int fracStart = p;
+        while (p < end && isDigit(in[p])) {
+            p++;
+        }
+        int fracCount = p - fracStart;
+        if (fracCount == 0 || intCount + fracCount > FAST_DIGITS || in[p - 1] == '0') {
+            return FAIL; // trailing zeros (and 0.0) are dropped by the full path
+        }
+        if (zeroInt) {
+            int zeros = 0;
+            while (in[fracStart + zeros] == '0') {
+                zeros++;
+            }
+            if (zeros >= 6) {
+                return FAIL; // 0.000000x: ES6 switches to exponent form
+            }
+        }
+        if (p < end && (in[p] == 'e' || in[p] == 'E' || in[p] == '.')) {
+            return FAIL;
+        }
+        return p;
+    }
+
+    private boolean belowTwoTo53(int from, int to) {
+        long value = 0;
+        for (int i = from; i < to; i++) {
+            value = value * 10 + (in[i] - '0');
+        }
+        return value < (1L << 53);
+    }
+
+    private static boolean isDigit(byte b) {
+        return b >= '0' && b <= '9';
+    }
+}
