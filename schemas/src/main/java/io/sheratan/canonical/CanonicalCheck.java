@@ -89,13 +89,17 @@ final class CanonicalCheck {
         }
         int previousStart = -1;
         int previousEnd = -1;
+        long previousKey = 0;
         while (true) {
             if (p >= end || in[p] != '"') {
                 return FAIL;
             }
             int nameStart = p + 1;
             int nameEnd = plainName(nameStart);
-            if (nameEnd == FAIL || (previousStart >= 0 && !ascending(previousStart, previousEnd, nameStart, nameEnd))) {
+            long key = nameKey; // read now: the member's value may hold names of its own
+            if (nameEnd == FAIL || (previousStart >= 0 && !(previousKey == key
+                    ? ascending(previousStart, previousEnd, nameStart, nameEnd)
+                    : Long.compareUnsigned(previousKey, key) < 0))) {
                 return FAIL; // non-ASCII or escaped name, unsorted or duplicate: the full path decides
             }
             p = nameEnd + 1;
@@ -123,23 +127,37 @@ final class CanonicalCheck {
             }
             previousStart = nameStart;
             previousEnd = nameEnd;
+            previousKey = key;
         }
     }
 
-    /** The end (closing quote) of a member name of printable ASCII without escapes, or FAIL. */
+    /**
+     * The end (closing quote) of a member name of printable ASCII without escapes, or FAIL; sets
+     * {@link #nameKey}: the first eight bytes, big-endian, zero-padded, so that comparing two keys
+     * unsigned orders two names by their first eight bytes (names hold no zero byte).
+     */
     private int plainName(int p) {
+        int start = p;
+        long key = 0;
         while (p < end) {
             byte b = in[p];
             if (b == '"') {
+                int length = p - start;
+                nameKey = length >= 8 ? key : key << (8 * (8 - length));
                 return p;
             }
             if (b < 0x20 || b == '\\') { // negative bytes (non-ASCII) land here too
                 return FAIL;
             }
+            if (p - start < 8) {
+                key = key << 8 | b;
+            }
             p++;
         }
         return FAIL;
     }
+
+    private long nameKey;
 
     /** Plain ASCII names: byte order is UTF-16 code unit order. Strictly ascending, so equal names fail. */
     private boolean ascending(int aStart, int aEnd, int bStart, int bEnd) {

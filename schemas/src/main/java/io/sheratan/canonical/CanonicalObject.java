@@ -16,11 +16,11 @@ public final class CanonicalObject {
     }
 
     private final byte[] bytes;
-    private final List<Member> members;
+    private final Member[] members;
 
     private CanonicalObject(byte[] bytes, List<Member> members) {
         this.bytes = bytes;
-        this.members = List.copyOf(members);
+        this.members = members.toArray(new Member[0]);
     }
 
     /** The canonical bytes of the whole object; do not modify. */
@@ -30,11 +30,11 @@ public final class CanonicalObject {
 
     /** Top-level members in canonical (sorted) order. */
     public List<Member> members() {
-        return members;
+        return List.of(members);
     }
 
     public Optional<Member> member(String name) {
-        for (Member m : members) {
+        for (Member m : members) { // a handful of members: a scan beats a map
             if (m.name().equals(name)) {
                 return Optional.of(m);
             }

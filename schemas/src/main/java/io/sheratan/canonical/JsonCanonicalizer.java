@@ -70,8 +70,7 @@ public final class JsonCanonicalizer {
 
     /** The canonical bytes of {@code json}; throws {@link StrictJsonException} naming the broken rule. */
     public byte[] apply(byte[] json) {
-        run(json, 0, json.length, false);
-        return out.toByteArray();
+        return apply(json, 0, json.length);
     }
 
     /**
@@ -88,8 +87,7 @@ public final class JsonCanonicalizer {
 
     /** As {@link #apply(byte[])} over a slice. */
     public byte[] apply(byte[] json, int offset, int length) {
-        run(json, offset, length, false);
-        return out.toByteArray();
+        return run(json, offset, length, false) ? Arrays.copyOfRange(json, offset, offset + length) : out.toByteArray();
     }
 
     /**
@@ -97,11 +95,12 @@ public final class JsonCanonicalizer {
      * member, so that the envelope reader can pick members without parsing twice.
      */
     public CanonicalObject applyToObject(byte[] json) {
-        run(json, 0, json.length, true);
-        return topLevel.build(out.toByteArray());
+        boolean unchanged = run(json, 0, json.length, true);
+        return topLevel.build(unchanged ? json : out.toByteArray()); // canonical already: no copy
     }
 
-    private void run(byte[] json, int offset, int length, boolean objectRequired) {
+    /** Canonicalizes into {@code out}; returns true, leaving {@code out} empty, when the input is canonical already. */
+    private boolean run(byte[] json, int offset, int length, boolean objectRequired) {
         if (length > limits.maxBytes()) {
             throw new StrictJsonException(Rule.TOO_LARGE, limits.maxBytes(),
                     length + " bytes, limit " + limits.maxBytes());
@@ -109,8 +108,7 @@ public final class JsonCanonicalizer {
         out.reset();
         topLevel = objectRequired ? new CanonicalObject.Builder() : null;
         if (fastPath && CanonicalCheck.isCanonical(json, offset, length, limits.maxDepth(), topLevel)) {
-            out.write(json, offset, length);
-            return;
+            return true;
         }
         in = json;
         pos = offset;
@@ -131,6 +129,7 @@ public final class JsonCanonicalizer {
         } finally {
             in = null;
         }
+        return false;
     }
 
     private void value(int depth) {
