@@ -1,5 +1,6 @@
 package io.sheratan.cli.bench;
 
+import io.sheratan.cli.TempDirs;
 import io.sheratan.kafka.Topics;
 import io.sheratan.kafka.embedded.EmbeddedKafka;
 import io.sheratan.producer.ResultPublisher;
@@ -69,6 +70,14 @@ public final class PipelineBench implements Callable<Integer> {
     private static final String STORE_PASSTHROUGH = "passthrough+store (b)";
     private static final String VERIFIER = "verifier";
 
+    private static void deleteTopics(Map<String, Object> client, String out, String appId) throws Exception {
+        try (Admin admin = Admin.create(client)) {
+            List<String> doomed = new ArrayList<>(List.of(out, out + ".audit"));
+            admin.listTopics().names().get(30, TimeUnit.SECONDS).stream().filter(t -> t.startsWith(appId + "-")).forEach(doomed::add);
+            admin.deleteTopics(doomed).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
     private static void createOutputs(Map<String, Object> client, String out) throws Exception {
         try (Admin admin = Admin.create(client)) {
             admin.createTopics(List.of(new NewTopic(out, 3, (short) 1), new NewTopic(out + ".audit", 3, (short) 1)))
@@ -80,6 +89,14 @@ public final class PipelineBench implements Callable<Integer> {
     public Integer call() throws Exception {
         Path state = Files.createTempDirectory("sheratan-bench-streams-");
         try (EmbeddedKafka kafka = EmbeddedKafka.builder().start()) {
+            return runAll(kafka, state);
+        } finally {
+            TempDirs.deleteQuietly(state);
+        }
+    }
+
+    private int runAll(EmbeddedKafka kafka, Path state) throws Exception {
+        {
             Map<String, Object> client = kafka.clientConfig();
             String input = "bench.pipeline.in";
             try (Admin admin = Admin.create(client)) {
@@ -119,6 +136,7 @@ public final class PipelineBench implements Callable<Integer> {
                     String out = "bench.pipeline.warmup." + (run++);
                     createOutputs(client, out);
                     measure(client, variants.get(name).apply(out), "bench-" + run, input, state);
+                    deleteTopics(client, out, "bench-" + run);
                 }
             }
             double[] pairedB = new double[rounds];
@@ -132,6 +150,7 @@ public final class PipelineBench implements Callable<Integer> {
                     String out = "bench.pipeline.out." + (run++);
                     createOutputs(client, out);
                     Run m = measure(client, variants.get(name).apply(out), "bench-" + run, input, state);
+                    deleteTopics(client, out, "bench-" + run); // a run's output and changelog are not needed again
                     rates.get(name)[r] = m.rate();
                     streamCpu.get(name)[r] = m.streamCpuMicros();
                     processCpu.get(name)[r] = m.processCpuMicros();
@@ -220,6 +239,8 @@ public final class PipelineBench implements Callable<Integer> {
                     producerCpu += used;
                 }
             }
+            streams.close();
+            streams.cleanUp(); // this run's state directory
             double perResult = 1e3 * count;
             return new Run(count / seconds, streamCpu / perResult, processCpu / perResult, producerCpu / perResult,
                     (javaCpu - streamCpu - producerCpu) / perResult, (processCpu - javaCpu) / perResult);
