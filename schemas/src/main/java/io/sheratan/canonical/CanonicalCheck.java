@@ -159,10 +159,18 @@ final class CanonicalCheck {
 
     private long nameKey;
 
-    /** Plain ASCII names: byte order is UTF-16 code unit order. Strictly ascending, so equal names fail. */
+    /**
+     * Orders two plain ASCII names whose eight-byte keys are equal (byte order is UTF-16 code unit
+     * order for ASCII). Equal keys with a name shorter than eight bytes mean equal names (the key is
+     * zero-padded and names hold no zero byte); otherwise the first eight bytes are equal and the
+     * comparison goes on from there. Strictly ascending, so equal names fail.
+     */
     private boolean ascending(int aStart, int aEnd, int bStart, int bEnd) {
-        int a = aStart;
-        int b = bStart;
+        if (aEnd - aStart < 8 || bEnd - bStart < 8) {
+            return false;
+        }
+        int a = aStart + 8;
+        int b = bStart + 8;
         while (a < aEnd && b < bEnd) {
             if (in[a] != in[b]) {
                 return in[a] < in[b];
