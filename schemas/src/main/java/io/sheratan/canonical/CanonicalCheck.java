@@ -281,45 +281,10 @@ final class CanonicalCheck {
         return -1;
     }
 
-    /** One well-formed UTF-8 sequence (no overlongs, no surrogates, nothing past U+10FFFF). */
+    /** One well-formed UTF-8 sequence (see {@link Utf8}). */
     private int utf8(int p) {
-        int b0 = in[p] & 0xFF;
-        int length;
-        int lowest = 0x80;
-        int highest = 0xBF;
-        if (b0 >= 0xC2 && b0 <= 0xDF) {
-            length = 2;
-        } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-            length = 3;
-            if (b0 == 0xE0) {
-                lowest = 0xA0;
-            } else if (b0 == 0xED) {
-                highest = 0x9F;
-            }
-        } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-            length = 4;
-            if (b0 == 0xF0) {
-                lowest = 0x90;
-            } else if (b0 == 0xF4) {
-                highest = 0x8F;
-            }
-        } else {
-            return FAIL;
-        }
-        if (end - p < length) {
-            return FAIL;
-        }
-        int b1 = in[p + 1] & 0xFF;
-        if (b1 < lowest || b1 > highest) {
-            return FAIL;
-        }
-        for (int i = 2; i < length; i++) {
-            int bi = in[p + i] & 0xFF;
-            if (bi < 0x80 || bi > 0xBF) {
-                return FAIL;
-            }
-        }
-        return p + length;
+        int length = Utf8.sequence(in, p, end);
+        return length < 0 ? FAIL : p + length;
     }
 
     /**

@@ -308,41 +308,13 @@ public final class JsonCanonicalizer {
     }
 
     private void multiByte() {
-        int b0 = in[pos] & 0xFF;
-        int length;
-        int lowest = 0x80;
-        int highest = 0xBF;
-        if (b0 >= 0xC2 && b0 <= 0xDF) {
-            length = 2;
-        } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-            length = 3;
-            if (b0 == 0xE0) {
-                lowest = 0xA0;
-            } else if (b0 == 0xED) {
-                highest = 0x9F; // UTF-8 encoded surrogates are not UTF-8
-            }
-        } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-            length = 4;
-            if (b0 == 0xF0) {
-                lowest = 0x90;
-            } else if (b0 == 0xF4) {
-                highest = 0x8F;
-            }
-        } else {
-            throw error(Rule.INVALID_UTF8, "bad lead byte");
-        }
-        if (end - pos < length) {
-            throw error(Rule.INVALID_UTF8, "truncated sequence");
-        }
-        int b1 = in[pos + 1] & 0xFF;
-        if (b1 < lowest || b1 > highest) {
-            throw error(Rule.INVALID_UTF8, "bad continuation byte");
-        }
-        for (int i = 2; i < length; i++) {
-            int bi = in[pos + i] & 0xFF;
-            if (bi < 0x80 || bi > 0xBF) {
-                throw error(Rule.INVALID_UTF8, "bad continuation byte");
-            }
+        int length = Utf8.sequence(in, pos, end);
+        if (length < 0) {
+            throw error(Rule.INVALID_UTF8, switch (length) {
+                case Utf8.BAD_LEAD -> "bad lead byte";
+                case Utf8.TRUNCATED -> "truncated sequence";
+                default -> "bad continuation byte";
+            });
         }
         out.write(in, pos, length);
         pos += length;
