@@ -66,6 +66,9 @@ public final class PipelineBench implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "1", description = "num.stream.threads, the same for every variant (default: ${DEFAULT-VALUE})")
     int threads;
 
+    @Option(names = "--batch-size", description = "producer batch.size in bytes for every variant (default: Kafka's, 16384)")
+    Integer batchSize;
+
     private static final String STORE = "bench-store";
     private static final String PASSTHROUGH = "passthrough (a)";
     private static final String STORE_PASSTHROUGH = "passthrough+store (b)";
@@ -113,7 +116,8 @@ public final class PipelineBench implements Callable<Integer> {
                     ack.get(60, TimeUnit.SECONDS);
                 }
             }
-            System.out.printf(Locale.ROOT, "sheratan bench pipeline: %d signed ~1 KB results, %d runs per variant, exactly_once_v2%n", count, rounds);
+            System.out.printf(Locale.ROOT, "sheratan bench pipeline: %d signed ~1 KB results, %d runs per variant, exactly_once_v2, %d stream thread(s), batch.size %s%n",
+                    count, rounds, threads, batchSize == null ? "default" : batchSize);
 
             Map<String, Function<String, Topology>> variants = new java.util.LinkedHashMap<>();
             variants.put(PASSTHROUGH, out -> passthrough(input, out, false));
@@ -155,9 +159,9 @@ public final class PipelineBench implements Callable<Integer> {
                     rates.get(name)[r] = m.rate();
                     streamCpu.get(name)[r] = m.streamCpuMicros();
                     processCpu.get(name)[r] = m.processCpuMicros();
-                    System.out.printf(Locale.ROOT, "  run %d %-22s %,10.0f results/s   CPU per result %5.1f us: stream threads %5.1f, its producer %4.1f, other threads (broker) %5.1f, JVM (GC, JIT) %4.1f%n",
+                    System.out.printf(Locale.ROOT, "  run %d %-22s %,10.0f results/s   CPU per result %5.1f us: stream threads %5.1f, its producer %4.1f, other threads (broker) %5.1f, JVM (GC, JIT, RocksDB) %4.1f; stream threads allocate %,.0f B%n",
                             r + 1, name, m.rate(), m.processCpuMicros(), m.streamCpuMicros(), m.producerCpuMicros(),
-                            m.otherThreadsCpuMicros(), m.jvmCpuMicros());
+                            m.otherThreadsCpuMicros(), m.jvmCpuMicros(), m.streamAllocatedBytes());
                 }
                 pairedB[r] = rates.get(VERIFIER)[r] / rates.get(STORE_PASSTHROUGH)[r];
                 pairedA[r] = rates.get(VERIFIER)[r] / rates.get(PASSTHROUGH)[r];
@@ -186,7 +190,7 @@ public final class PipelineBench implements Callable<Integer> {
 
     /** One measured run: results per second, and CPU per result (stream threads; the whole process, broker included). */
     private record Run(double rate, double streamCpuMicros, double processCpuMicros, double producerCpuMicros,
-                       double otherThreadsCpuMicros, double jvmCpuMicros) {
+                       double otherThreadsCpuMicros, double jvmCpuMicros, double streamAllocatedBytes) {
     }
 
     private Run measure(Map<String, Object> client, Topology topology, String appId, String input, Path state) throws Exception {
@@ -197,6 +201,9 @@ public final class PipelineBench implements Callable<Integer> {
         props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
         props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
+        if (batchSize != null) {
+            props.put(StreamsConfig.producerPrefix("batch.size"), batchSize);
+        }
         props.put("processing.exception.handler.global.enabled", true);
         try (KafkaStreams streams = new KafkaStreams(topology, props); Admin admin = Admin.create(client)) {
             streams.start();
@@ -210,6 +217,7 @@ public final class PipelineBench implements Callable<Integer> {
             // first one can be done with its partitions while the instance is still rebalancing.
             // What was committed by then is left out of both the count and the CPU.
             Map<Long, Long> threadCpuAtStart = null;
+            Map<Long, Long> allocatedAtStart = null;
             long processCpuAtStart = 0;
             long start = 0;
             long before = 0;
@@ -218,6 +226,7 @@ public final class PipelineBench implements Callable<Integer> {
                         .filter(java.util.Objects::nonNull).mapToLong(o -> o.offset()).sum();
                 if (threadCpuAtStart == null && committed > 0) {
                     threadCpuAtStart = threadCpu();
+                    allocatedAtStart = threadAllocated();
                     processCpuAtStart = processCpu();
                     start = System.nanoTime();
                     before = committed;
@@ -234,6 +243,7 @@ public final class PipelineBench implements Callable<Integer> {
             double seconds = (System.nanoTime() - start) / 1e9;
             long processCpu = processCpu() - processCpuAtStart;
             long streamCpu = 0;
+            long streamAllocated = 0;
             long producerCpu = 0;
             long javaCpu = 0;
             ThreadMXBean mx = ManagementFactory.getThreadMXBean();
@@ -246,6 +256,7 @@ public final class PipelineBench implements Callable<Integer> {
                 javaCpu += used;
                 if (name.startsWith(appId + "-") && name.contains("-StreamThread-") && !name.contains("producer") && !name.contains("consumer")) {
                     streamCpu += used;
+                    streamAllocated += allocated(info.getThreadId()) - allocatedAtStart.getOrDefault(info.getThreadId(), 0L);
                 } else if (name.startsWith("kafka-producer-network-thread | " + appId + "-")) {
                     producerCpu += used;
                 }
@@ -254,8 +265,20 @@ public final class PipelineBench implements Callable<Integer> {
             streams.cleanUp(); // this run's state directory
             double perResult = 1e3 * measured;
             return new Run(measured / seconds, streamCpu / perResult, processCpu / perResult, producerCpu / perResult,
-                    (javaCpu - streamCpu - producerCpu) / perResult, (processCpu - javaCpu) / perResult);
+                    (javaCpu - streamCpu - producerCpu) / perResult, (processCpu - javaCpu) / perResult, (double) streamAllocated / measured);
         }
+    }
+
+    private static Map<Long, Long> threadAllocated() {
+        Map<Long, Long> bytes = new HashMap<>();
+        for (long id : ManagementFactory.getThreadMXBean().getAllThreadIds()) {
+            bytes.put(id, allocated(id));
+        }
+        return bytes;
+    }
+
+    private static long allocated(long threadId) {
+        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getThreadAllocatedBytes(threadId);
     }
 
     private static Map<Long, Long> threadCpu() {
