@@ -27,6 +27,9 @@ final class CanonicalCheck {
     private static final long SPACES = 0x2020202020202020L;
     private static final long QUOTES = 0x2222222222222222L;
     private static final long BACKSLASHES = 0x5C5C5C5C5C5C5C5CL;
+    private static final long HIGH_NIBBLES = 0xF0F0F0F0F0F0F0F0L;
+    private static final long DIGIT_NIBBLES = 0x3030303030303030L;
+    private static final long SIXES = 0x0606060606060606L;
     private static final int FAIL = -1;
     private static final int FAST_DIGITS = 15;
 
@@ -137,24 +140,42 @@ final class CanonicalCheck {
      * unsigned orders two names by their first eight bytes (names hold no zero byte).
      */
     private int plainName(int p) {
-        int start = p;
-        long key = 0;
+        if (p + 8 <= end) {
+            long x = (long) LONGS.get(in, p);
+            long special = specials(x);
+            int plain = special == 0 ? 8 : Long.numberOfTrailingZeros(special) >>> 3; // bytes before the first special one
+            long key = Long.reverseBytes(x);
+            nameKey = plain == 8 ? key : plain == 0 ? 0 : key & (-1L << (8 * (8 - plain)));
+            if (plain < 8) {
+                return in[p + plain] == '"' ? p + plain : FAIL;
+            }
+            p += 8;
+        } else {
+            long key = 0;
+            int start = p;
+            while (p < end && in[p] != '"') {
+                key = key << 8 | (in[p] & 0xFF);
+                p++;
+            }
+            nameKey = key << (8 * (8 - (p - start)));
+            p = start;
+        }
         while (p < end) {
             byte b = in[p];
             if (b == '"') {
-                int length = p - start;
-                nameKey = length >= 8 ? key : key << (8 * (8 - length));
                 return p;
             }
             if (b < 0x20 || b == '\\') { // negative bytes (non-ASCII) land here too
                 return FAIL;
             }
-            if (p - start < 8) {
-                key = key << 8 | b;
-            }
             p++;
         }
         return FAIL;
+    }
+
+    /** A flag in each byte of {@code x} that is a quote, a backslash, a control character or non-ASCII (exact for the lowest). */
+    private static long specials(long x) {
+        return (x & HIGHS) | ((x - SPACES) & ~x & HIGHS) | zeroByte(x ^ QUOTES) | zeroByte(x ^ BACKSLASHES);
     }
 
     private long nameKey;
@@ -210,7 +231,7 @@ final class CanonicalCheck {
             // eight bytes at a time while none is a quote, a backslash, a control character or non-ASCII
             while (p + 8 <= end) {
                 long x = (long) LONGS.get(in, p);
-                long special = (x & HIGHS) | ((x - SPACES) & ~x & HIGHS) | zeroByte(x ^ QUOTES) | zeroByte(x ^ BACKSLASHES);
+                long special = specials(x);
                 if (special != 0) {
                     p += Long.numberOfTrailingZeros(special) >>> 3; // the lowest flag is always a real one
                     break;
@@ -298,9 +319,7 @@ final class CanonicalCheck {
             p++;
         }
         int intStart = p;
-        while (p < end && isDigit(in[p])) {
-            p++;
-        }
+        p = digits(p);
         int intCount = p - intStart;
         if (intCount == 0 || (intCount > 1 && in[intStart] == '0')) {
             return FAIL;
@@ -321,9 +340,7 @@ final class CanonicalCheck {
         }
         p++;
         int fracStart = p;
-        while (p < end && isDigit(in[p])) {
-            p++;
-        }
+        p = digits(p);
         int fracCount = p - fracStart;
         if (fracCount == 0 || intCount + fracCount > FAST_DIGITS || in[p - 1] == '0') {
             return FAIL; // trailing zeros (and 0.0) are dropped by the full path
@@ -339,6 +356,24 @@ final class CanonicalCheck {
         }
         if (p < end && (in[p] == 'e' || in[p] == 'E' || in[p] == '.')) {
             return FAIL;
+        }
+        return p;
+    }
+
+    /** The end of the run of ASCII digits that starts at {@code p}, eight bytes at a time. */
+    private int digits(int p) {
+        while (p + 8 <= end) {
+            long x = (long) LONGS.get(in, p);
+            // a byte is a digit when its high nibble is 3 and adding 6 keeps it so; a carry out of
+            // a byte only comes from a non-digit, so the lowest flag is always a real one
+            long nonDigits = ((x & HIGH_NIBBLES) ^ DIGIT_NIBBLES) | (((x + SIXES) & HIGH_NIBBLES) ^ DIGIT_NIBBLES);
+            if (nonDigits != 0) {
+                return p + (Long.numberOfTrailingZeros(nonDigits) >>> 3);
+            }
+            p += 8;
+        }
+        while (p < end && isDigit(in[p])) {
+            p++;
         }
         return p;
     }
