@@ -19,9 +19,16 @@ public final class Core {
     }
 
     public static byte[] build(byte[] jobIdCanonical, boolean ok, byte[] result, byte[] error) {
+        return result == null
+                ? build(jobIdCanonical, ok, null, 0, 0, error)
+                : build(jobIdCanonical, ok, result, 0, result.length, error);
+    }
+
+    /** As above, with {@code result} as the slice {@code [resultFrom, resultTo)} of {@code src} (null src: no result). */
+    public static byte[] build(byte[] jobIdCanonical, boolean ok, byte[] src, int resultFrom, int resultTo, byte[] error) {
         int size = 2 + JOB_ID.length + jobIdCanonical.length + OK_FALSE.length
                 + (error == null ? 0 : ERROR.length + error.length + 1)
-                + (result == null ? 0 : RESULT.length + result.length);
+                + (src == null ? 0 : RESULT.length + resultTo - resultFrom);
         byte[] core = new byte[size - (ok ? 1 : 0)];
         int at = 0;
         core[at++] = '{';
@@ -33,9 +40,10 @@ public final class Core {
         at = put(core, at, JOB_ID);
         at = put(core, at, jobIdCanonical);
         at = put(core, at, ok ? OK_TRUE : OK_FALSE);
-        if (result != null) {
+        if (src != null) {
             at = put(core, at, RESULT);
-            at = put(core, at, result);
+            System.arraycopy(src, resultFrom, core, at, resultTo - resultFrom);
+            at += resultTo - resultFrom;
         }
         core[at] = '}';
         return core;

@@ -61,12 +61,16 @@ public final class EnvelopeReader {
         if (first != 't' && first != 'f') {
             throw new MalformedEnvelopeException("ok must be a boolean", jobId);
         }
-        byte[] result = optional(envelope, "result").map(envelope::valueBytes).orElse(null);
+        Member result = optional(envelope, "result").orElse(null);
         byte[] error = optional(envelope, "error").map(envelope::valueBytes).orElse(null);
         checkError(error, jobId);
         IntegrityMark mark = mark(envelope, jobId);
         byte[] jobIdCanonical = envelope.valueBytes(envelope.member("job_id").orElseThrow());
-        return Submission.of(jobId, jobIdCanonical, first == 't', result, error, mark, WireFormat.JSON);
+        // result goes from the envelope into the core in one copy
+        return result == null
+                ? Submission.of(jobId, jobIdCanonical, first == 't', null, 0, 0, error, mark, WireFormat.JSON)
+                : Submission.of(jobId, jobIdCanonical, first == 't', envelope.bytes(), result.valueStart(), result.valueEnd(),
+                        error, mark, WireFormat.JSON);
     }
 
     public Submission readAvro(byte[] value) throws MalformedEnvelopeException {

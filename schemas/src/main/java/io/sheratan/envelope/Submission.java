@@ -3,28 +3,104 @@ package io.sheratan.envelope;
 import io.sheratan.integrity.Marks;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * A result as the verifier sees it once the bytes were read: the parts of the core in canonical
  * form, the mark as submitted, and the core's own canonical bytes and SHA-256 (computed once, used
  * both to check the mark and to tell a duplicate from a conflict).
  *
- * @param result canonical JSON of {@code result}, or null when absent or JSON null
- * @param error  canonical JSON of {@code error}, or null when absent or JSON null
- * @param mark   the integrity member, or null when the envelope has none
+ * <p>{@code result} is not kept apart: it is the last member of the core, so it is a slice of
+ * {@link #core()} ({@link #resultOffset()}, {@link #resultLength()}), and {@link #result()} copies it
+ * out only when asked. The verifier writes it to the store from the slice, one copy fewer per record.
  */
-public record Submission(String jobId, boolean ok, byte[] result, byte[] error, IntegrityMark mark,
-                         WireFormat format, byte[] core, String coreSha256) {
+public final class Submission {
+
+    private final String jobId;
+    private final boolean ok;
+    private final byte[] error;
+    private final IntegrityMark mark;
+    private final WireFormat format;
+    private final byte[] core;
+    private final int resultLength; // -1 when the core has no result
+    private final String coreSha256;
+
+    private Submission(String jobId, boolean ok, byte[] error, IntegrityMark mark, WireFormat format, byte[] core,
+                       int resultLength, String coreSha256) {
+        this.jobId = jobId;
+        this.ok = ok;
+        this.error = error;
+        this.mark = mark;
+        this.format = format;
+        this.core = core;
+        this.resultLength = resultLength;
+        this.coreSha256 = coreSha256;
+    }
 
     /** Builds the core (DESIGN.md section 3.1) from canonical parts and hashes it. */
     public static Submission of(String jobId, byte[] jobIdCanonical, boolean ok, byte[] result, byte[] error,
                                 IntegrityMark mark, WireFormat format) {
-        byte[] core = Core.build(jobIdCanonical, ok, result, error);
-        return new Submission(jobId, ok, result, error, mark, format, core, Marks.sha256Hex(core));
+        return result == null
+                ? of(jobId, jobIdCanonical, ok, null, 0, 0, error, mark, format)
+                : of(jobId, jobIdCanonical, ok, result, 0, result.length, error, mark, format);
+    }
+
+    /** As above, with the canonical {@code result} as a slice of {@code src} (null src: no result). */
+    public static Submission of(String jobId, byte[] jobIdCanonical, boolean ok, byte[] src, int resultFrom, int resultTo,
+                                byte[] error, IntegrityMark mark, WireFormat format) {
+        byte[] core = Core.build(jobIdCanonical, ok, src, resultFrom, resultTo, error);
+        return new Submission(jobId, ok, error, mark, format, core, src == null ? -1 : resultTo - resultFrom,
+                Marks.sha256Hex(core));
+    }
+
+    public String jobId() {
+        return jobId;
+    }
+
+    public boolean ok() {
+        return ok;
+    }
+
+    /** A copy of the canonical JSON of {@code result}, or null when absent or JSON null. */
+    public byte[] result() {
+        return resultLength < 0 ? null : Arrays.copyOfRange(core, resultOffset(), resultOffset() + resultLength);
+    }
+
+    /** Where {@code result} starts in {@link #core()}; meaningful when {@link #resultLength()} is not -1. */
+    public int resultOffset() {
+        return core.length - 1 - resultLength;
+    }
+
+    /** The length of {@code result} in {@link #core()}, or -1 when absent or JSON null. */
+    public int resultLength() {
+        return resultLength;
+    }
+
+    /** Canonical JSON of {@code error}, or null when absent or JSON null. */
+    public byte[] error() {
+        return error;
+    }
+
+    /** The integrity member, or null when the envelope has none. */
+    public IntegrityMark mark() {
+        return mark;
+    }
+
+    public WireFormat format() {
+        return format;
+    }
+
+    /** The canonical core; do not modify. */
+    public byte[] core() {
+        return core;
+    }
+
+    public String coreSha256() {
+        return coreSha256;
     }
 
     public String resultJson() {
-        return result == null ? null : new String(result, StandardCharsets.UTF_8);
+        return resultLength < 0 ? null : new String(core, resultOffset(), resultLength, StandardCharsets.UTF_8);
     }
 
     public String errorJson() {
@@ -37,6 +113,11 @@ public record Submission(String jobId, boolean ok, byte[] result, byte[] error, 
     }
 
     public Submission withMark(IntegrityMark newMark) {
-        return new Submission(jobId, ok, result, error, newMark, format, core, coreSha256);
+        return new Submission(jobId, ok, error, newMark, format, core, resultLength, coreSha256);
+    }
+
+    @Override
+    public String toString() {
+        return "Submission[jobId=" + jobId + ", ok=" + ok + ", format=" + format + ", coreSha256=" + coreSha256 + "]";
     }
 }

@@ -3,7 +3,6 @@ package io.sheratan.avro.codec;
 import io.sheratan.avro.VerifiedResult;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
-import org.apache.avro.util.Utf8;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -31,13 +30,21 @@ public final class VerifiedResultEncoder {
     /** Fields in schema order; {@code result} and {@code error} are canonical JSON bytes or null. */
     public byte[] encode(String jobId, boolean ok, byte[] result, byte[] error, String sha256, String mode,
                          String keyId, String nodeId, long verifiedAtMs, int sourcePartition, long sourceOffset) {
+        return encode(jobId, ok, result, 0, result == null ? -1 : result.length, error, sha256, mode, keyId, nodeId,
+                verifiedAtMs, sourcePartition, sourceOffset);
+    }
+
+    /** As above, with {@code result} as a slice of {@code src} ({@code resultLength} -1: no result). */
+    public byte[] encode(String jobId, boolean ok, byte[] src, int resultOffset, int resultLength, byte[] error,
+                         String sha256, String mode, String keyId, String nodeId, long verifiedAtMs,
+                         int sourcePartition, long sourceOffset) {
         bytes.reset();
         bytes.writeBytes(HEADER);
         try {
             encoder.writeString(jobId);
             encoder.writeBoolean(ok);
-            optionalUtf8(result);
-            optionalUtf8(error);
+            optionalUtf8(src, resultOffset, resultLength);
+            optionalUtf8(error, 0, error == null ? -1 : error.length);
             encoder.writeString(sha256);
             optionalString(mode);
             optionalString(keyId);
@@ -52,13 +59,13 @@ public final class VerifiedResultEncoder {
         return bytes.toByteArray();
     }
 
-    /** A {@code ["null", "string"]} union from UTF-8 bytes, without a Java string in between. */
-    private void optionalUtf8(byte[] utf8) throws IOException {
-        if (utf8 == null) {
+    /** A {@code ["null", "string"]} union from a slice of UTF-8 bytes (length -1: null), without a Java string in between. */
+    private void optionalUtf8(byte[] src, int offset, int length) throws IOException {
+        if (length < 0) {
             encoder.writeIndex(0);
         } else {
             encoder.writeIndex(1);
-            encoder.writeString(new Utf8(utf8));
+            encoder.writeBytes(src, offset, length); // an Avro string is written as its UTF-8 bytes
         }
     }
 

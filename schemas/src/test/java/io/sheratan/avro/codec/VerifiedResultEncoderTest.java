@@ -34,6 +34,13 @@ class VerifiedResultEncoderTest {
 
         assertThat(ours).isEqualTo(codec.encode(expected));
         assertThat(codec.decode(ours)).isEqualTo(expected);
+
+        // the same with result as a slice inside a larger array, as the verifier passes it (from the core)
+        byte[] framed = result == null ? new byte[] {'x'} : ("{\"x\":" + result + "}").getBytes(StandardCharsets.UTF_8);
+        int from = result == null ? 0 : 5;
+        byte[] fromSlice = new VerifiedResultEncoder().encode(jobId, ok, framed, from, result == null ? -1 : utf8(result).length,
+                utf8(error), sha, mode, keyId, nodeId, at, partition, offset);
+        assertThat(fromSlice).isEqualTo(ours);
     }
 
     private static byte[] utf8(String s) {

@@ -161,9 +161,9 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
 
     /** Stores the verified result (Avro {@link VerifiedResult}) under its job id; returns the stored bytes. */
     private byte[] remember(Submission s, Verdict verdict, Record<byte[], byte[]> record, Coordinates from) {
-        byte[] bytes = storeEncoder.encode(s.jobId(), s.ok(), s.result(), s.error(), s.coreSha256(), verdict.mode(),
-                verdict.keyId(), header(record.headers(), NODE_ID_HEADER), context.currentSystemTimeMs(),
-                from.partition, from.offset);
+        byte[] bytes = storeEncoder.encode(s.jobId(), s.ok(), s.core(), s.resultOffset(), s.resultLength(), s.error(),
+                s.coreSha256(), verdict.mode(), verdict.keyId(), header(record.headers(), NODE_ID_HEADER),
+                context.currentSystemTimeMs(), from.partition, from.offset);
         store.put(s.jobId(), bytes);
         return bytes;
     }
