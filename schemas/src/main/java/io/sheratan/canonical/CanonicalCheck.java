@@ -68,18 +68,19 @@ final class CanonicalCheck {
             case '{' -> object(p, depth);
             case '[' -> array(p, depth);
             case '"' -> string(p);
-            case 't' -> literal(p, 't', 'r', 'u', 'e', 4);
-            case 'f' -> literal(p + 1, 'a', 'l', 's', 'e', 4);
-            case 'n' -> literal(p, 'n', 'u', 'l', 'l', 4);
+            case 't' -> literal(p, 't', 'r', 'u', 'e');
+            case 'f' -> literal(p + 1, 'a', 'l', 's', 'e');
+            case 'n' -> literal(p, 'n', 'u', 'l', 'l');
             default -> number(p);
         };
     }
 
-    private int literal(int p, char a, char b, char c, char d, int length) {
-        if (p + length > end || in[p] != a || in[p + 1] != b || in[p + 2] != c || in[p + 3] != d) {
+    /** Four bytes of a literal ("false" is checked from its second byte). */
+    private int literal(int p, char a, char b, char c, char d) {
+        if (p + 4 > end || in[p] != a || in[p + 1] != b || in[p + 2] != c || in[p + 3] != d) {
             return FAIL;
         }
-        return p + length;
+        return p + 4;
     }
 
     private int object(int p, int depth) {

@@ -115,7 +115,7 @@ public final class JsonCanonicalizer {
         end = offset + length;
         memberTop = 0;
         captureTopLevel = objectRequired;
-        topLevel = objectRequired ? new CanonicalObject.Builder() : null;
+        topLevel = objectRequired ? new CanonicalObject.Builder() : null; // the check may have left members in the first one
         try {
             skipWhitespace();
             if (objectRequired && (pos >= end || in[pos] != '{')) {

@@ -2,13 +2,11 @@ package io.sheratan.cli.bench;
 
 import io.sheratan.cli.TempDirs;
 import io.sheratan.kafka.TopicProvisioner;
+import io.sheratan.kafka.Offsets;
 import io.sheratan.kafka.Topics;
 import io.sheratan.kafka.embedded.EmbeddedKafka;
 import io.sheratan.producer.ResultPublisher;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -187,27 +185,46 @@ public final class HeapBench implements Callable<Integer> {
     }
 
     private static long countMalformed(Map<String, Object> client, String audit) throws Exception {
+        var codec = io.sheratan.avro.codec.AvroCodec.auditEvents();
+        long[] malformed = {0};
+        readToEnd(client, audit, record -> {
+            if (codec.decode(record.value()).getEventType().equals("RESULT_MALFORMED")) {
+                malformed[0]++;
+            }
+        });
+        return malformed[0];
+    }
+
+    /** Records on the verified topic, read_committed (its end offsets also count transaction markers). */
+    private static long countVerified(Map<String, Object> client, String topic) throws Exception {
+        long[] count = {0};
+        readToEnd(client, topic, record -> count[0]++);
+        return count[0];
+    }
+
+    private interface RecordHandler {
+        void handle(org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> record) throws Exception;
+    }
+
+    /** Reads {@code topic} from the beginning to its read_committed end, handing each record to {@code each}. */
+    private static void readToEnd(Map<String, Object> client, String topic, RecordHandler each) throws Exception {
         Map<TopicPartition, Long> ends;
         try (Admin admin = Admin.create(client)) {
-            ends = ends(admin, audit);
+            ends = Offsets.ends(admin, topic);
         }
         Map<String, Object> config = new HashMap<>(client);
         config.put("isolation.level", "read_committed");
         config.put("enable.auto.commit", false);
-        var codec = io.sheratan.avro.codec.AvroCodec.auditEvents();
-        long malformed = 0;
+        config.put("max.poll.records", 5000);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.assign(ends.keySet());
             consumer.seekToBeginning(ends.keySet());
             while (ends.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
                 for (var record : consumer.poll(Duration.ofMillis(500))) {
-                    if (codec.decode(record.value()).getEventType().equals("RESULT_MALFORMED")) {
-                        malformed++;
-                    }
+                    each.handle(record);
                 }
             }
         }
-        return malformed;
     }
 
     private static String jobId(int i) {
@@ -223,11 +240,8 @@ public final class HeapBench implements Callable<Integer> {
                 if (!verifier.isAlive()) {
                     throw new IllegalStateException("the verifier exited with " + verifier.exitValue() + " (an OutOfMemoryError?)");
                 }
-                long end = sum(ends(admin, topics.submitted()));
-                Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
-                        admin.listConsumerGroupOffsets(APP_ID).partitionsToOffsetAndMetadata().get();
-                long done = committed.entrySet().stream().filter(e -> e.getKey().topic().equals(topics.submitted()))
-                        .mapToLong(e -> e.getValue().offset()).sum();
+                long end = Offsets.sum(Offsets.ends(admin, topics.submitted()));
+                long done = Offsets.sum(Offsets.committed(admin, APP_ID, topics.submitted()));
                 if (done >= end) {
                     return;
                 }
@@ -241,42 +255,6 @@ public final class HeapBench implements Callable<Integer> {
         throw new IllegalStateException("the verifier did not catch up within " + timeout);
     }
 
-    /** Records on the verified topic, read_committed (its end offsets also count transaction markers). */
-    private static long countVerified(Map<String, Object> client, String topic) throws Exception {
-        Map<TopicPartition, Long> ends;
-        try (Admin admin = Admin.create(client)) {
-            ends = ends(admin, topic);
-        }
-        Map<String, Object> config = new HashMap<>(client);
-        config.put("isolation.level", "read_committed");
-        config.put("enable.auto.commit", false);
-        config.put("max.poll.records", 5000);
-        long count = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.assign(ends.keySet());
-            consumer.seekToBeginning(ends.keySet());
-            while (ends.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
-                count += consumer.poll(Duration.ofMillis(500)).count();
-            }
-        }
-        return count;
-    }
-
-    private static Map<TopicPartition, Long> ends(Admin admin, String topic) throws Exception {
-        int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
-        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-        for (int p = 0; p < partitions; p++) {
-            request.put(new TopicPartition(topic, p), OffsetSpec.latest());
-        }
-        Map<TopicPartition, Long> ends = new HashMap<>();
-        admin.listOffsets(request, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get()
-                .forEach((tp, info) -> ends.put(tp, info.offset()));
-        return ends;
-    }
-
-    private static long sum(Map<TopicPartition, Long> offsets) {
-        return offsets.values().stream().mapToLong(Long::longValue).sum();
-    }
 
     private static String run(String... command) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();

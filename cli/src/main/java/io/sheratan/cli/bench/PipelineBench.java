@@ -1,6 +1,7 @@
 package io.sheratan.cli.bench;
 
 import io.sheratan.cli.TempDirs;
+import io.sheratan.kafka.Offsets;
 import io.sheratan.kafka.Topics;
 import io.sheratan.kafka.embedded.EmbeddedKafka;
 import io.sheratan.producer.ResultPublisher;
@@ -8,8 +9,6 @@ import io.sheratan.verifier.VerifierConfig;
 import io.sheratan.verifier.VerifierTopology;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -25,10 +24,10 @@ import picocli.CommandLine.Option;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -100,92 +99,89 @@ public final class PipelineBench implements Callable<Integer> {
     }
 
     private int runAll(EmbeddedKafka kafka, Path state) throws Exception {
-        {
-            Map<String, Object> client = kafka.clientConfig();
-            String input = "bench.pipeline.in";
-            try (Admin admin = Admin.create(client)) {
-                admin.createTopics(List.of(new NewTopic(input, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
-            }
-            List<String> results = Corpus.results(256, 1024, 11);
-            try (ResultPublisher publisher = ResultPublisher.builder().clientConfig(client).topic(input).build()) {
-                List<CompletableFuture<?>> acks = new ArrayList<>();
-                for (int i = 0; i < count; i++) {
-                    acks.add(publisher.publish("job-" + i, true, results.get(i & 255), null));
-                }
-                for (CompletableFuture<?> ack : acks) {
-                    ack.get(60, TimeUnit.SECONDS);
-                }
-            }
-            System.out.printf(Locale.ROOT, "sheratan bench pipeline: %d signed ~1 KB results, %d runs per variant, exactly_once_v2, %d stream thread(s), batch.size %s%n",
-                    count, rounds, threads, batchSize == null ? "default" : batchSize);
-
-            Map<String, Function<String, Topology>> variants = new java.util.LinkedHashMap<>();
-            variants.put(PASSTHROUGH, out -> passthrough(input, out, false));
-            variants.put(STORE_PASSTHROUGH, out -> passthrough(input, out, true));
-            variants.put(VERIFIER, out -> {
-                Topics topics = new Topics(input, out, out + ".audit", 3, 1);
-                return VerifierTopology.build(VerifierConfig.fromEnv(Map.of()).withTopics(topics));
-            });
-            Map<String, double[]> rates = new HashMap<>();
-            Map<String, double[]> streamCpu = new HashMap<>();
-            Map<String, double[]> processCpu = new HashMap<>();
-            variants.keySet().forEach(k -> {
-                rates.put(k, new double[rounds]);
-                streamCpu.put(k, new double[rounds]);
-                processCpu.put(k, new double[rounds]);
-            });
-            List<String> names = new ArrayList<>(variants.keySet());
-            int run = 0;
-            for (int w = 0; w < 2; w++) { // warm-up: two unmeasured runs each, for the JIT of both sides
-                for (String name : names) {
-                    String out = "bench.pipeline.warmup." + (run++);
-                    createOutputs(client, out);
-                    measure(client, variants.get(name).apply(out), "bench-" + run, input, state);
-                    deleteTopics(client, out, "bench-" + run);
-                }
-            }
-            double[] pairedB = new double[rounds];
-            double[] pairedA = new double[rounds];
-            double[] storeOverPassthrough = new double[rounds];
-            for (int r = 0; r < rounds; r++) {
-                // the order rotates each round, so that no variant always runs first (or last) in a round
-                List<String> order = new ArrayList<>(names);
-                java.util.Collections.rotate(order, -r);
-                for (String name : order) {
-                    String out = "bench.pipeline.out." + (run++);
-                    createOutputs(client, out);
-                    Run m = measure(client, variants.get(name).apply(out), "bench-" + run, input, state);
-                    deleteTopics(client, out, "bench-" + run); // a run's output and changelog are not needed again
-                    rates.get(name)[r] = m.rate();
-                    streamCpu.get(name)[r] = m.streamCpuMicros();
-                    processCpu.get(name)[r] = m.processCpuMicros();
-                    System.out.printf(Locale.ROOT, "  run %d %-22s %,10.0f results/s   CPU per result %5.1f us: stream threads %5.1f, its producer %4.1f, other threads (broker) %5.1f, JVM (GC, JIT, RocksDB) %4.1f; stream threads allocate %,.0f B%n",
-                            r + 1, name, m.rate(), m.processCpuMicros(), m.streamCpuMicros(), m.producerCpuMicros(),
-                            m.otherThreadsCpuMicros(), m.jvmCpuMicros(), m.streamAllocatedBytes());
-                }
-                pairedB[r] = rates.get(VERIFIER)[r] / rates.get(STORE_PASSTHROUGH)[r];
-                pairedA[r] = rates.get(VERIFIER)[r] / rates.get(PASSTHROUGH)[r];
-                storeOverPassthrough[r] = rates.get(STORE_PASSTHROUGH)[r] / rates.get(PASSTHROUGH)[r];
-                System.out.printf(Locale.ROOT, "  round %d: verifier/(b) x%.2f, verifier/(a) x%.2f, (b)/(a) x%.2f%n",
-                        r + 1, pairedB[r], pairedA[r], storeOverPassthrough[r]);
-            }
-            double a = Stats.median(rates.get(PASSTHROUGH));
-            double b = Stats.median(rates.get(STORE_PASSTHROUGH));
-            double v = Stats.median(rates.get(VERIFIER));
-            System.out.printf(Locale.ROOT, "  medians: passthrough %,.0f/s, passthrough+store %,.0f/s, verifier %,.0f/s (ratios of the medians: x%.2f of (b), x%.2f of (a))%n",
-                    a, b, v, v / b, v / a);
-            for (String name : names) {
-                System.out.printf(Locale.ROOT, "  median CPU per result, %-22s stream threads %5.1f us, whole process (broker included) %5.1f us%n",
-                        name, Stats.median(streamCpu.get(name)), Stats.median(processCpu.get(name)));
-            }
-            // the verifier does everything (b) does (a get and a put of the ~1 KB result per job id, its
-            // changelog record) and verifies on top, so (b)/(a) bounds what verifier/(a) can reach here
-            System.out.printf(Locale.ROOT, "  (b)/(a) x%.2f: the store alone leaves this much of (a) to any topology that keeps the result in a logged store%n",
-                    Stats.median(storeOverPassthrough));
-            System.out.printf(Locale.ROOT, "ratio verifier/(b) x%.2f (target x0.85), verifier/(a) x%.2f (target x0.60)  [medians of the per-round ratios]%n",
-                    Stats.median(pairedB), Stats.median(pairedA));
+        Map<String, Object> client = kafka.clientConfig();
+        String input = "bench.pipeline.in";
+        try (Admin admin = Admin.create(client)) {
+            admin.createTopics(List.of(new NewTopic(input, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }
+        List<String> results = Corpus.results(256, 1024, 11);
+        try (ResultPublisher publisher = ResultPublisher.builder().clientConfig(client).topic(input).build()) {
+            List<CompletableFuture<?>> acks = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                acks.add(publisher.publish("job-" + i, true, results.get(i & 255), null));
+            }
+            for (CompletableFuture<?> ack : acks) {
+                ack.get(60, TimeUnit.SECONDS);
+            }
+        }
+        System.out.printf(Locale.ROOT, "sheratan bench pipeline: %d signed ~1 KB results, %d runs per variant, exactly_once_v2, %d stream thread(s), batch.size %s%n",
+                count, rounds, threads, batchSize == null ? "default" : batchSize);
+
+        Map<String, Function<String, Topology>> variants = new java.util.LinkedHashMap<>();
+        variants.put(PASSTHROUGH, out -> passthrough(input, out, false));
+        variants.put(STORE_PASSTHROUGH, out -> passthrough(input, out, true));
+        variants.put(VERIFIER, out -> {
+            Topics topics = new Topics(input, out, out + ".audit", 3, 1);
+            return VerifierTopology.build(VerifierConfig.fromEnv(Map.of()).withTopics(topics));
+        });
+        Map<String, Run[]> runs = new HashMap<>();
+        variants.keySet().forEach(k -> runs.put(k, new Run[rounds]));
+        List<String> names = new ArrayList<>(variants.keySet());
+        int run = 0;
+        for (int w = 0; w < 2; w++) { // warm-up: two unmeasured runs each, for the JIT of both sides
+            for (String name : names) {
+                String out = "bench.pipeline.warmup." + (run++);
+                createOutputs(client, out);
+                measure(client, variants.get(name).apply(out), "bench-" + run, input, state);
+                deleteTopics(client, out, "bench-" + run);
+            }
+        }
+        double[] pairedB = new double[rounds];
+        double[] pairedA = new double[rounds];
+        double[] storeOverPassthrough = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            // the order rotates each round, so that no variant always runs first (or last) in a round
+            List<String> order = new ArrayList<>(names);
+            Collections.rotate(order, -r);
+            for (String name : order) {
+                String out = "bench.pipeline.out." + (run++);
+                createOutputs(client, out);
+                Run m = measure(client, variants.get(name).apply(out), "bench-" + run, input, state);
+                deleteTopics(client, out, "bench-" + run); // a run's output and changelog are not needed again
+                runs.get(name)[r] = m;
+                System.out.printf(Locale.ROOT, "  run %d %-22s %,10.0f results/s   CPU per result %5.1f us: stream threads %5.1f, its producer %4.1f, other threads (broker) %5.1f, JVM (GC, JIT, RocksDB) %4.1f; stream threads allocate %,.0f B%n",
+                        r + 1, name, m.rate(), m.processCpuMicros(), m.streamCpuMicros(), m.producerCpuMicros(),
+                        m.otherThreadsCpuMicros(), m.jvmCpuMicros(), m.streamAllocatedBytes());
+            }
+            double va = runs.get(PASSTHROUGH)[r].rate();
+            double vb = runs.get(STORE_PASSTHROUGH)[r].rate();
+            double vv = runs.get(VERIFIER)[r].rate();
+            pairedB[r] = vv / vb;
+            pairedA[r] = vv / va;
+            storeOverPassthrough[r] = vb / va;
+            System.out.printf(Locale.ROOT, "  round %d: verifier/(b) x%.2f, verifier/(a) x%.2f, (b)/(a) x%.2f%n",
+                    r + 1, pairedB[r], pairedA[r], storeOverPassthrough[r]);
+        }
+        double a = median(runs.get(PASSTHROUGH), Run::rate);
+        double b = median(runs.get(STORE_PASSTHROUGH), Run::rate);
+        double v = median(runs.get(VERIFIER), Run::rate);
+        System.out.printf(Locale.ROOT, "  medians: passthrough %,.0f/s, passthrough+store %,.0f/s, verifier %,.0f/s (ratios of the medians: x%.2f of (b), x%.2f of (a))%n",
+                a, b, v, v / b, v / a);
+        for (String name : names) {
+            System.out.printf(Locale.ROOT, "  median CPU per result, %-22s stream threads %5.1f us, whole process (broker included) %5.1f us%n",
+                    name, median(runs.get(name), Run::streamCpuMicros), median(runs.get(name), Run::processCpuMicros));
+        }
+        // the verifier does everything (b) does (a get and a put of the ~1 KB result per job id, its
+        // changelog record) and verifies on top, so (b)/(a) bounds what verifier/(a) can reach here
+        System.out.printf(Locale.ROOT, "  (b)/(a) x%.2f: the store alone leaves this much of (a) to any topology that keeps the result in a logged store%n",
+                Stats.median(storeOverPassthrough));
+        System.out.printf(Locale.ROOT, "ratio verifier/(b) x%.2f (target x0.85), verifier/(a) x%.2f (target x0.60)  [medians of the per-round ratios]%n",
+                Stats.median(pairedB), Stats.median(pairedA));
         return 0;
+    }
+
+    private static double median(Run[] runs, java.util.function.ToDoubleFunction<Run> figure) {
+        return Stats.median(java.util.Arrays.stream(runs).mapToDouble(figure).toArray());
     }
 
     /** One measured run: results per second, and CPU per result (stream threads; the whole process, broker included). */
@@ -208,25 +204,18 @@ public final class PipelineBench implements Callable<Integer> {
         try (KafkaStreams streams = new KafkaStreams(topology, props); Admin admin = Admin.create(client)) {
             streams.start();
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (int p = 0; p < 3; p++) {
-                latest.put(new TopicPartition(input, p), OffsetSpec.latest());
-            }
-            long total = admin.listOffsets(latest).all().get().values().stream().mapToLong(o -> o.offset()).sum();
+            long total = Offsets.sum(Offsets.ends(admin, input));
             // The clock starts at the first commit, not at RUNNING: with several stream threads the
             // first one can be done with its partitions while the instance is still rebalancing.
             // What was committed by then is left out of both the count and the CPU.
-            Map<Long, Long> threadCpuAtStart = null;
-            Map<Long, Long> allocatedAtStart = null;
+            Map<Long, long[]> threadsAtStart = null;
             long processCpuAtStart = 0;
             long start = 0;
             long before = 0;
             while (System.nanoTime() < deadline) {
-                long committed = admin.listConsumerGroupOffsets(appId).partitionsToOffsetAndMetadata().get().values().stream()
-                        .filter(java.util.Objects::nonNull).mapToLong(o -> o.offset()).sum();
-                if (threadCpuAtStart == null && committed > 0) {
-                    threadCpuAtStart = threadCpu();
-                    allocatedAtStart = threadAllocated();
+                long committed = Offsets.sum(Offsets.committed(admin, appId, input));
+                if (threadsAtStart == null && committed > 0) {
+                    threadsAtStart = threads();
                     processCpuAtStart = processCpu();
                     start = System.nanoTime();
                     before = committed;
@@ -236,7 +225,7 @@ public final class PipelineBench implements Callable<Integer> {
                 }
                 Thread.sleep(20);
             }
-            if (threadCpuAtStart == null || before >= total) {
+            if (threadsAtStart == null || before >= total) {
                 throw new IllegalStateException(appId + ": the input was done before a first commit could be seen; use a larger --count");
             }
             int measured = (int) (total - before);
@@ -247,16 +236,18 @@ public final class PipelineBench implements Callable<Integer> {
             long producerCpu = 0;
             long javaCpu = 0;
             ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-            for (ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
+            for (Map.Entry<Long, long[]> now : threads().entrySet()) {
+                ThreadInfo info = mx.getThreadInfo(now.getKey());
                 if (info == null) {
                     continue;
                 }
-                long used = Math.max(0, mx.getThreadCpuTime(info.getThreadId()) - threadCpuAtStart.getOrDefault(info.getThreadId(), 0L));
+                long[] then = threadsAtStart.getOrDefault(now.getKey(), new long[2]);
+                long used = Math.max(0, now.getValue()[0] - then[0]);
                 String name = info.getThreadName();
                 javaCpu += used;
                 if (name.startsWith(appId + "-") && name.contains("-StreamThread-") && !name.contains("producer") && !name.contains("consumer")) {
                     streamCpu += used;
-                    streamAllocated += allocated(info.getThreadId()) - allocatedAtStart.getOrDefault(info.getThreadId(), 0L);
+                    streamAllocated += now.getValue()[1] - then[1];
                 } else if (name.startsWith("kafka-producer-network-thread | " + appId + "-")) {
                     producerCpu += used;
                 }
@@ -269,25 +260,14 @@ public final class PipelineBench implements Callable<Integer> {
         }
     }
 
-    private static Map<Long, Long> threadAllocated() {
-        Map<Long, Long> bytes = new HashMap<>();
-        for (long id : ManagementFactory.getThreadMXBean().getAllThreadIds()) {
-            bytes.put(id, allocated(id));
-        }
-        return bytes;
-    }
-
-    private static long allocated(long threadId) {
-        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getThreadAllocatedBytes(threadId);
-    }
-
-    private static Map<Long, Long> threadCpu() {
-        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        Map<Long, Long> cpu = new HashMap<>();
+    /** CPU time (ns) and bytes allocated so far, per live thread id. */
+    private static Map<Long, long[]> threads() {
+        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        Map<Long, long[]> threads = new HashMap<>();
         for (long id : mx.getAllThreadIds()) {
-            cpu.put(id, mx.getThreadCpuTime(id));
+            threads.put(id, new long[] {mx.getThreadCpuTime(id), mx.getThreadAllocatedBytes(id)});
         }
-        return cpu;
+        return threads;
     }
 
     private static long processCpu() {

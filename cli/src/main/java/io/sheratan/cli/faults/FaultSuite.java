@@ -3,12 +3,10 @@ package io.sheratan.cli.faults;
 import io.sheratan.integrity.IntegrityPolicy;
 import io.sheratan.invariants.InvariantChecker;
 import io.sheratan.kafka.TopicProvisioner;
+import io.sheratan.kafka.Offsets;
 import io.sheratan.kafka.Topics;
 import io.sheratan.kafka.embedded.EmbeddedKafka;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 
 import java.io.IOException;
@@ -225,13 +223,8 @@ public final class FaultSuite {
     }
 
     private static boolean caughtUp(Admin admin, String group, String topic) throws Exception {
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        for (int p = 0; p < 3; p++) {
-            latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
-        }
-        var ends = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
-        var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-        return ends.entrySet().stream().allMatch(e -> e.getValue().offset() == 0
-                || (committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() >= e.getValue().offset()));
+        Map<TopicPartition, Long> committed = Offsets.committed(admin, group, topic);
+        return Offsets.ends(admin, topic).entrySet().stream().allMatch(e -> e.getValue() == 0
+                || committed.getOrDefault(e.getKey(), -1L) >= e.getValue());
     }
 }
