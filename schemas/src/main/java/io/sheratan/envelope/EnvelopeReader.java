@@ -23,6 +23,15 @@ import java.util.Optional;
 public final class EnvelopeReader {
 
     public static final int MAX_JOB_ID_LENGTH = 256;
+    /**
+     * Ceilings on the mark's fields, in characters. Real marks are far below them (a mode name, 64 or
+     * 128 hex digits, a key id); anything longer is not a mark but an attempt to make the audit event
+     * or the verified record large, so it is {@code malformed} before any hashing.
+     */
+    public static final int MAX_MODE_LENGTH = 32;
+    public static final int MAX_DIGEST_LENGTH = 128;
+    public static final int MAX_SIG_LENGTH = 256;
+    public static final int MAX_KEY_ID_LENGTH = 256;
 
     private final JsonCanonicalizer canonicalizer;
     private final AvroCodec<ResultSubmission> avro;
@@ -94,7 +103,7 @@ public final class EnvelopeReader {
         IntegrityMark mark = null;
         if (record.getIntegrity() != null) {
             var m = record.getIntegrity();
-            mark = new IntegrityMark(m.getMode(), m.getSha256(), m.getSig(), m.getKeyId());
+            mark = checkMark(new IntegrityMark(m.getMode(), m.getSha256(), m.getSig(), m.getKeyId()), jobId);
         }
         return Submission.of(jobId, jobIdCanonical, record.getOk(), result, error, mark, WireFormat.AVRO);
     }
@@ -147,11 +156,34 @@ public final class EnvelopeReader {
             throw new MalformedEnvelopeException("integrity must be an object", jobId);
         }
         CanonicalObject integrity = canonicalizer.applyToObject(envelope.valueBytes(member.get()));
-        return new IntegrityMark(
+        return checkMark(new IntegrityMark(
                 markField(integrity, "mode", jobId),
                 markField(integrity, "sha256", jobId),
                 markField(integrity, "sig", jobId),
-                markField(integrity, "key_id", jobId));
+                markField(integrity, "key_id", jobId)), jobId);
+    }
+
+    private static IntegrityMark checkMark(IntegrityMark mark, String jobId) throws MalformedEnvelopeException {
+        checkMarkField("mode", mark.mode(), MAX_MODE_LENGTH, jobId);
+        checkMarkField("sha256", mark.sha256(), MAX_DIGEST_LENGTH, jobId);
+        checkMarkField("sig", mark.sig(), MAX_SIG_LENGTH, jobId);
+        checkMarkField("key_id", mark.keyId(), MAX_KEY_ID_LENGTH, jobId);
+        return mark;
+    }
+
+    private static void checkMarkField(String name, String value, int max, String jobId) throws MalformedEnvelopeException {
+        if (value == null) {
+            return;
+        }
+        if (value.length() > max) {
+            throw new MalformedEnvelopeException("integrity." + name + " longer than " + max + " characters", jobId);
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c > 0x7E) {
+                throw new MalformedEnvelopeException("integrity." + name + " must be printable ASCII", jobId);
+            }
+        }
     }
 
     private static String markField(CanonicalObject integrity, String name, String jobId)

@@ -4,20 +4,27 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sheratan.kafka.KafkaClientConfig;
+import io.micrometer.core.instrument.Gauge;
+import io.sheratan.http.HttpService;
 import io.sheratan.verifier.http.VerifierHttp;
+import io.sheratan.verifier.internals.PoisonGuard;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Wires the verifier: {@link VerifierTopology} in a {@link KafkaStreams} instance (exactly-once v2 by
@@ -33,6 +40,9 @@ public final class VerifierApp implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final KafkaStreams streams;
     private final HostInfo self;
+    private final String bindAddress;
+    private final PoisonGuard guard = new PoisonGuard();
+    private final AtomicInteger threadsReplaced = new AtomicInteger();
     private VerifierHttp http;
     private KafkaStreamsMetrics streamsMetrics;
 
@@ -42,7 +52,13 @@ public final class VerifierApp implements AutoCloseable {
      * @param host         the host other instances reach this one's HTTP port on
      */
     public VerifierApp(VerifierConfig config, Map<String, Object> clientConfig, Path stateDir, String host) {
+        this(config, clientConfig, stateDir, host, HttpService.DEFAULT_BIND_ADDRESS);
+    }
+
+    /** @param bindAddress where the HTTP server listens ({@code SHERATAN_BIND_ADDRESS}) */
+    public VerifierApp(VerifierConfig config, Map<String, Object> clientConfig, Path stateDir, String host, String bindAddress) {
         this.config = config;
+        this.bindAddress = bindAddress;
         int port = config.httpPort() == 0 ? freePort() : config.httpPort();
         this.self = new HostInfo(host, port);
         Properties props = new Properties();
@@ -56,7 +72,10 @@ public final class VerifierApp implements AutoCloseable {
             props.put(StreamsConfig.consumerPrefix("max.poll.interval.ms"), 60_000);
         }
         props.putIfAbsent("processing.exception.handler.global.enabled", true);
-        this.streams = new KafkaStreams(VerifierTopology.build(config, new VerifierMetrics(registry)), props);
+        // room for the largest record the processor lets through (it checks maxOutputBytes first)
+        props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+                Math.max(1024 * 1024, config.maxOutputBytes() + 64 * 1024));
+        this.streams = new KafkaStreams(VerifierTopology.build(config, new VerifierMetrics(registry), guard), props);
         LOG.info("verifier {} on {} with {}", config.applicationId(), self, KafkaClientConfig.redacted(clientConfig));
     }
 
@@ -66,16 +85,15 @@ public final class VerifierApp implements AutoCloseable {
             streams.cleanUp();
         }
         streams.setUncaughtExceptionHandler(e -> {
-            LOG.error("stream thread failed, replacing it: {}", e.toString());
-            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+            LOG.error("stream thread failed ({} so far), replacing it: {}", threadsReplaced.incrementAndGet(), e.toString());
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
+        Gauge.builder("sheratan_stream_threads_replaced_total", threadsReplaced, AtomicInteger::get)
+                .description("stream threads that died and were replaced").register(registry);
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(registry);
-        try {
-            http = new VerifierHttp(self.port(), self, streams, registry, config.retention());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot serve HTTP on port " + self.port() + " (set " + VerifierConfig.HTTP_PORT + ")", e);
-        }
+        http = new VerifierHttp(HttpService.Settings.of("verifier", bindAddress, self.port()), self, streams, registry,
+                config.retention(), guard);
         streams.start();
         return this;
     }
@@ -119,7 +137,7 @@ public final class VerifierApp implements AutoCloseable {
     }
 
     private static int freePort() {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+        try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

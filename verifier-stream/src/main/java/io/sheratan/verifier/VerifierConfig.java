@@ -17,15 +17,22 @@ import java.util.Map;
  * @param retention how long a verified job id is remembered for dedup. A replay older than this
  *                  is indistinguishable from a first submission and is verified again: the price of
  *                  bounded state (7 days by default, like the submitted topic's retention).
+ * @param maxOutputBytes the largest record (key + value) the verifier writes. Checked before
+ *                  anything is stored or sent: a result whose verified record would exceed it is
+ *                  {@code malformed}, instead of a send that fails on every retry. The default stays
+ *                  under the producer's {@code max.request.size} and the broker's {@code message.max.bytes}
+ *                  (both about 1 MiB by default); raise all three together.
  */
 public record VerifierConfig(Topics topics, IntegrityPolicy policy, Duration retention, OutputFormat outputFormat,
-                             String applicationId, String processingGuarantee, int httpPort) {
+                             String applicationId, String processingGuarantee, int httpPort, int maxOutputBytes) {
 
     public static final String RETENTION = "SHERATAN_VERIFIER_RETENTION";
     public static final String OUTPUT_FORMAT = "SHERATAN_OUTPUT_FORMAT";
     public static final String APPLICATION_ID = "SHERATAN_VERIFIER_APPLICATION_ID";
     public static final String GUARANTEE = "SHERATAN_PROCESSING_GUARANTEE";
     public static final String HTTP_PORT = "SHERATAN_VERIFIER_PORT";
+    public static final String MAX_OUTPUT_BYTES = "SHERATAN_OUTPUT_MAX_BYTES";
+    public static final int DEFAULT_MAX_OUTPUT_BYTES = 1_000_000;
 
     public static final String STORE = "verified-results";
 
@@ -55,30 +62,35 @@ public record VerifierConfig(Topics topics, IntegrityPolicy policy, Duration ret
         }
         return new VerifierConfig(Topics.fromEnv(env), IntegrityPolicy.fromEnv(env), retention, outputFormat,
                 EnvParsers.get(env, APPLICATION_ID, "sheratan-verifier"), guarantee,
-                EnvParsers.getInt(env, HTTP_PORT, 8789, 0, 65535));
+                EnvParsers.getInt(env, HTTP_PORT, 8789, 0, 65535),
+                EnvParsers.getInt(env, MAX_OUTPUT_BYTES, DEFAULT_MAX_OUTPUT_BYTES, 4096, 100 * 1024 * 1024));
     }
 
     public VerifierConfig withTopics(Topics newTopics) {
-        return new VerifierConfig(newTopics, policy, retention, outputFormat, applicationId, processingGuarantee, httpPort);
+        return new VerifierConfig(newTopics, policy, retention, outputFormat, applicationId, processingGuarantee, httpPort, maxOutputBytes);
     }
 
     public VerifierConfig withRetention(Duration newRetention) {
-        return new VerifierConfig(topics, policy, newRetention, outputFormat, applicationId, processingGuarantee, httpPort);
+        return new VerifierConfig(topics, policy, newRetention, outputFormat, applicationId, processingGuarantee, httpPort, maxOutputBytes);
     }
 
     public VerifierConfig withOutputFormat(OutputFormat format) {
-        return new VerifierConfig(topics, policy, retention, format, applicationId, processingGuarantee, httpPort);
+        return new VerifierConfig(topics, policy, retention, format, applicationId, processingGuarantee, httpPort, maxOutputBytes);
     }
 
     public VerifierConfig withPolicy(IntegrityPolicy newPolicy) {
-        return new VerifierConfig(topics, newPolicy, retention, outputFormat, applicationId, processingGuarantee, httpPort);
+        return new VerifierConfig(topics, newPolicy, retention, outputFormat, applicationId, processingGuarantee, httpPort, maxOutputBytes);
     }
 
     public VerifierConfig withApplicationId(String id) {
-        return new VerifierConfig(topics, policy, retention, outputFormat, id, processingGuarantee, httpPort);
+        return new VerifierConfig(topics, policy, retention, outputFormat, id, processingGuarantee, httpPort, maxOutputBytes);
+    }
+
+    public VerifierConfig withMaxOutputBytes(int bytes) {
+        return new VerifierConfig(topics, policy, retention, outputFormat, applicationId, processingGuarantee, httpPort, bytes);
     }
 
     public VerifierConfig withHttpPort(int port) {
-        return new VerifierConfig(topics, policy, retention, outputFormat, applicationId, processingGuarantee, port);
+        return new VerifierConfig(topics, policy, retention, outputFormat, applicationId, processingGuarantee, port, maxOutputBytes);
     }
 }

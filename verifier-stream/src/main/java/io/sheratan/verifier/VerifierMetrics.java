@@ -21,6 +21,7 @@ public final class VerifierMetrics {
 
     private final Counter verified;
     private final Counter duplicates;
+    private final Counter quarantined;
     private final Map<Reason, Counter> rejected = new EnumMap<>(Reason.class);
     private final RollingMinute verified1m;
     private final RollingMinute fail1m;
@@ -33,6 +34,9 @@ public final class VerifierMetrics {
     public VerifierMetrics(MeterRegistry registry, LongSupplier clock) {
         verified = Counter.builder("sheratan_results_verified_total").description("results verified and forwarded").register(registry);
         duplicates = Counter.builder("sheratan_results_duplicate_total").description("identical resubmissions dropped").register(registry);
+        quarantined = Counter.builder("sheratan_results_quarantined_total")
+                .description("records that stopped the stream thread repeatedly, rejected as malformed without being read again")
+                .register(registry);
         for (Reason reason : Reason.values()) {
             if (reason != Reason.DUPLICATE) {
                 rejected.put(reason, Counter.builder("sheratan_results_rejected_total").tag("reason", reason.code())
@@ -53,6 +57,10 @@ public final class VerifierMetrics {
         if (unmarked) {
             missing1m.add();
         }
+    }
+
+    public void quarantined() {
+        quarantined.increment();
     }
 
     public void duplicate() {

@@ -1,7 +1,11 @@
 package io.sheratan.verifier;
 
+import io.sheratan.verifier.internals.PoisonGuard;
+import io.sheratan.verifier.internals.SafeTimestampExtractor;
 import io.sheratan.verifier.internals.VerifyProcessor;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.AutoOffsetReset;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -13,8 +17,9 @@ import org.apache.kafka.streams.state.Stores;
  *   submitted-source ──► verify-and-dedup ──► verified-sink (verified topic)
  *                        (store verified-results)  └──► audit-sink (audit topic)
  * </pre>
- * Keys and values are read as raw bytes, so no record can fail in a deserializer: every byte
- * sequence reaches {@link VerifyProcessor}, which turns unreadable ones into audit events. Every
+ * Keys and values are read as raw bytes, so no record can fail in a deserializer, and timestamps
+ * through {@link SafeTimestampExtractor}, so no timestamp can stop the thread: every record reaches
+ * {@link VerifyProcessor}, which turns unreadable ones into audit events. Every
  * node and the store are named explicitly so that changelog and internal names never change across
  * releases ({@code VerifierTopologyTest} pins them).
  */
@@ -27,16 +32,21 @@ public final class VerifierTopology {
     }
 
     public static Topology build(VerifierConfig config) {
-        return build(config, new VerifierMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+        return build(config, new VerifierMetrics(new SimpleMeterRegistry()));
     }
 
     public static Topology build(VerifierConfig config, VerifierMetrics metrics) {
+        return build(config, metrics, new PoisonGuard());
+    }
+
+    public static Topology build(VerifierConfig config, VerifierMetrics metrics, PoisonGuard guard) {
         StoreBuilder<KeyValueStore<String, byte[]>> store = Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(VerifierConfig.STORE), Serdes.String(), Serdes.ByteArray());
         Topology topology = new Topology();
-        topology.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
-                config.topics().submitted());
-        topology.addProcessor(PROCESSOR, () -> new VerifyProcessor(config, metrics), SOURCE);
+        // earliest: a verifier without committed offsets starts at the beginning, nothing is skipped
+        topology.addSource(AutoOffsetReset.earliest(), SOURCE, new SafeTimestampExtractor(), Serdes.ByteArray().deserializer(),
+                Serdes.ByteArray().deserializer(), config.topics().submitted());
+        topology.addProcessor(PROCESSOR, () -> new VerifyProcessor(config, metrics, guard), SOURCE);
         topology.addStateStore(store, PROCESSOR);
         topology.addSink(VerifyProcessor.VERIFIED, config.topics().verified(),
                 Serdes.String().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);

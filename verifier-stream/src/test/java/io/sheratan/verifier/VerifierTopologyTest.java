@@ -11,6 +11,9 @@ import io.sheratan.envelope.IntegrityMark;
 import io.sheratan.envelope.Submission;
 import io.sheratan.integrity.IntegrityPolicy;
 import io.sheratan.kafka.Topics;
+import io.sheratan.verifier.internals.PoisonGuard;
+import io.sheratan.verifier.internals.VerifyProcessor;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -68,11 +71,15 @@ class VerifierTopologyTest {
     }
 
     private void startWith(VerifierConfig config) {
+        startWith(config, new PoisonGuard());
+    }
+
+    private void startWith(VerifierConfig config, PoisonGuard guard) {
         if (driver != null) {
             driver.close();
         }
         registry = new SimpleMeterRegistry();
-        Topology topology = VerifierTopology.build(config, new VerifierMetrics(registry));
+        Topology topology = VerifierTopology.build(config, new VerifierMetrics(registry), guard);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "verifier-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -401,6 +408,77 @@ class VerifierTopologyTest {
             assertThat(e.getReason()).isEqualTo("malformed");
         });
         assertThat(onlyVerified().getJobId()).as("the stream goes on after hostile input").isEqualTo("after");
+        assertNothingElse();
+    }
+
+    // ------------------------------------------------------------------ edges an attacker can reach
+
+    @Test
+    void shouldRejectAResultWhoseVerifiedRecordWouldExceedTheOutputLimit() throws Exception {
+        startWith(config(SHA256).withMaxOutputBytes(8_192));
+        // 1e20 is 4 bytes of text and 21 in canonical form: the canonical core is ~4 times the input
+        String expanding = "[" + String.join(",", java.util.Collections.nCopies(1_000, "1e20")) + "]";
+        String sha = unsigned("job-big", expanding).coreSha256();
+        byte[] envelope = ("{\"job_id\":\"job-big\",\"ok\":true,\"result\":" + expanding
+                + ",\"integrity\":{\"mode\":\"sha256\",\"sha256\":\"" + sha + "\"}}").getBytes(StandardCharsets.UTF_8);
+        assertThat(envelope.length).as("the envelope itself is under the limit").isLessThan(8_192);
+        send("job-big", envelope);
+        send("after", signedJson("after", "1", SHA256));
+
+        AuditEvent event = onlyAudit();
+        assertThat(event.getEventType()).isEqualTo("RESULT_MALFORMED");
+        assertThat(event.getJobId()).isEqualTo("job-big");
+        assertThat(event.getDetail()).contains("above the limit of 8192").contains(VerifierConfig.MAX_OUTPUT_BYTES);
+        assertThat(store().get("job-big")).as("nothing stored for a rejected result").isNull();
+        assertThat(onlyVerified().getJobId()).isEqualTo("after");
+        assertNothingElse();
+    }
+
+    @Test
+    void shouldAcceptAResultJustUnderTheOutputLimit() throws Exception {
+        byte[] envelope = signedJson("job-edge", "\"" + "x".repeat(7_500) + "\"", SHA256);
+        startWith(config(SHA256).withMaxOutputBytes(8_192));
+        send("job-edge", envelope);
+        assertThat(onlyVerified().getJobId()).isEqualTo("job-edge");
+        assertNothingElse();
+    }
+
+    @Test
+    void shouldIgnoreANodeIdHeaderThatIsNotANodeId() throws Exception {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(VerifyProcessor.NODE_ID_HEADER, "x".repeat(10_000).getBytes(StandardCharsets.UTF_8));
+        submitted.pipeInput(new TestRecord<>("job-h".getBytes(StandardCharsets.UTF_8), signedJson("job-h", "1", SHA256), headers));
+        RecordHeaders good = new RecordHeaders();
+        good.add(VerifyProcessor.NODE_ID_HEADER, "worker-7".getBytes(StandardCharsets.UTF_8));
+        submitted.pipeInput(new TestRecord<>("job-g".getBytes(StandardCharsets.UTF_8), signedJson("job-g", "1", SHA256), good));
+
+        List<TestRecord<String, byte[]>> records = verified.readRecordsToList();
+        assertThat(verifiedCodec.decode(records.get(0).value()).getNodeId()).isNull();
+        assertThat(verifiedCodec.decode(records.get(1).value()).getNodeId()).isEqualTo("worker-7");
+        assertNothingElse();
+    }
+
+    @Test
+    void shouldQuarantineARecordThatKeptStoppingTheThread() throws Exception {
+        PoisonGuard guard = new PoisonGuard();
+        String topic = config(SHA256).topics().submitted();
+        for (int death = 0; death <= PoisonGuard.MAX_ATTEMPTS; death++) {
+            guard.begin(topic, 0, 0); // offset 0 started and never ended, as when an Error kills the thread
+        }
+        startWith(config(SHA256), guard);
+        byte[] poison = signedJson("job-p", "1", SHA256);
+
+        send("job-p", poison);
+        send("after", signedJson("after", "2", SHA256));
+
+        AuditEvent event = onlyAudit();
+        assertThat(event.getEventType()).isEqualTo("RESULT_MALFORMED");
+        assertThat(event.getDetail()).startsWith("quarantined");
+        assertThat(event.getReceivedSha256()).isEqualTo(io.sheratan.integrity.Marks.sha256Hex(poison));
+        assertThat(event.getEventId()).isEqualTo(topic + "/0/0");
+        assertThat(counter("sheratan_results_quarantined_total")).isEqualTo(1);
+        assertThat(onlyVerified().getJobId()).isEqualTo("after");
+        assertThat(guard.looping()).isFalse();
         assertNothingElse();
     }
 

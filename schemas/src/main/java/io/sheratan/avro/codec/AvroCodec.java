@@ -3,22 +3,30 @@ package io.sheratan.avro.codec;
 import io.sheratan.avro.AuditEvent;
 import io.sheratan.avro.ResultSubmission;
 import io.sheratan.avro.VerifiedResult;
-import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
-import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.SystemLimitException;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DatumReader;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.message.SchemaStore;
 import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.avro.util.ClassSecurityValidator;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Avro single-object encoding ({@code C3 01} + 8-byte fingerprint + body) for one generated record
@@ -27,24 +35,44 @@ import java.util.List;
  * {@code avro-history/} on the classpath, so records written by an older worker still decode
  * (Avro schema resolution fills new fields from their defaults).
  *
- * <p>Encoders and decoders are thread-safe, so one codec per type can be shared.
+ * <p>Decoding never trusts a length in the bytes: see {@link #decode}. Encoders and decoders are
+ * thread-safe, so one codec per type can be shared.
  */
 public final class AvroCodec<T extends SpecificRecordBase> {
 
+    /** The single-object header: marker {@code C3 01} + 8-byte little-endian CRC-64-AVRO fingerprint. */
+    public static final int HEADER_LENGTH = 10;
+    /**
+     * Avro's own ceilings on one string, one bytes value and one array or map, set unless the process
+     * already sets them. Our records hold at most a few MB; the byte-array decoder below already refuses
+     * a length beyond the data, these stop an honest-looking length from costing more than it should.
+     */
+    static final String MAX_STRING_BYTES = String.valueOf(8 * 1024 * 1024);
+    static final String MAX_COLLECTION_ITEMS = String.valueOf(100_000);
+
     static {
+        setLimitIfAbsent("org.apache.avro.limits.string.maxLength", MAX_STRING_BYTES);
+        setLimitIfAbsent("org.apache.avro.limits.bytes.maxLength", MAX_STRING_BYTES);
+        setLimitIfAbsent("org.apache.avro.limits.collectionItems.maxLength", MAX_COLLECTION_ITEMS);
         trustGeneratedClasses();
     }
 
+    private final Schema current;
+    private final SpecificData model = SpecificData.get();
+    private final SchemaStore.Cache store = new SchemaStore.Cache();
     private final BinaryMessageEncoder<T> encoder;
-    private final BinaryMessageDecoder<T> decoder;
+    private final Map<Long, DatumReader<T>> readers = new ConcurrentHashMap<>();
 
     public AvroCodec(Schema current, Collection<Schema> olderVersions) {
-        SpecificData model = SpecificData.get();
-        SchemaStore.Cache store = new SchemaStore.Cache();
+        this.current = current;
         store.addSchema(current);
         olderVersions.forEach(store::addSchema);
         this.encoder = new BinaryMessageEncoder<>(model, current);
-        this.decoder = new BinaryMessageDecoder<>(model, current, store);
+    }
+
+    /** True when the bytes start with the single-object marker {@code C3 01} (the fingerprint may still be unknown). */
+    public static boolean isSingleObject(byte[] bytes) {
+        return bytes != null && bytes.length >= 2 && bytes[0] == (byte) 0xC3 && bytes[1] == 0x01;
     }
 
     public static AvroCodec<ResultSubmission> resultSubmissions() {
@@ -71,26 +99,52 @@ public final class AvroCodec<T extends SpecificRecordBase> {
      * Decodes one single-object-encoded record; throws {@link AvroDecodeException} with a payload-free
      * reason for an unknown fingerprint, a bad header or a truncated body.
      */
+    /*
+     * Not Avro's BinaryMessageDecoder: it reads the body through a stream decoder, which allocates
+     * whatever length a string claims before finding out that the bytes are not there (15 bytes could
+     * ask for 2 GB). A decoder over the array itself checks every length against what is left.
+     */
     public T decode(byte[] bytes) throws AvroDecodeException {
+        if (bytes == null || bytes.length < HEADER_LENGTH || !isSingleObject(bytes)) {
+            throw new AvroDecodeException("not Avro single-object encoding", null);
+        }
+        long fingerprint = ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        DatumReader<T> reader = reader(fingerprint);
+        if (reader == null) {
+            throw new AvroDecodeException("unknown Avro schema fingerprint", null);
+        }
         try {
-            return decoder.decode(bytes);
-        } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException e) {
-            throw new AvroDecodeException(describe(e), e);
+            BinaryDecoder in = DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, null);
+            T record = reader.read(null, in);
+            if (!in.isEnd()) {
+                throw new AvroDecodeException("trailing bytes after the Avro record", null);
+            }
+            return record;
+        } catch (EOFException e) {
+            throw new AvroDecodeException("truncated Avro record (a length or the body runs past the data)", e);
+        } catch (SystemLimitException e) {
+            throw new AvroDecodeException("Avro record over a size limit (" + e.getMessage() + ")", e);
+        } catch (IOException | RuntimeException e) {
+            throw new AvroDecodeException("unreadable Avro record (" + e.getClass().getSimpleName() + ")", e);
         }
     }
 
-    private static String describe(Exception e) {
-        String type = e.getClass().getSimpleName();
-        if (type.contains("MissingSchema")) {
-            return "unknown Avro schema fingerprint";
+    private DatumReader<T> reader(long fingerprint) {
+        DatumReader<T> known = readers.get(fingerprint);
+        if (known != null) {
+            return known;
         }
-        if (type.contains("BadHeader")) {
-            return "not Avro single-object encoding";
+        Schema writer = store.findByFingerprint(fingerprint);
+        if (writer == null) {
+            return null;
         }
-        if (e instanceof java.io.EOFException) {
-            return "truncated Avro record";
+        return readers.computeIfAbsent(fingerprint, f -> new SpecificDatumReader<>(writer, current, model));
+    }
+
+    private static void setLimitIfAbsent(String property, String value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, value);
         }
-        return "unreadable Avro record (" + type + ")";
     }
 
     /**

@@ -1,11 +1,12 @@
 package io.sheratan.verifier.http;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sheratan.avro.VerifiedResult;
 import io.sheratan.avro.codec.AvroCodec;
+import io.sheratan.http.HttpService;
+import io.sheratan.http.HttpService.Reply;
 import io.sheratan.verifier.VerifierConfig;
+import io.sheratan.verifier.internals.PoisonGuard;
 import io.sheratan.verifier.internals.OutputCodec;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
@@ -19,8 +20,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -29,123 +28,119 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 
 /**
  * The verifier's HTTP face (DESIGN.md section 7, port 8789): {@code GET /results/{job_id}} answered
  * from the store of whichever instance owns the key (forwarded once, using the
  * {@code application.server} metadata), {@code /health/live}, {@code /health/ready} and {@code /metrics}.
- * The JDK's own HTTP server: no framework for four endpoints.
+ * Served by {@link HttpService}, so idle or slow clients cannot keep it from answering.
+ *
+ * <p>Liveness is more than "the process is up": it turns false while a stream thread keeps dying on
+ * the same offset ({@link PoisonGuard#looping()}), so an orchestrator sees a verifier that is not
+ * making progress even though its HTTP port answers.
  */
 public final class VerifierHttp implements AutoCloseable {
 
     static final String FORWARDED = "X-Sheratan-Forwarded";
     private static final Logger LOG = LoggerFactory.getLogger(VerifierHttp.class);
 
-    private final HttpServer server;
+    private final HttpService server;
     private final KafkaStreams streams;
     private final HostInfo self;
-    private final PrometheusMeterRegistry registry;
+    private final PoisonGuard guard;
     private final long retentionMs;
     private final AvroCodec<VerifiedResult> codec = AvroCodec.verifiedResults();
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    public VerifierHttp(int port, HostInfo self, KafkaStreams streams, PrometheusMeterRegistry registry, Duration retention)
-            throws IOException {
+    public VerifierHttp(HttpService.Settings settings, HostInfo self, KafkaStreams streams, PrometheusMeterRegistry registry,
+                        Duration retention, PoisonGuard guard) {
         this.streams = streams;
         this.self = self;
-        this.registry = registry;
+        this.guard = guard;
         this.retentionMs = retention.toMillis();
-        this.server = HttpServer.create(new InetSocketAddress(port), 64);
-        server.setExecutor(Executors.newFixedThreadPool(4, r -> {
-            Thread t = new Thread(r, "verifier-http");
-            t.setDaemon(true);
-            return t;
-        }));
-        server.createContext("/results/", this::result);
-        server.createContext("/health/live", e -> respond(e, isAlive() ? 200 : 503, isAlive() ? "live" : "not live: " + streams.state()));
-        server.createContext("/health/ready", e -> respond(e, isReady() ? 200 : 503, "state " + streams.state()));
-        server.createContext("/metrics", e -> respond(e, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
-        server.start();
+        this.server = HttpService.builder(settings)
+                .route("/results/", this::result)
+                .route("/health/live", e -> isAlive() ? Reply.text(200, TEXT, "live")
+                        : Reply.text(503, TEXT, "not live: " + (guard.looping() ? "a record keeps stopping the stream thread" : streams.state())))
+                .route("/health/ready", e -> Reply.text(isReady() ? 200 : 503, TEXT, "state " + streams.state()))
+                .route("/metrics", e -> Reply.text(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()))
+                .start();
     }
 
+    private static final String TEXT = "text/plain; charset=utf-8";
+
     public int port() {
-        return server.getAddress().getPort();
+        return server.port();
     }
 
     private boolean isAlive() {
         KafkaStreams.State state = streams.state();
         return state != KafkaStreams.State.ERROR && state != KafkaStreams.State.NOT_RUNNING
-                && state != KafkaStreams.State.PENDING_ERROR;
+                && state != KafkaStreams.State.PENDING_ERROR && !guard.looping();
     }
 
     private boolean isReady() {
         return streams.state() == KafkaStreams.State.RUNNING;
     }
 
-    private void result(HttpExchange exchange) throws IOException {
+    private Reply result(HttpService.Exchange exchange) {
         try {
-            String raw = exchange.getRequestURI().getRawPath().substring("/results/".length());
+            String raw = exchange.rawPath().substring("/results/".length());
             String jobId = URLDecoder.decode(raw, StandardCharsets.UTF_8);
-            if (!"GET".equals(exchange.getRequestMethod()) || jobId.isEmpty()) {
-                respond(exchange, 404, "{\"error\":\"not_found\"}");
-                return;
+            if (!"GET".equals(exchange.method()) || jobId.isEmpty()) {
+                return Reply.json(404, "{\"error\":\"not_found\"}");
             }
             if (!isReady()) {
-                respond(exchange, 503, "{\"error\":\"unavailable\",\"state\":\"" + streams.state() + "\"}");
-                return;
+                return Reply.json(503, "{\"error\":\"unavailable\",\"state\":\"" + streams.state() + "\"}");
             }
             KeyQueryMetadata owner = streams.queryMetadataForKey(VerifierConfig.STORE, jobId, Serdes.String().serializer());
             if (owner == null || owner == KeyQueryMetadata.NOT_AVAILABLE) {
-                respond(exchange, 503, "{\"error\":\"unavailable\",\"state\":\"rebalancing\"}");
-                return;
+                return Reply.json(503, "{\"error\":\"unavailable\",\"state\":\"rebalancing\"}");
             }
             if (owner.activeHost().equals(self)) {
-                local(exchange, jobId);
-            } else if (exchange.getRequestHeaders().containsKey(FORWARDED)) {
-                respond(exchange, 503, "{\"error\":\"unavailable\",\"state\":\"ownership moving\"}");
+                return local(jobId);
+            } else if (exchange.header(FORWARDED) != null) {
+                return Reply.json(503, "{\"error\":\"unavailable\",\"state\":\"ownership moving\"}");
             } else {
-                forward(exchange, owner.activeHost(), raw);
+                return forward(owner.activeHost(), raw);
             }
         } catch (InvalidStateStoreException e) {
-            respond(exchange, 503, "{\"error\":\"unavailable\",\"state\":\"store not queryable\"}");
+            return Reply.json(503, "{\"error\":\"unavailable\",\"state\":\"store not queryable\"}");
         } catch (RuntimeException e) {
-            LOG.warn("GET {} failed: {}", exchange.getRequestURI().getPath(), e.toString());
-            respond(exchange, 500, "{\"error\":\"internal\"}");
+            LOG.warn("GET {} failed: {}", exchange.rawPath(), e.toString());
+            return Reply.json(500, "{\"error\":\"internal\"}");
         }
     }
 
-    private void local(HttpExchange exchange, String jobId) throws IOException {
+    private Reply local(String jobId) {
         ReadOnlyKeyValueStore<String, byte[]> store = streams.store(
                 StoreQueryParameters.fromNameAndType(VerifierConfig.STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()));
         byte[] bytes = store.get(jobId);
         if (bytes == null) {
-            respond(exchange, 404, "{\"error\":\"not_found\"}");
-            return;
+            return Reply.json(404, "{\"error\":\"not_found\"}");
         }
         try {
             VerifiedResult result = codec.decode(bytes);
             if (result.getVerifiedAt().toEpochMilli() + retentionMs <= System.currentTimeMillis()) {
-                respond(exchange, 404, "{\"error\":\"not_found\",\"note\":\"expired\"}");
-                return;
+                return Reply.json(404, "{\"error\":\"not_found\",\"note\":\"expired\"}");
             }
-            respond(exchange, 200, new String(OutputCodec.json(result), StandardCharsets.UTF_8));
+            return new Reply(200, "application/json", OutputCodec.json(result), java.util.Map.of());
         } catch (AvroCodec.AvroDecodeException e) {
-            respond(exchange, 500, "{\"error\":\"unreadable store entry\"}");
+            return Reply.json(500, "{\"error\":\"unreadable store entry\"}");
         }
     }
 
-    private void forward(HttpExchange exchange, HostInfo owner, String rawJobId) throws IOException {
+    private Reply forward(HostInfo owner, String rawJobId) {
         URI uri = URI.create("http://" + owner.host() + ":" + owner.port() + "/results/" + rawJobId);
         try {
             HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
                     .header(FORWARDED, "1").GET().build(), HttpResponse.BodyHandlers.ofString());
-            respond(exchange, response.statusCode(), response.body());
-        } catch (IOException e) {
-            respond(exchange, 503, "{\"error\":\"unavailable\",\"state\":\"owner " + owner.host() + ":" + owner.port() + " unreachable\"}");
+            return Reply.json(response.statusCode(), response.body());
+        } catch (IOException | IllegalArgumentException e) {
+            return Reply.json(503, "{\"error\":\"unavailable\",\"state\":\"owner " + owner.host() + ":" + owner.port() + " unreachable\"}");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            respond(exchange, 503, "{\"error\":\"unavailable\"}");
+            return Reply.json(503, "{\"error\":\"unavailable\"}");
         }
     }
 
@@ -154,21 +149,8 @@ public final class VerifierHttp implements AutoCloseable {
         return "/results/" + URLEncoder.encode(jobId, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
-    private static void respond(HttpExchange exchange, int status, String body) throws IOException {
-        respond(exchange, status, body.startsWith("{") ? "application/json" : "text/plain; charset=utf-8", body);
-    }
-
-    private static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", contentType);
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
-    }
-
     @Override
     public void close() {
-        server.stop(0);
+        server.close();
     }
 }

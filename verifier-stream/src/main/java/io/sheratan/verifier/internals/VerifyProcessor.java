@@ -14,6 +14,7 @@ import io.sheratan.integrity.Reason;
 import io.sheratan.integrity.Verdict;
 import io.sheratan.verifier.VerifierConfig;
 import io.sheratan.verifier.VerifierMetrics;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -44,7 +45,11 @@ import java.util.List;
  * once and purged by a wall-clock punctuator, which bounds the store.
  *
  * <p>Bytes that cannot be read become {@code RESULT_MALFORMED} events here, as data: the payload is
- * never copied (only its SHA-256), and no input can kill the stream thread.
+ * never copied (only its SHA-256), and no input can kill the stream thread. Every output is bounded
+ * (mark fields by the reader, the verified record by {@code maxOutputBytes}) and checked before it
+ * is stored or sent. Should a record still kill the thread (an {@link Error}), the {@link PoisonGuard}
+ * quarantines it after a few attempts. Failures of Kafka or the store are rethrown, never turned
+ * into a verdict: a valid result is not lost to an infrastructure hiccup.
  */
 public final class VerifyProcessor implements Processor<byte[], byte[], String, byte[]> {
 
@@ -57,6 +62,7 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
 
     private final VerifierConfig config;
     private final VerifierMetrics metrics;
+    private final PoisonGuard guard;
     private final OutputCodec output;
     private final AvroCodec<VerifiedResult> storeCodec = AvroCodec.verifiedResults();
     private final VerifiedResultEncoder storeEncoder = new VerifiedResultEncoder();
@@ -64,9 +70,10 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
     private ProcessorContext<String, byte[]> context;
     private KeyValueStore<String, byte[]> store;
 
-    public VerifyProcessor(VerifierConfig config, VerifierMetrics metrics) {
+    public VerifyProcessor(VerifierConfig config, VerifierMetrics metrics, PoisonGuard guard) {
         this.config = config;
         this.metrics = metrics;
+        this.guard = guard;
         this.output = new OutputCodec(config.outputFormat());
     }
 
@@ -88,16 +95,36 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
     @Override
     public void process(Record<byte[], byte[]> record) {
         Coordinates from = coordinates();
+        int attempt = guard.begin(from.topic, from.partition, from.offset);
+        if (attempt > PoisonGuard.MAX_ATTEMPTS) {
+            // it killed the stream thread every time it was processed: give it its one outcome without reading it
+            LOG.error("quarantining {}/{}@{}: processing it stopped the stream thread {} times",
+                    from.topic, from.partition, from.offset, attempt - 1);
+            metrics.quarantined();
+            rejectMalformed(record, from, null, "quarantined: processing this record stopped the verifier "
+                    + (attempt - 1) + " times");
+            guard.done(from.topic, from.partition, from.offset);
+            return;
+        }
         try {
             route(record, from);
+        } catch (KafkaException e) {
+            // the store, the producer or the broker failed, not the record: retried (the task fails
+            // and restarts from its last commit), never recorded as a verdict on the record
+            guard.forgive(from.topic, from.partition, from.offset);
+            throw e;
         } catch (RuntimeException e) {
             // A bug, not bad input (bad input is handled as data above). Still never kill the thread
             // and never lose the record: it becomes an audit event that names the failure.
             LOG.error("unexpected failure verifying {}/{}@{}: {}", from.topic, from.partition, from.offset, e.toString());
-            metrics.rejected(Reason.MALFORMED);
-            audit(record, from, EventType.RESULT_MALFORMED, Reason.MALFORMED, null, null, null,
-                    "internal error: " + e.getClass().getSimpleName(), null, null);
+            rejectMalformed(record, from, null, "internal error: " + e.getClass().getSimpleName());
         }
+        guard.done(from.topic, from.partition, from.offset);
+    }
+
+    private void rejectMalformed(Record<byte[], byte[]> record, Coordinates from, String jobId, String detail) {
+        metrics.rejected(Reason.MALFORMED);
+        audit(record, from, EventType.RESULT_MALFORMED, Reason.MALFORMED, jobId, null, null, detail, null, null);
     }
 
     private void route(Record<byte[], byte[]> record, Coordinates from) {
@@ -110,8 +137,7 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
                 throw new MalformedEnvelopeException("record key is not the envelope's job_id", submission.jobId());
             }
         } catch (MalformedEnvelopeException e) {
-            metrics.rejected(Reason.MALFORMED);
-            audit(record, from, EventType.RESULT_MALFORMED, Reason.MALFORMED, e.jobId(), null, null, e.detail(), null, null);
+            rejectMalformed(record, from, e.jobId(), e.detail());
             return;
         }
         Verdict verdict = IntegrityVerifier.verify(submission, config.policy());
@@ -132,8 +158,18 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
             }
             return;
         }
-        byte[] stored = remember(submission, verdict, record, from);
-        context.forward(new Record<>(submission.jobId(), output.verifiedFromAvro(stored), record.timestamp()), VERIFIED);
+        byte[] stored = encode(submission, verdict, record, from);
+        byte[] out = output.verifiedFromAvro(stored);
+        int keyBytes = submission.jobId().getBytes(StandardCharsets.UTF_8).length;
+        int largest = keyBytes + Math.max(stored.length, out.length);
+        if (largest > config.maxOutputBytes()) {
+            // checked before anything is stored or sent: a send that can never succeed would fail the task forever
+            rejectMalformed(record, from, submission.jobId(), "verified record would be " + largest
+                    + " bytes, above the limit of " + config.maxOutputBytes() + " (" + VerifierConfig.MAX_OUTPUT_BYTES + ")");
+            return;
+        }
+        remember(submission.jobId(), stored);
+        context.forward(new Record<>(submission.jobId(), out, record.timestamp()), VERIFIED);
         boolean unmarked = verdict.outcome() == Verdict.Outcome.ACCEPTED_UNMARKED;
         metrics.verified(unmarked);
         if (unmarked) {
@@ -159,13 +195,15 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
         return first;
     }
 
-    /** Stores the verified result (Avro {@link VerifiedResult}) under its job id; returns the stored bytes. */
-    private byte[] remember(Submission s, Verdict verdict, Record<byte[], byte[]> record, Coordinates from) {
-        byte[] bytes = storeEncoder.encode(s.jobId(), s.ok(), s.core(), s.resultOffset(), s.resultLength(), s.error(),
+    /** The verified result as stored (Avro {@link VerifiedResult}). */
+    private byte[] encode(Submission s, Verdict verdict, Record<byte[], byte[]> record, Coordinates from) {
+        return storeEncoder.encode(s.jobId(), s.ok(), s.core(), s.resultOffset(), s.resultLength(), s.error(),
                 s.coreSha256(), verdict.mode(), verdict.keyId(), header(record.headers(), NODE_ID_HEADER),
                 context.currentSystemTimeMs(), from.partition, from.offset);
-        store.put(s.jobId(), bytes);
-        return bytes;
+    }
+
+    private void remember(String jobId, byte[] stored) {
+        store.put(jobId, stored);
     }
 
     private boolean isExpired(VerifiedResult result, long nowMs) {
@@ -233,12 +271,25 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
         context.forward(new Record<>(key, output.audit(event), record.timestamp()), AUDIT);
     }
 
-    private static String header(Headers headers, String name) {
+    /**
+     * A node id header, when it is one: 1..128 characters of {@code [A-Za-z0-9._:@/-]} (DESIGN section 2).
+     * Headers are unsigned and attacker-controlled; anything else is ignored rather than copied into
+     * the verified record and the audit trail.
+     */
+    static String header(Headers headers, String name) {
         Header header = headers == null ? null : headers.lastHeader(name);
-        if (header == null || header.value() == null || header.value().length > 256) {
+        byte[] value = header == null ? null : header.value();
+        if (value == null || value.length == 0 || value.length > 128) {
             return null;
         }
-        return new String(header.value(), StandardCharsets.UTF_8);
+        for (byte b : value) {
+            boolean allowed = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')
+                    || b == '.' || b == '_' || b == ':' || b == '@' || b == '/' || b == '-';
+            if (!allowed) {
+                return null;
+            }
+        }
+        return new String(value, StandardCharsets.US_ASCII);
     }
 
     private Coordinates coordinates() {

@@ -1,0 +1,290 @@
+package io.sheratan.http;
+
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one HTTP server every service uses (verifier 8789, audit sink 8790, gateway 8788): Jetty with
+ * every edge bounded, so that no client can stop it from answering others. Jetty parses request
+ * headers without holding a thread, so idle and half-open connections cost a socket, not a worker;
+ * sockets are capped ({@link Settings#maxConnections}) and closed after {@link Settings#idleTimeout}
+ * of silence; headers are capped ({@link Settings#maxHeaderBytes}); handler threads and the queue in
+ * front of them are bounded. Handlers are plain blocking functions from an {@link Exchange} to a
+ * {@link Reply}; routes are exact paths, or prefixes when they end with {@code /}.
+ */
+public final class HttpService implements AutoCloseable {
+
+    /** Where every HTTP server listens; {@code 0.0.0.0} in containers (set by the image). */
+    public static final String BIND_ADDRESS = "SHERATAN_BIND_ADDRESS";
+    public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
+
+    private static final Logger LOG = LoggerFactory.getLogger(HttpService.class);
+
+    /** {@value #BIND_ADDRESS}, or loopback: a service is reachable from elsewhere only when asked to be. */
+    public static String bindAddress(Map<String, String> env) {
+        String value = env.get(BIND_ADDRESS);
+        return value == null || value.isBlank() ? DEFAULT_BIND_ADDRESS : value.trim();
+    }
+
+    /** Where a server listens and how much it takes at once. */
+    public record Settings(String name, String bindAddress, int port, int maxThreads, int maxConnections,
+                           Duration idleTimeout, int maxHeaderBytes) {
+
+        /** Sane defaults for a small service: 16 threads, 1,024 sockets, 10 s idle, 8 KiB of headers. */
+        public static Settings of(String name, String bindAddress, int port) {
+            return new Settings(name, bindAddress, port, 16, 1024, Duration.ofSeconds(10), 8 * 1024);
+        }
+
+        public Settings withMaxThreads(int threads) {
+            return new Settings(name, bindAddress, port, threads, maxConnections, idleTimeout, maxHeaderBytes);
+        }
+
+        public Settings withIdleTimeout(Duration timeout) {
+            return new Settings(name, bindAddress, port, maxThreads, maxConnections, timeout, maxHeaderBytes);
+        }
+    }
+
+    /** Answers one request; runs on a server thread and may block (bounded by the server's threads). */
+    @FunctionalInterface
+    public interface Route {
+        Reply handle(Exchange exchange) throws Exception;
+    }
+
+    private final Settings settings;
+    private final Map<String, Route> routes;
+    private final Server server;
+    private final ServerConnector connector;
+
+    private HttpService(Settings settings, Map<String, Route> routes) {
+        this.settings = settings;
+        this.routes = routes;
+        // Jetty's own advice: an unbounded job queue (a bounded one can drop its internal selector
+        // tasks); the work waiting is bounded by the connection limit instead
+        QueuedThreadPool threads = new QueuedThreadPool(settings.maxThreads(), Math.min(4, settings.maxThreads()), 60_000);
+        threads.setName(settings.name() + "-http");
+        threads.setDaemon(true);
+        threads.setReservedThreads(0);
+        server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setRequestHeaderSize(settings.maxHeaderBytes());
+        http.setSendServerVersion(false);
+        http.setSendDateHeader(false);
+        // ids travel in paths and may hold any character, '/' (as %2F) included; routes decode them
+        http.setUriCompliance(UriCompliance.LEGACY);
+        connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        connector.setHost(settings.bindAddress());
+        connector.setPort(settings.port());
+        connector.setIdleTimeout(settings.idleTimeout().toMillis());
+        connector.setAcceptQueueSize(128);
+        server.addConnector(connector);
+        server.addBean(new NetworkConnectionLimit(settings.maxConnections(), server));
+        server.setHandler(new Dispatcher());
+        server.setStopTimeout(2_000);
+    }
+
+    public static Builder builder(Settings settings) {
+        return new Builder(settings);
+    }
+
+    /** Routes, then {@link #start()}. */
+    public static final class Builder {
+        private final Settings settings;
+        private final Map<String, Route> routes = new LinkedHashMap<>();
+
+        private Builder(Settings settings) {
+            this.settings = settings;
+        }
+
+        /** An exact path, or every path under a prefix that ends with {@code /}. */
+        public Builder route(String path, Route route) {
+            routes.put(path, route);
+            return this;
+        }
+
+        /** Binds and starts serving; fails naming the address when it cannot. */
+        public HttpService start() {
+            HttpService service = new HttpService(settings, Map.copyOf(routes));
+            service.startServer();
+            return service;
+        }
+    }
+
+    private void startServer() {
+        try {
+            server.start();
+        } catch (Exception e) {
+            try {
+                server.stop();
+            } catch (Exception ignored) {
+                // nothing was serving
+            }
+            Throwable cause = e instanceof IOException && e.getCause() instanceof BindException ? e.getCause() : e;
+            throw new UncheckedIOException("cannot serve " + settings.name() + " HTTP on " + settings.bindAddress() + ":"
+                    + settings.port() + ": " + cause.getMessage(), e instanceof IOException io ? io : new IOException(e));
+        }
+    }
+
+    /** The port actually bound (useful when the settings asked for port 0). */
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            LOG.warn("stopping {} HTTP: {}", settings.name(), e.toString());
+        }
+    }
+
+    private Route find(String path) {
+        Route exact = routes.get(path);
+        if (exact != null) {
+            return exact;
+        }
+        for (Map.Entry<String, Route> route : routes.entrySet()) {
+            if (route.getKey().endsWith("/") && path.startsWith(route.getKey())) {
+                return route.getValue();
+            }
+        }
+        return null;
+    }
+
+    private final class Dispatcher extends Handler.Abstract {
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            Reply reply;
+            String path = request.getHttpURI().getPath();
+            Route route = path == null ? null : find(path);
+            if (route == null) {
+                reply = Reply.json(404, "{\"error\":\"not_found\"}");
+            } else {
+                try {
+                    reply = route.handle(new Exchange(request));
+                } catch (IOException e) {
+                    reply = Reply.json(408, "{\"error\":\"request_not_read\"}");
+                } catch (Exception e) {
+                    LOG.warn("{} {} failed: {}", request.getMethod(), path, e.toString());
+                    reply = Reply.json(500, "{\"error\":\"internal\"}");
+                }
+            }
+            response.setStatus(reply.status());
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, reply.contentType());
+            reply.headers().forEach((name, value) -> response.getHeaders().put(name, value));
+            response.write(true, ByteBuffer.wrap(reply.body()), callback);
+            return true;
+        }
+    }
+
+    /** One request as a handler sees it. */
+    public static final class Exchange {
+        private final Request request;
+        private Fields query;
+
+        Exchange(Request request) {
+            this.request = request;
+        }
+
+        public String method() {
+            return request.getMethod();
+        }
+
+        /** The decoded path. */
+        public String path() {
+            return request.getHttpURI().getDecodedPath();
+        }
+
+        /** The path as sent, percent-encoding intact. */
+        public String rawPath() {
+            return request.getHttpURI().getPath();
+        }
+
+        public String header(String name) {
+            return request.getHeaders().get(name);
+        }
+
+        /** A query parameter's first value, or null. */
+        public String query(String name) {
+            if (query == null) {
+                query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+            }
+            Fields.Field field = query.get(name);
+            return field == null ? null : field.getValue();
+        }
+
+        public String remoteAddress() {
+            SocketAddress remote = request.getConnectionMetaData().getRemoteSocketAddress();
+            return remote instanceof InetSocketAddress inet && inet.getAddress() != null
+                    ? inet.getAddress().getHostAddress() : String.valueOf(remote);
+        }
+
+        /** The declared body length, or -1 when the client did not declare one. */
+        public long declaredLength() {
+            return request.getLength();
+        }
+
+        /**
+         * Reads at most {@code max + 1} bytes of the body, so that the caller can tell "exactly max"
+         * from "more than max" without reading an unbounded body. A client that stops sending meets
+         * the idle timeout (an {@link IOException}, answered 408).
+         */
+        public byte[] readBody(int max) throws IOException {
+            try (InputStream in = Content.Source.asInputStream(request)) {
+                return in.readNBytes(max + 1);
+            }
+        }
+
+        /** All header names and values, for forwarding. */
+        public List<HttpField> headers() {
+            return new ArrayList<>(request.getHeaders().asImmutable().stream().toList());
+        }
+    }
+
+    /** What a handler answers. */
+    public record Reply(int status, String contentType, byte[] body, Map<String, String> headers) {
+
+        public static Reply json(int status, String json) {
+            return new Reply(status, "application/json", json.getBytes(StandardCharsets.UTF_8), Map.of());
+        }
+
+        public static Reply text(int status, String contentType, String text) {
+            return new Reply(status, contentType, text.getBytes(StandardCharsets.UTF_8), Map.of());
+        }
+
+        public Reply withHeader(String name, String value) {
+            Map<String, String> more = new LinkedHashMap<>(headers);
+            more.put(name, value);
+            return new Reply(status, contentType, body, Map.copyOf(more));
+        }
+    }
+}
