@@ -39,7 +39,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * and commit duplicates nothing (they are skipped).
  *
  * <p>A record that is not an AuditEvent is written as an event of its own kind,
- * {@code AUDIT_RECORD_UNREADABLE}, with its coordinates and the SHA-256 of its bytes: never skipped
+ * {@code AUDIT_RECORD_UNREADABLE}, with its coordinates and the SHA-256 of its bytes; an event that
+ * cannot be logged as it is (see {@link ChainLog}) becomes a placeholder line: never skipped
  * silently, never a crash.
  */
 public final class AuditSink implements Runnable, AutoCloseable {
@@ -92,7 +93,8 @@ public final class AuditSink implements Runnable, AutoCloseable {
                     if (record.offset() <= log.lastOffset(record.topic(), record.partition())) {
                         continue; // written before a crash, not committed: skip, do not duplicate
                     }
-                    entries.add(new ChainLog.Entry(event(record), record.topic(), record.partition(), record.offset()));
+                    entries.add(new ChainLog.Entry(event(record), record.topic(), record.partition(), record.offset(),
+                            record.value() == null ? null : Marks.sha256Hex(record.value())));
                 }
                 log.append(entries);
                 entries.forEach(e -> count(e.event()));
@@ -133,7 +135,7 @@ public final class AuditSink implements Runnable, AutoCloseable {
     private ObjectNode event(ConsumerRecord<byte[], byte[]> record) {
         byte[] value = record.value();
         try {
-            if (value != null && value.length > 1 && value[0] == (byte) 0xC3 && value[1] == 0x01) {
+            if (AvroCodec.isSingleObject(value)) {
                 return (ObjectNode) ChainLog.JSON.readTree(FlatJson.write(codec.decode(value)));
             }
             JsonNode node = value == null ? null : ChainLog.JSON.readTree(value);

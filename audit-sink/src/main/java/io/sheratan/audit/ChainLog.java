@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sheratan.canonical.JsonCanonicalizer;
+import io.sheratan.canonical.StrictJsonException;
 import io.sheratan.integrity.Marks;
 
 import java.io.BufferedReader;
@@ -25,6 +26,8 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The tamper-evident audit log: JSON lines in {@code audit-NNNNNN.jsonl} files, each line
@@ -45,6 +48,7 @@ public final class ChainLog implements AutoCloseable {
     public static final long DEFAULT_MAX_FILE_BYTES = 64L * 1024 * 1024;
 
     static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = LoggerFactory.getLogger(ChainLog.class);
     private static final Pattern FILE = Pattern.compile("audit-(\\d{6})\\.jsonl");
 
     private final Path dir;
@@ -64,13 +68,24 @@ public final class ChainLog implements AutoCloseable {
             Files.createDirectories(dir);
             recover();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot open the audit log in " + dir, e);
+            throw new UncheckedIOException("cannot open the audit log in " + dir + ": " + e.getMessage(), e);
         }
     }
 
-    /** One line to append: the event as a JSON object and where it came from. */
-    public record Entry(ObjectNode event, String topic, int partition, long offset) {
+    /**
+     * One line to append: the event as a JSON object, where it came from, and the SHA-256 of the
+     * record's raw bytes (evidence for a placeholder, should the event not be loggable as it is).
+     */
+    public record Entry(ObjectNode event, String topic, int partition, long offset, String rawSha256) {
+        public Entry(ObjectNode event, String topic, int partition, long offset) {
+            this(event, topic, partition, offset, null);
+        }
     }
+
+    /** The event type of a line that stands in for an event that could not be logged as it was. */
+    public static final String PLACEHOLDER = "AUDIT_EVENT_NOT_LOGGABLE";
+    /** The largest line written; DESIGN section 9 bounds an entry (the canonical event) at 65,535 bytes. */
+    public static final int MAX_LINE_BYTES = 65_535 + 1_024;
 
     /** Appends the entries in order and returns once they are on disk (fsync). */
     public void append(List<Entry> entries) throws IOException {
@@ -98,19 +113,60 @@ public final class ChainLog implements AutoCloseable {
         fileBytes += total;
     }
 
+    /**
+     * The next line for an entry. An event that the strict canonicalizer refuses (an inexact integer
+     * or a document over its limit, from a producer that is not ours) or whose line would exceed
+     * {@link #MAX_LINE_BYTES} becomes a placeholder line: its coordinates, the SHA-256 of the raw
+     * record and why. The chain goes on; nothing is skipped and the sink never stops on an event.
+     */
     private byte[] nextLine(Entry entry) {
+        String why;
+        try {
+            byte[] line = line(entry.event(), entry);
+            if (line.length <= MAX_LINE_BYTES) {
+                return commit(line);
+            }
+            why = "event larger than " + MAX_LINE_BYTES + " bytes as a log line (" + line.length + ")";
+        } catch (StrictJsonException e) {
+            why = "event not canonicalizable: " + e.detail();
+        }
+        return commit(line(placeholder(entry, why), entry));
+    }
+
+    private byte[] commit(byte[] line) {
+        seq++;
+        head = pendingHash;
+        return line;
+    }
+
+    private String pendingHash;
+
+    private byte[] line(ObjectNode event, Entry entry) {
         ObjectNode line = JSON.createObjectNode();
-        line.put("seq", ++seq);
-        line.set("event", entry.event());
+        line.put("seq", seq + 1);
+        line.set("event", event);
         ObjectNode source = line.putObject("source");
         source.put("topic", entry.topic());
         source.put("partition", entry.partition());
         source.put("offset", entry.offset());
         line.put("written_at", Instant.now().toString());
         line.put("prev_hash", head);
-        head = hash(line);
-        line.put("hash", head);
+        pendingHash = hash(line);
+        line.put("hash", pendingHash);
         return canonical(line);
+    }
+
+    static ObjectNode placeholder(Entry entry, String why) {
+        ObjectNode event = JSON.createObjectNode();
+        event.put("event_type", PLACEHOLDER);
+        event.put("reason", "malformed");
+        event.put("event_id", entry.topic() + "/" + entry.partition() + "/" + entry.offset());
+        event.put("detail", why);
+        event.put("ts", Instant.now().toEpochMilli());
+        if (entry.rawSha256() != null) {
+            event.put("received_sha256", entry.rawSha256());
+        }
+        return event;
     }
 
     /** {@code SHA-256(prev_hash || canonical(line without hash))}, lowercase hex. */
@@ -201,14 +257,23 @@ public final class ChainLog implements AutoCloseable {
         if (files.isEmpty()) {
             return;
         }
+        repairTornTail(files.get(files.size() - 1));
         for (Path file : files.subList(Math.max(0, files.size() - 2), files.size())) {
             try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
                 String text;
+                int number = 0;
                 while ((text = reader.readLine()) != null) {
+                    number++;
                     if (text.isBlank()) {
                         continue;
                     }
-                    JsonNode line = JSON.readTree(text);
+                    JsonNode line;
+                    try {
+                        line = JSON.readTree(text);
+                    } catch (IOException e) {
+                        throw new IOException(file.getFileName() + " line " + number + " is not a log line (edited? "
+                                + "'sheratan audit verify-chain " + dir + "' says more); refusing to append to it");
+                    }
                     seq = line.get("seq").asLong();
                     head = line.get("hash").asText();
                     JsonNode source = line.get("source");
@@ -221,6 +286,37 @@ public final class ChainLog implements AutoCloseable {
         fileNumber = number(newest);
         openFile(fileNumber, false);
         fileDay = LocalDate.now(ZoneOffset.UTC);
+    }
+
+    /**
+     * A crash or a full disk in the middle of a write can leave the newest file ending in part of a
+     * line. Its batch was never fsynced as a whole, so its Kafka offsets were never committed: the
+     * sink will read those events again. Cutting the file back to its last complete line therefore
+     * loses nothing, where refusing to start would stop the audit trail.
+     */
+    private void repairTornTail(Path newest) throws IOException {
+        long size = Files.size(newest);
+        if (size == 0) {
+            return;
+        }
+        try (FileChannel file = FileChannel.open(newest, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long keep = size;
+            ByteBuffer one = ByteBuffer.allocate(1);
+            while (keep > 0) {
+                one.clear();
+                file.read(one, keep - 1);
+                if (one.get(0) == '\n') {
+                    break;
+                }
+                keep--;
+            }
+            if (keep < size) {
+                LOG.warn("{} ended in a torn line ({} bytes after the last complete line); cut back to {} bytes, "
+                        + "its events will be read again from Kafka", newest, size - keep, keep);
+                file.truncate(keep);
+                file.force(true);
+            }
+        }
     }
 
     @Override

@@ -153,4 +153,61 @@ class ChainLogTest {
                 java.time.Instant.ofEpochMilli(1_700_000_000_010L), java.time.Instant.ofEpochMilli(1_700_000_000_020L)),
                 new PrintStream(new ByteArrayOutputStream()))).isEqualTo(10);
     }
+
+    // ------------------------------------------------------------------ events and files an attacker or a crash can produce
+
+    @Test
+    void shouldLogAPlaceholderForAnEventTheCanonicalizerRefusesAndKeepGoing(@TempDir Path dir) throws Exception {
+        ObjectNode inexact = ChainLog.JSON.createObjectNode();
+        inexact.put("event_type", "RESULT_MALFORMED");
+        inexact.put("reason", "malformed");
+        inexact.put("big", new java.math.BigInteger("123456789012345678901234567890"));
+        ObjectNode huge = ChainLog.JSON.createObjectNode();
+        huge.put("event_type", "RESULT_MALFORMED");
+        huge.put("reason", "malformed");
+        huge.put("detail", "\u0001".repeat(200_000)); // six bytes each once escaped
+        try (ChainLog log = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES)) {
+            log.append(List.of(new ChainLog.Entry(inexact, "t", 0, 1, "aa".repeat(32)),
+                    new ChainLog.Entry(huge, "t", 0, 2, "bb".repeat(32)), entry(3)));
+        }
+        List<String> lines = lines(only(dir));
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(0)).contains(ChainLog.PLACEHOLDER).contains("inexact_integer").contains("aa".repeat(32))
+                .contains("\"event_id\":\"t/0/1\"").doesNotContain("1234567890123");
+        assertThat(lines.get(1)).contains(ChainLog.PLACEHOLDER).contains("bb".repeat(32));
+        assertThat(lines.get(1).length()).isLessThan(ChainLog.MAX_LINE_BYTES);
+        assertThat(lines.get(2)).contains("job-3");
+        ChainVerifier.Report report = ChainVerifier.verify(dir);
+        assertThat(report.intact()).as(report.problem()).isTrue();
+    }
+
+    @Test
+    void shouldCutATornLastLineBackAndContinueTheChain(@TempDir Path dir) throws Exception {
+        write(dir, 10, ChainLog.DEFAULT_MAX_FILE_BYTES);
+        Path file = only(dir);
+        String last = lines(file).get(9);
+        byte[] all = Files.readAllBytes(file);
+        // the crash left the last line half written, without its newline
+        Files.write(file, java.util.Arrays.copyOf(all, all.length - last.length() / 2 - 1));
+
+        try (ChainLog reopened = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES)) {
+            assertThat(reopened.lines()).isEqualTo(9);
+            assertThat(reopened.lastOffset("t", 9 % 3)).as("the torn event will be read again").isEqualTo(6);
+            reopened.append(List.of(entry(9)));
+        }
+        assertThat(lines(file)).hasSize(10);
+        ChainVerifier.Report report = ChainVerifier.verify(dir);
+        assertThat(report.intact()).as(report.problem()).isTrue();
+    }
+
+    @Test
+    void shouldRefuseToAppendAfterAnEditedLineInTheMiddle(@TempDir Path dir) throws Exception {
+        write(dir, 5, ChainLog.DEFAULT_MAX_FILE_BYTES);
+        Path file = only(dir);
+        List<String> text = lines(file);
+        text.set(2, "{not json");
+        Files.write(file, text, StandardCharsets.UTF_8);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES))
+                .hasMessageContaining("line 3");
+    }
 }

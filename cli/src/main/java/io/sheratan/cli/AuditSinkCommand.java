@@ -1,6 +1,7 @@
 package io.sheratan.cli;
 
 import io.sheratan.audit.AuditSinkApp;
+import io.sheratan.http.HttpService;
 import io.sheratan.config.EnvParsers;
 import io.sheratan.kafka.Topics;
 import picocli.CommandLine.Command;
@@ -17,7 +18,8 @@ import java.util.concurrent.CountDownLatch;
         mixinStandardHelpOptions = true,
         description = {
             "Consume the audit topic (read_committed) into an append-only, hash-chained, fsynced log.",
-            "HTTP on SHERATAN_AUDIT_PORT (8790): /metrics, /health. Stops cleanly on SIGTERM / Ctrl-C."
+            "HTTP on SHERATAN_BIND_ADDRESS:SHERATAN_AUDIT_PORT (127.0.0.1:8790): /metrics, /health. Stops cleanly on SIGTERM / Ctrl-C;",
+            "exits 70 if the sink thread dies. Refuses a log that belongs to another cluster or audit topic (identity.json)."
         })
 final class AuditSinkCommand implements Callable<Integer> {
 
@@ -32,7 +34,8 @@ final class AuditSinkCommand implements Callable<Integer> {
         Map<String, String> env = System.getenv();
         Path logDir = dir != null ? dir : DataDir.audit(env);
         int port = EnvParsers.getInt(env, AuditSinkApp.PORT, 8790, 0, 65535);
-        AuditSinkApp app = new AuditSinkApp(kafka.clientConfig(env), Topics.fromEnv(env).audit(), logDir, port).start();
+        AuditSinkApp app = new AuditSinkApp(kafka.clientConfig(env), Topics.fromEnv(env).audit(), logDir, port,
+                HttpService.bindAddress(env), AuditSinkApp.DEFAULT_GROUP_ID, LocalStack::sinkDied).start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

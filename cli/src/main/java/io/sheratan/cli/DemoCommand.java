@@ -76,6 +76,7 @@ final class DemoCommand implements Callable<Integer> {
         LocalStack own = null;
         Path ownData = null;
         Map<String, Object> client;
+        Topics topics = Topics.fromEnv(env);
         if (status("http://127.0.0.1:" + verifierPort + "/health/ready") == 200) {
             client = kafka.clientConfig(env);
             System.out.println("Using the running stack (verifier on :" + verifierPort + ", Kafka " + client.get("bootstrap.servers") + ").");
@@ -83,12 +84,15 @@ final class DemoCommand implements Callable<Integer> {
             Path data = Files.createTempDirectory("sheratan-demo-");
             ownData = data;
             System.out.println("No running stack found on :" + verifierPort + "; starting a self-contained one (embedded Kafka, data in " + data + ")...");
-            own = new LocalStack(env, kafka.bootstrapServersGiven(env) == null ? null : kafka.clientConfig(env), data, false);
+            // its own topics, application id and audit group: never the production ones of a real cluster
+            own = new LocalStack(env, kafka.bootstrapServersGiven(env) == null ? null : kafka.clientConfig(env), data, false,
+                    UUID.randomUUID().toString().substring(0, 8));
             client = own.clientConfig;
+            topics = own.topics;
             verifierPort = own.verifier.httpPort();
         }
         try {
-            return run(env, client, verifierPort);
+            return run(env, topics, client, verifierPort);
         } finally {
             if (own != null) {
                 own.close();
@@ -97,8 +101,7 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private int run(Map<String, String> env, Map<String, Object> client, int verifierPort) throws Exception {
-        Topics topics = Topics.fromEnv(env);
+    private int run(Map<String, String> env, Topics topics, Map<String, Object> client, int verifierPort) throws Exception {
         IntegrityPolicy policy = IntegrityPolicy.fromEnv(env);
         String run = UUID.randomUUID().toString().substring(0, 6);
         double duplicatesBefore = metric(verifierPort, "sheratan_results_duplicate_total");
@@ -237,7 +240,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private static boolean isAvro(byte[] value) {
-        return value != null && value.length > 1 && value[0] == (byte) 0xC3 && value[1] == 0x01;
+        return AvroCodec.isSingleObject(value);
     }
 
     private double metric(int port, String name) {

@@ -2,6 +2,7 @@ package io.sheratan.cli;
 
 import io.sheratan.gateway.Gateway;
 import io.sheratan.gateway.GatewayConfig;
+import io.sheratan.http.HttpService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,7 +15,8 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "gateway",
         mixinStandardHelpOptions = true,
         description = {
-            "Serve POST /mesh/results/submit on SHERATAN_GATEWAY_PORT (8788) with X-Sheratan-Token = SHERATAN_HUB_TOKEN.",
+            "Serve POST /mesh/results/submit on SHERATAN_BIND_ADDRESS:SHERATAN_GATEWAY_PORT (127.0.0.1:8788) with",
+            "X-Sheratan-Token = SHERATAN_HUB_TOKEN. Sheds load with 429 + Retry-After beyond SHERATAN_GATEWAY_MAX_IN_FLIGHT.",
             "Verifies synchronously (400/422 at once, audited), publishes accepted results, answers after Kafka acks.",
             "Refuses to start without a token unless --open is given. Also /metrics and /health."
         })
@@ -30,13 +32,14 @@ final class GatewayCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Map<String, String> env = System.getenv();
         GatewayConfig config = GatewayConfig.fromEnv(env, open);
-        Gateway gateway = new Gateway(config, kafka.clientConfig(env)).start();
+        String bind = HttpService.bindAddress(env);
+        Gateway gateway = new Gateway(config, kafka.clientConfig(env), bind).start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             gateway.close();
             stopped.countDown();
         }, "gateway-shutdown"));
-        System.err.printf("sheratan gateway: POST http://0.0.0.0:%d%s%s%n", gateway.port(), Gateway.PATH,
+        System.err.printf("sheratan gateway: POST http://%s:%d%s%s%n", bind, gateway.port(), Gateway.PATH,
                 config.token() == null ? " (OPEN: no token required)" : "");
         stopped.await();
         return 0;

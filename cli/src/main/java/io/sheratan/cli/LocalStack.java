@@ -4,6 +4,7 @@ import io.sheratan.audit.AuditSinkApp;
 import io.sheratan.config.EnvParsers;
 import io.sheratan.gateway.Gateway;
 import io.sheratan.gateway.GatewayConfig;
+import io.sheratan.http.HttpService;
 import io.sheratan.kafka.TopicProvisioner;
 import io.sheratan.kafka.Topics;
 import io.sheratan.kafka.embedded.EmbeddedKafka;
@@ -13,13 +14,21 @@ import org.apache.kafka.clients.admin.Admin;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The whole pipeline in one process, as {@code sheratan up} and a self-contained {@code sheratan demo}
- * run it: an embedded broker (unless a cluster is given), the topics, the verifier and the audit sink.
- * Closing stops them in reverse order.
+ * run it: an embedded broker (unless a cluster is given), the topics, the verifier, the audit sink and
+ * the gateway, which enforces the token it is given (or one generated here). HTTP servers bind
+ * {@code SHERATAN_BIND_ADDRESS} (loopback by default). Closing stops them in reverse order.
+ *
+ * <p>An isolated stack (the demo's own) gets topics, a Streams application id and an audit consumer
+ * group of its own, suffixed with its run id: on a real cluster it never joins the production groups
+ * or reads production topics, and its topics are deleted when it closes.
  */
 final class LocalStack implements AutoCloseable {
 
@@ -32,6 +41,7 @@ final class LocalStack implements AutoCloseable {
     final Gateway gateway;
     final String token;
     final boolean tokenGenerated;
+    private final String isolation;
 
     /**
      * @param dataRoot where kafka/, streams/ and audit/ live
@@ -39,6 +49,13 @@ final class LocalStack implements AutoCloseable {
      */
     LocalStack(Map<String, String> env, Map<String, Object> externalClientConfig, Path dataRoot, boolean ports)
             throws InterruptedException {
+        this(env, externalClientConfig, dataRoot, ports, null);
+    }
+
+    /** @param isolation null for the shared stack ({@code up}); a run id for a stack of its own ({@code demo}) */
+    LocalStack(Map<String, String> env, Map<String, Object> externalClientConfig, Path dataRoot, boolean ports, String isolation)
+            throws InterruptedException {
+        this.isolation = isolation;
         EmbeddedKafka startedBroker = null;
         Map<String, Object> client;
         if (externalClientConfig != null) {
@@ -50,33 +67,57 @@ final class LocalStack implements AutoCloseable {
         }
         this.broker = startedBroker;
         this.clientConfig = client;
-        this.topics = Topics.fromEnv(env);
+        this.topics = isolation == null ? Topics.fromEnv(env) : Topics.fromEnv(env).withSuffix(".demo-" + isolation);
         try (Admin admin = Admin.create(client)) {
             new TopicProvisioner(admin, Duration.ofSeconds(60)).ensure(topics);
         }
-        VerifierConfig config = VerifierConfig.fromEnv(env);
+        String bind = HttpService.bindAddress(env);
+        VerifierConfig config = VerifierConfig.fromEnv(env).withTopics(topics);
+        if (isolation != null) {
+            config = config.withApplicationId("sheratan-demo-" + isolation);
+        }
         if (!ports) {
             config = config.withHttpPort(0);
         }
-        this.verifier = new VerifierApp(config, client, dataRoot.resolve("streams"), "127.0.0.1").start(false);
+        this.verifier = new VerifierApp(config, client, dataRoot.resolve("streams"), "127.0.0.1", bind).start(false);
         this.auditDir = dataRoot.resolve("audit");
         int auditPort = ports ? EnvParsers.getInt(env, AuditSinkApp.PORT, 8790, 0, 65535) : 0;
-        this.auditSink = new AuditSinkApp(client, topics.audit(), auditDir, auditPort).start();
+        String auditGroup = isolation == null ? AuditSinkApp.DEFAULT_GROUP_ID : "sheratan-demo-audit-" + isolation;
+        this.auditSink = new AuditSinkApp(client, topics.audit(), auditDir, auditPort, bind, auditGroup, LocalStack::sinkDied).start();
         String configured = EnvParsers.get(env, GatewayConfig.TOKEN);
         this.tokenGenerated = configured == null;
         this.token = configured != null ? configured : randomToken();
-        GatewayConfig gatewayConfig = GatewayConfig.fromEnv(env, true).withToken(token);
+        // the token printed is the token enforced: never an open gateway from 'up'
+        GatewayConfig gatewayConfig = GatewayConfig.fromEnv(env, true).withToken(token).enforcingToken().withTopics(topics);
         if (!ports) {
             gatewayConfig = gatewayConfig.withPort(0);
         }
-        this.gateway = new Gateway(gatewayConfig, client).start();
+        this.gateway = new Gateway(gatewayConfig, client, bind).start();
         verifier.awaitRunning(Duration.ofSeconds(60));
+    }
+
+    /** A dead audit sink must not leave a stack up that writes no audit log: stop the process, non-zero. */
+    static void sinkDied(Throwable e) {
+        System.err.println("sheratan: the audit sink stopped (" + e + "); exiting so that it can be restarted");
+        new Thread(() -> System.exit(70), "audit-sink-exit").start();
     }
 
     private static String randomToken() {
         byte[] bytes = new byte[24];
         new java.security.SecureRandom().nextBytes(bytes);
         return java.util.HexFormat.of().formatHex(bytes);
+    }
+
+    /** The demo's own topics and its verifier's internal topics, from a cluster that is not ours. */
+    private void deleteIsolatedTopics() {
+        try (Admin admin = Admin.create(clientConfig)) {
+            String appId = "sheratan-demo-" + isolation;
+            List<String> names = new ArrayList<>(List.of(topics.submitted(), topics.verified(), topics.audit()));
+            admin.listTopics().names().get(30, TimeUnit.SECONDS).stream().filter(n -> n.startsWith(appId + "-")).forEach(names::add);
+            admin.deleteTopics(names).all().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            System.err.println("sheratan: could not delete the demo's topics (" + e.getMessage() + "); they end in .demo-" + isolation);
+        }
     }
 
     String bootstrapServers() {
@@ -92,6 +133,9 @@ final class LocalStack implements AutoCloseable {
             System.err.println("sheratan: stopping the audit sink: " + e.getMessage());
         }
         verifier.close();
+        if (isolation != null && broker == null) {
+            deleteIsolatedTopics();
+        }
         if (broker != null) {
             broker.close();
         }

@@ -1,5 +1,6 @@
 package io.sheratan.cli;
 
+import io.sheratan.http.HttpService;
 import io.sheratan.verifier.VerifierApp;
 import io.sheratan.verifier.VerifierConfig;
 import picocli.CommandLine.Command;
@@ -16,7 +17,8 @@ import java.util.concurrent.CountDownLatch;
         mixinStandardHelpOptions = true,
         description = {
             "Run the verifier stream: verify, dedup and route every submitted result (exactly-once v2 by default).",
-            "HTTP on SHERATAN_VERIFIER_PORT (8789): /results/{job_id}, /health/live, /health/ready, /metrics.",
+            "HTTP on SHERATAN_BIND_ADDRESS:SHERATAN_VERIFIER_PORT (127.0.0.1:8789): /results/{job_id}, /health/live, /health/ready,",
+            "/metrics (bind 0.0.0.0 when other instances forward queries to this one).",
             "Stops cleanly on SIGTERM / Ctrl-C. Local state is kept; --reset wipes it first."
         })
 final class VerifierCommand implements Callable<Integer> {
@@ -39,7 +41,7 @@ final class VerifierCommand implements Callable<Integer> {
         Map<String, String> env = System.getenv();
         VerifierConfig config = VerifierConfig.fromEnv(env);
         Path state = stateDir != null ? stateDir : DataDir.streams(env);
-        VerifierApp app = new VerifierApp(config, kafka.clientConfig(env), state, host).start(reset);
+        VerifierApp app = new VerifierApp(config, kafka.clientConfig(env), state, host, HttpService.bindAddress(env)).start(reset);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.close();

@@ -1,11 +1,12 @@
 package io.sheratan.gateway;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sheratan.avro.AuditEvent;
 import io.sheratan.envelope.EnvelopeReader;
+import io.sheratan.http.HttpService;
+import io.sheratan.http.HttpService.Reply;
 import io.sheratan.envelope.MalformedEnvelopeException;
 import io.sheratan.envelope.Submission;
 import io.sheratan.integrity.EventType;
@@ -24,10 +25,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -36,7 +33,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
@@ -49,7 +45,9 @@ import java.util.concurrent.TimeUnit;
  * checks it again downstream: the gateway is a fast first gate, not the authority.
  *
  * <p>B1: at most {@code maxInFlight} requests are verified or awaiting Kafka at once; beyond that,
- * 429 with {@code Retry-After}, before the body is read. A repeated identical submission gets the
+ * 429 with {@code Retry-After}, before the body is read. The server has more threads than that
+ * bound, so a shed request is answered at once instead of queueing, and {@code /health} still
+ * answers under full load; idle and slow clients are bounded by {@link HttpService}. A repeated identical submission gets the
  * first answer again without a second publish (a bounded memory of recent answers).
  */
 public final class Gateway implements AutoCloseable {
@@ -57,14 +55,18 @@ public final class Gateway implements AutoCloseable {
     public static final String PATH = "/mesh/results/submit";
     public static final String TOKEN_HEADER = "X-Sheratan-Token";
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
-    private static final int REMEMBERED_ANSWERS = 100_000;
+    /** Bounded so that unique submissions cannot grow the heap: at most ~1.5 KB each, ~15 MB in all. */
+    private static final int REMEMBERED_ANSWERS = 10_000;
 
     private final GatewayConfig config;
-    private final HttpServer server;
+    private final HttpService.Settings httpSettings;
+    private HttpService server;
     private final KafkaProducer<byte[], byte[]> producer;
     private final Semaphore inFlight;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final VerifierMetrics metrics = new VerifierMetrics(registry);
+    private final Counter shed = Counter.builder("sheratan_gateway_shed_total")
+            .description("submissions answered 429 because maxInFlight were in flight").register(registry);
     private final OutputCodec auditCodec;
     private final ThreadLocal<EnvelopeReader> readers;
     private final Map<String, String> answers = java.util.Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
@@ -75,6 +77,11 @@ public final class Gateway implements AutoCloseable {
     });
 
     public Gateway(GatewayConfig config, Map<String, Object> clientConfig) {
+        this(config, clientConfig, HttpService.DEFAULT_BIND_ADDRESS);
+    }
+
+    /** @param bindAddress where the HTTP server listens ({@code SHERATAN_BIND_ADDRESS}) */
+    public Gateway(GatewayConfig config, Map<String, Object> clientConfig, String bindAddress) {
         this.config = config;
         Map<String, Object> producerConfig = new HashMap<>(clientConfig);
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -85,81 +92,72 @@ public final class Gateway implements AutoCloseable {
         this.inFlight = new Semaphore(config.maxInFlight());
         this.auditCodec = new OutputCodec(config.auditFormat());
         this.readers = ThreadLocal.withInitial(() -> new EnvelopeReader(config.policy().limits()));
-        try {
-            this.server = HttpServer.create(new InetSocketAddress(config.port()), 256);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot serve HTTP on port " + config.port() + " (set " + GatewayConfig.PORT + ")", e);
-        }
-        server.setExecutor(Executors.newFixedThreadPool(Math.max(8, Math.min(config.maxInFlight() * 2, 64)), r -> {
-            Thread t = new Thread(r, "gateway-http");
-            t.setDaemon(true);
-            return t;
-        }));
-        server.createContext(PATH, this::submit);
-        server.createContext("/metrics", e -> respond(e, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
-        server.createContext("/health", e -> respond(e, 200, "application/json", "{\"status\":\"up\"}"));
+        // threads beyond the in-flight bound: 429s, /health and /metrics never wait behind submissions
+        int threads = Math.min(config.maxInFlight(), 256) + 16;
+        this.httpSettings = HttpService.Settings.of("gateway", bindAddress, config.port()).withMaxThreads(threads);
     }
 
     public Gateway start() {
-        server.start();
+        server = HttpService.builder(httpSettings)
+                .route(PATH, this::submit)
+                .route("/metrics", e -> Reply.text(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()))
+                .route("/health", e -> Reply.json(200, "{\"status\":\"up\"}"))
+                .start();
         return this;
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return server.port();
     }
 
-    private void submit(HttpExchange exchange) throws IOException {
-        if (!"POST".equals(exchange.getRequestMethod())) {
-            json(exchange, 405, "{\"ok\":false,\"error\":\"method_not_allowed\"}");
-            return;
+    private Reply submit(HttpService.Exchange exchange) throws IOException {
+        if (!"POST".equals(exchange.method())) {
+            return Reply.json(405, "{\"ok\":false,\"error\":\"method_not_allowed\"}");
         }
         if (!inFlight.tryAcquire()) {
-            exchange.getResponseHeaders().set("Retry-After", String.valueOf(config.retryAfterSeconds()));
-            json(exchange, 429, "{\"ok\":false,\"error\":\"saturated\",\"retry_after\":" + config.retryAfterSeconds() + "}");
-            return;
+            shed.increment();
+            return Reply.json(429, "{\"ok\":false,\"error\":\"saturated\",\"retry_after\":" + config.retryAfterSeconds() + "}")
+                    .withHeader("Retry-After", String.valueOf(config.retryAfterSeconds()));
         }
         try {
-            handle(exchange);
+            return handle(exchange);
         } finally {
             inFlight.release();
         }
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        if (!config.open() && !tokenMatches(exchange.getRequestHeaders().getFirst(TOKEN_HEADER))) {
-            json(exchange, 401, "{\"ok\":false,\"error\":\"unauthorized\"}");
-            return;
+    private Reply handle(HttpService.Exchange exchange) throws IOException {
+        if (!config.open() && !tokenMatches(exchange.header(TOKEN_HEADER))) {
+            return Reply.json(401, "{\"ok\":false,\"error\":\"unauthorized\"}");
         }
         int limit = config.policy().limits().maxBytes();
-        byte[] body = readAtMost(exchange.getRequestBody(), limit + 1);
-        if (body.length > limit) {
-            json(exchange, 413, "{\"ok\":false,\"error\":\"too_large\",\"limit\":" + limit + "}");
-            return;
+        if (exchange.declaredLength() > limit) {
+            return Reply.json(413, "{\"ok\":false,\"error\":\"too_large\",\"limit\":" + limit + "}");
         }
-        String remote = exchange.getRemoteAddress().getAddress().getHostAddress();
+        byte[] body = exchange.readBody(limit);
+        if (body.length > limit) {
+            return Reply.json(413, "{\"ok\":false,\"error\":\"too_large\",\"limit\":" + limit + "}");
+        }
+        String remote = exchange.remoteAddress();
         Submission submission;
         try {
             submission = readers.get().readJson(body);
         } catch (MalformedEnvelopeException e) {
             metrics.rejected(Reason.MALFORMED);
             audit(EventType.RESULT_MALFORMED, Reason.MALFORMED, e.jobId(), null, null, e.detail(), remote, body);
-            json(exchange, 400, "{\"ok\":false,\"error\":\"bad_request\",\"reason\":\"malformed\",\"detail\":" + quote(e.detail()) + "}");
-            return;
+            return Reply.json(400, "{\"ok\":false,\"error\":\"bad_request\",\"reason\":\"malformed\",\"detail\":" + quote(e.detail()) + "}");
         }
         Verdict verdict = IntegrityVerifier.verify(submission, config.policy());
         if (!verdict.accepted()) {
             metrics.rejected(verdict.reason());
             audit(EventType.RESULT_INTEGRITY_FAIL, verdict.reason(), submission.jobId(), verdict.mode(), verdict.keyId(), null, remote, body);
             int status = verdict.reason() == Reason.MISSING_INTEGRITY ? 400 : 422;
-            json(exchange, status, "{\"ok\":false,\"error\":\"result_integrity_fail\",\"reason\":\"" + verdict.reason().code() + "\"}");
-            return;
+            return Reply.json(status, "{\"ok\":false,\"error\":\"result_integrity_fail\",\"reason\":\"" + verdict.reason().code() + "\"}");
         }
         String answerKey = submission.jobId() + "\u0000" + submission.coreSha256();
         String earlier = answers.get(answerKey);
         if (earlier != null) {
-            json(exchange, 200, earlier);
-            return;
+            return Reply.json(200, earlier);
         }
         try {
             RecordMetadata meta = producer.send(new ProducerRecord<>(config.topics().submitted(),
@@ -168,11 +166,15 @@ public final class Gateway implements AutoCloseable {
             String answer = "{\"ok\":true,\"job_id\":" + quote(submission.jobId()) + ",\"sha256\":\"" + submission.coreSha256()
                     + "\",\"partition\":" + meta.partition() + ",\"offset\":" + meta.offset() + "}";
             answers.put(answerKey, answer);
-            json(exchange, 200, answer);
+            return Reply.json(200, answer);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Reply.json(503, "{\"ok\":false,\"error\":\"kafka_unavailable\"}")
+                    .withHeader("Retry-After", String.valueOf(config.retryAfterSeconds()));
         } catch (Exception e) {
             LOG.warn("publishing {} failed: {}", submission.jobId(), e.toString());
-            exchange.getResponseHeaders().set("Retry-After", String.valueOf(config.retryAfterSeconds()));
-            json(exchange, 503, "{\"ok\":false,\"error\":\"kafka_unavailable\"}");
+            return Reply.json(503, "{\"ok\":false,\"error\":\"kafka_unavailable\"}")
+                    .withHeader("Retry-After", String.valueOf(config.retryAfterSeconds()));
         }
     }
 
@@ -206,32 +208,15 @@ public final class Gateway implements AutoCloseable {
                 });
     }
 
-    private static byte[] readAtMost(InputStream in, int max) throws IOException {
-        try (in) {
-            return in.readNBytes(max);
-        }
-    }
-
     private static String quote(String s) {
         return s == null ? "null" : new String(io.sheratan.canonical.JsonCanonicalizer.canonicalString(s), StandardCharsets.UTF_8);
     }
 
-    private static void json(HttpExchange exchange, int status, String body) throws IOException {
-        respond(exchange, status, "application/json", body);
-    }
-
-    private static void respond(HttpExchange exchange, int status, String type, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", type);
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
-    }
-
     @Override
     public void close() {
-        server.stop(0);
+        if (server != null) {
+            server.close();
+        }
         producer.close(Duration.ofSeconds(10));
     }
 }

@@ -40,6 +40,18 @@ public record GatewayConfig(Topics topics, IntegrityPolicy policy, VerifierConfi
         return new GatewayConfig(topics, policy, auditFormat, token, open, port, bound, retryAfterSeconds);
     }
 
+    /** Requires the token whatever {@code open} said at parsing (a stack that prints a token enforces it). */
+    public GatewayConfig enforcingToken() {
+        if (token == null) {
+            throw new ConfigException(TOKEN, "required to enforce a token");
+        }
+        return new GatewayConfig(topics, policy, auditFormat, token, false, port, maxInFlight, retryAfterSeconds);
+    }
+
+    public GatewayConfig withTopics(Topics newTopics) {
+        return new GatewayConfig(newTopics, policy, auditFormat, token, open, port, maxInFlight, retryAfterSeconds);
+    }
+
     public GatewayConfig withToken(String newToken) {
         return new GatewayConfig(topics, policy, auditFormat, newToken, open, port, maxInFlight, retryAfterSeconds);
     }

@@ -217,7 +217,7 @@ public final class InvariantChecker {
     }
 
     private static boolean isAvro(byte[] value) {
-        return value != null && value.length > 1 && value[0] == (byte) 0xC3 && value[1] == 0x01;
+        return AvroCodec.isSingleObject(value);
     }
 
     /** Every committed record of a topic, in partition and offset order. */

@@ -26,6 +26,10 @@ import java.util.concurrent.TimeoutException;
  *   <li><b>audit</b>: {@code delete}, 30 days — a buffer in front of the audit sink's hash-chained
  *       log, long enough to re-feed a sink that was down for weeks.</li>
  * </ul>
+ * The submitted and audit topics stamp records with the broker's append time
+ * ({@code message.timestamp.type=LogAppendTime}): a sender's clock, or a negative or ancient
+ * timestamp, can then neither stop the verifier nor make time-based retention delete an audit event
+ * early. Existing topics keep their settings (set it with {@code kafka-configs --alter}).
  * Replication is {@code min(3, brokers)} unless configured; {@code min.insync.replicas} is 2 when
  * replication is 3 or more, so an acknowledged result survives the loss of one broker.
  */
@@ -55,6 +59,7 @@ public final class TopicProvisioner {
                 new NewTopic(topics.submitted(), topics.partitions(), (short) replication).configs(Map.of(
                         "cleanup.policy", "delete",
                         "retention.ms", String.valueOf(SUBMITTED_RETENTION_MS),
+                        "message.timestamp.type", "LogAppendTime",
                         "min.insync.replicas", minIsr)),
                 new NewTopic(topics.verified(), topics.partitions(), (short) replication).configs(Map.of(
                         "cleanup.policy", "compact",
@@ -62,6 +67,7 @@ public final class TopicProvisioner {
                 new NewTopic(topics.audit(), topics.partitions(), (short) replication).configs(Map.of(
                         "cleanup.policy", "delete",
                         "retention.ms", String.valueOf(AUDIT_RETENTION_MS),
+                        "message.timestamp.type", "LogAppendTime",
                         "min.insync.replicas", minIsr)));
         List<String> created = new ArrayList<>();
         var results = admin.createTopics(wanted).values();
