@@ -12,6 +12,8 @@ COPY --from=build /src/cli/target/sheratan-cli.jar /app/sheratan-cli.jar
 COPY --from=build /src/cli/target/lib /app/lib
 USER sheratan
 ENV SHERATAN_DATA_DIR=/data
+# inside a container the services must be reachable from outside it (outside, the default is loopback)
+ENV SHERATAN_BIND_ADDRESS=0.0.0.0
 EXPOSE 8788 8789 8790
 ENTRYPOINT ["java", "-Dlog4j2.shutdownHookEnabled=false", "-cp", "/app/sheratan-cli.jar:/app/lib/*", "io.sheratan.cli.Main"]
 CMD ["--help"]
