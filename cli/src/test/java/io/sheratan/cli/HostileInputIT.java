@@ -3,10 +3,8 @@ package io.sheratan.cli;
 import io.sheratan.avro.AuditEvent;
 import io.sheratan.avro.VerifiedResult;
 import io.sheratan.avro.codec.AvroCodec;
-import io.sheratan.canonical.CanonicalLimits;
-import io.sheratan.envelope.EnvelopeReader;
-import io.sheratan.envelope.EnvelopeWriter;
-import io.sheratan.integrity.IntegrityPolicy;
+import io.sheratan.cli.bench.HostileCorpus;
+import io.sheratan.cli.bench.HostileCorpus.Hostile;
 import io.sheratan.kafka.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -15,7 +13,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -23,7 +20,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -38,8 +34,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,7 +54,6 @@ class HostileInputIT {
 
     private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
     private static final String TOKEN = "hostile-suite-token";
-    private static final IntegrityPolicy POLICY = IntegrityPolicy.defaults();
     private static final Topics TOPICS = Topics.defaults();
 
     private static Path data;
@@ -70,7 +63,6 @@ class HostileInputIT {
     private static int auditPort;
     private static int gatewayPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final EnvelopeReader reader = new EnvelopeReader(CanonicalLimits.DEFAULTS);
 
     @BeforeAll
     static void startUpAt256Megabytes() throws Exception {
@@ -109,88 +101,13 @@ class HostileInputIT {
         return config;
     }
 
-    private byte[] signed(String jobId, String result) throws Exception {
-        byte[] unsigned = ("{\"job_id\":\"" + jobId + "\",\"ok\":true,\"result\":" + result + "}").getBytes(StandardCharsets.UTF_8);
-        return EnvelopeWriter.toJson(reader.read(unsigned).signed(POLICY));
-    }
-
-    /** A hostile record: what it is, the bytes, key and headers an attacker sends, and the outcome it must get. */
-    private record Hostile(String name, byte[] key, byte[] value, RecordHeaders headers, String expected) {
-        Hostile(String name, String key, byte[] value) {
-            this(name, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value, new RecordHeaders(), "audit malformed");
-        }
-
-        Hostile expecting(String outcome) {
-            return new Hostile(name, key, value, headers, outcome);
-        }
-    }
-
-    private List<Hostile> corpus() throws Exception {
-        List<Hostile> corpus = new ArrayList<>();
-        AvroCodec<io.sheratan.avro.ResultSubmission> avro = AvroCodec.resultSubmissions();
-        byte[] goodAvro = avro.encode(io.sheratan.avro.ResultSubmission.newBuilder().setJobId("h-avro").setOk(true)
-                .setResult("{\"v\":1}").setError(null).setIntegrity(null).build());
-        // Avro: a 15-byte record whose first string claims ~2 GB, then length lies at every position
-        ByteArrayOutputStream lie = new ByteArrayOutputStream();
-        lie.write(goodAvro, 0, AvroCodec.HEADER_LENGTH);
-        lie.writeBytes(new byte[] {(byte) 0xF0, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x0F});
-        corpus.add(new Hostile("avro 2 GB string claim", "h-avro", lie.toByteArray()));
-        for (int at = AvroCodec.HEADER_LENGTH; at < goodAvro.length; at += 3) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            out.write(goodAvro, 0, at);
-            out.writeBytes(new byte[] {(byte) 0xFE, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x07});
-            out.write(goodAvro, at, goodAvro.length - at);
-            // a lie that happens to decode is still one outcome: whatever the reader made of it, audited
-            corpus.add(new Hostile("avro length lie at " + at, "h-avro", out.toByteArray()).expecting("audit "));
-        }
-        corpus.add(new Hostile("avro truncated", "h-avro", Arrays.copyOf(goodAvro, goodAvro.length - 2)));
-        corpus.add(new Hostile("avro trailing bytes", "h-avro", Arrays.copyOf(goodAvro, goodAvro.length + 4)));
-        // nulls and keys
-        corpus.add(new Hostile("tombstone", "h-null", null));
-        corpus.add(new Hostile("null key", null, signed("h-nokey", "1")));
-        corpus.add(new Hostile("non-UTF-8 key", new byte[] {(byte) 0xFF, (byte) 0xFE}, signed("h-key", "1"), new RecordHeaders(),
-                "audit malformed"));
-        corpus.add(new Hostile("empty value", "h-empty", new byte[0]));
-        // headers
-        RecordHeaders many = new RecordHeaders();
-        for (int i = 0; i < 2_000; i++) {
-            many.add("sheratan.node_id", ("x".repeat(200) + i).getBytes(StandardCharsets.UTF_8));
-        }
-        corpus.add(new Hostile("2,000 oversized node_id headers", "h-headers".getBytes(StandardCharsets.UTF_8),
-                signed("h-headers", "1"), many, "verified"));
-        // sizes around the limits: the input limit (1 MiB), the output limit (1,000,000 bytes)
-        int limit = CanonicalLimits.DEFAULTS.maxBytes();
-        corpus.add(new Hostile("document one byte over the input limit", "h-big",
-                ("{\"job_id\":\"h-big\",\"ok\":true,\"result\":\"" + "x".repeat(limit - 39) + "\"}").getBytes(StandardCharsets.UTF_8)));
-        String expanding = "[" + String.join(",", Collections.nCopies(180_000, "1e20")) + "]";
-        String sha = reader.read(("{\"job_id\":\"h-expand\",\"ok\":true,\"result\":" + expanding + "}").getBytes(StandardCharsets.UTF_8))
-                .coreSha256();
-        corpus.add(new Hostile("1e20 x 180,000: canonical form 4x the input, over the output limit", "h-expand",
-                ("{\"job_id\":\"h-expand\",\"ok\":true,\"result\":" + expanding + ",\"integrity\":{\"mode\":\"sha256\",\"sha256\":\""
-                        + sha + "\"}}").getBytes(StandardCharsets.UTF_8)));
-        corpus.add(new Hostile("a 500 KB sig", "h-sig", ("{\"job_id\":\"h-sig\",\"ok\":true,\"integrity\":{\"mode\":\"hmac\",\"sig\":\""
-                + "ab".repeat(250_000) + "\"}}").getBytes(StandardCharsets.UTF_8)));
-        // CPU and nesting
-        corpus.add(new Hostile("nesting 200,000 deep", "h-deep", ("{\"job_id\":\"h-deep\",\"ok\":true,\"result\":"
-                + "[".repeat(200_000) + "]".repeat(200_000) + "}").getBytes(StandardCharsets.UTF_8)));
-        corpus.add(new Hostile("a 500,000-digit number", "h-digits", ("{\"job_id\":\"h-digits\",\"ok\":true,\"result\":0."
-                + "1".repeat(500_000) + "e-300}").getBytes(StandardCharsets.UTF_8)).expecting("audit missing_integrity"));
-        StringBuilder members = new StringBuilder("{\"job_id\":\"h-members\",\"ok\":true,\"result\":{");
-        for (int i = 0; i < 60_000; i++) {
-            members.append(i == 0 ? "" : ",").append("\"m").append(i).append("\":").append(i);
-        }
-        corpus.add(new Hostile("60,000 members (one duplicated)", "h-members",
-                members.append(",\"m7\":7}}").toString().getBytes(StandardCharsets.UTF_8)));
-        corpus.add(new Hostile("150,000 escaped NULs", "h-escapes", ("{\"job_id\":\"h-escapes\",\"ok\":true,\"result\":\""
-                + "\\u0000".repeat(150_000) + "\"}").getBytes(StandardCharsets.UTF_8)).expecting("audit missing_integrity"));
-        corpus.add(new Hostile("lone surrogate", "h-surrogate",
-                "{\"job_id\":\"h-surrogate\",\"ok\":true,\"result\":\"\\ud800\"}".getBytes(StandardCharsets.UTF_8)));
-        return corpus;
+    private static byte[] signed(String jobId, String result) {
+        return HostileCorpus.signed(jobId, result);
     }
 
     @Test
     void shouldGiveEveryHostileRecordOneOutcomeAndKeepVerifyingValidOnes() throws Exception {
-        List<Hostile> corpus = corpus();
+        List<Hostile> corpus = HostileCorpus.all(3);
         Map<String, Hostile> hostileAt = new LinkedHashMap<>();   // partition@offset -> what was sent
         Map<String, String> validAt = new LinkedHashMap<>();
         Map<String, Object> producerConfig = client();
