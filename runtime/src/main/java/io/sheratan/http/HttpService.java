@@ -18,6 +18,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -206,6 +207,9 @@ public final class HttpService implements AutoCloseable {
         }
     }
 
+    /** The longest a request body may take to arrive, however steadily it trickles. */
+    public static final Duration BODY_DEADLINE = Duration.ofSeconds(30);
+
     /** One request as a handler sees it. */
     public static final class Exchange {
         private final Request request;
@@ -256,12 +260,23 @@ public final class HttpService implements AutoCloseable {
         /**
          * Reads at most {@code max + 1} bytes of the body, so that the caller can tell "exactly max"
          * from "more than max" without reading an unbounded body. A client that stops sending meets
-         * the idle timeout (an {@link IOException}, answered 408).
+         * the idle timeout; one that trickles a byte now and then meets {@link #BODY_DEADLINE} (both
+         * an {@link IOException}, answered 408): a slow body cannot hold a thread for long.
          */
         public byte[] readBody(int max) throws IOException {
+            long deadline = System.nanoTime() + BODY_DEADLINE.toNanos();
+            ByteArrayOutputStream body = new ByteArrayOutputStream(Math.min(max + 1, 64 * 1024));
+            byte[] chunk = new byte[16 * 1024];
             try (InputStream in = Content.Source.asInputStream(request)) {
-                return in.readNBytes(max + 1);
+                int n;
+                while (body.size() <= max && (n = in.read(chunk, 0, Math.min(chunk.length, max + 1 - body.size()))) >= 0) {
+                    body.write(chunk, 0, n);
+                    if (System.nanoTime() > deadline) {
+                        throw new IOException("request body not received within " + BODY_DEADLINE);
+                    }
+                }
             }
+            return body.toByteArray();
         }
 
         /** All header names and values, for forwarding. */
