@@ -1,5 +1,8 @@
 package io.sheratan.cli;
 
+import static io.sheratan.testing.Processes.awaitLine;
+import static io.sheratan.testing.Processes.freePort;
+
 import io.sheratan.avro.AuditEvent;
 import io.sheratan.avro.VerifiedResult;
 import io.sheratan.avro.codec.AvroCodec;
@@ -251,34 +254,5 @@ class HostileInputIT {
             }
         }
         return outcomes;
-    }
-
-    private static String awaitLine(Process process, String wanted, int seconds) throws IOException {
-        BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        String line;
-        while (System.nanoTime() < deadline && (line = reader.readLine()) != null) {
-            if (line.contains(wanted)) {
-                Thread drain = new Thread(() -> {
-                    try {
-                        while (reader.readLine() != null) {
-                            // keep the pipe drained
-                        }
-                    } catch (IOException ignored) {
-                        // process ended
-                    }
-                });
-                drain.setDaemon(true);
-                drain.start();
-                return line;
-            }
-        }
-        return null;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -1,5 +1,8 @@
 package io.sheratan.cli;
 
+import static io.sheratan.testing.Processes.awaitLine;
+import static io.sheratan.testing.Processes.freePort;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,34 +71,5 @@ class UpAndDemoIT {
         builder.environment().putAll(env);
         builder.environment().remove("KAFKA_BOOTSTRAP_SERVERS");
         return builder;
-    }
-
-    private static String awaitLine(Process process, String wanted, int seconds) throws Exception {
-        BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        String line;
-        while (System.nanoTime() < deadline && (line = reader.readLine()) != null) {
-            if (line.contains(wanted)) {
-                Thread drain = new Thread(() -> {
-                    try {
-                        while (reader.readLine() != null) {
-                            // keep the pipe drained
-                        }
-                    } catch (java.io.IOException ignored) {
-                        // process ended
-                    }
-                });
-                drain.setDaemon(true);
-                drain.start();
-                return line;
-            }
-        }
-        return null;
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

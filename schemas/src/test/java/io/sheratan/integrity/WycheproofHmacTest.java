@@ -2,7 +2,7 @@ package io.sheratan.integrity;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sheratan.Conformance;
+import io.sheratan.testing.Conformance;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;

@@ -1,6 +1,6 @@
 package io.sheratan.canonical;
 
-import io.sheratan.Conformance;
+import io.sheratan.testing.Conformance;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -1,4 +1,4 @@
-package io.sheratan;
+package io.sheratan.testing;
 
 import org.junit.jupiter.api.Assumptions;
 
