@@ -1,17 +1,18 @@
 package io.sheratan.cli;
 
-import io.sheratan.cli.bench.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * The entry point behind {@code ./sheratan}: one command per line of DESIGN.md section 6. Each
- * subcommand is a small class; this one only wires them together.
+ * subcommand is a small class; this one only wires them together. The harness commands
+ * ({@code bench}, {@code soak}, {@code check}) live in {@code tools/} and its {@code ToolsMain}.
  */
 @Command(name = "sheratan",
         mixinStandardHelpOptions = true,
         version = "sheratan 0.1.0",
         description = "Verify, deduplicate and audit job results moving through Kafka.",
+        footer = {"", "The harness runs from tools/ through the same launcher: sheratan bench | soak | check (each with --help)."},
         subcommands = {
             UpCommand.class,
             DemoCommand.class,
@@ -23,10 +24,7 @@ import picocli.CommandLine.Command;
             AuditSinkCommand.class,
             GatewayCommand.class,
             TopicsCommand.class,
-            CheckCommand.class,
-            SoakCommand.class,
             AuditCommand.class,
-            BenchCommand.class,
             BrokerCommand.class,
             CommandLine.HelpCommand.class
         })

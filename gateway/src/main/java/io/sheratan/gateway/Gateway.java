@@ -14,8 +14,8 @@ import io.sheratan.integrity.IntegrityVerifier;
 import io.sheratan.integrity.Marks;
 import io.sheratan.integrity.Reason;
 import io.sheratan.integrity.Verdict;
-import io.sheratan.verifier.VerifierMetrics;
-import io.sheratan.verifier.internals.OutputCodec;
+import io.sheratan.metrics.ResultMetrics;
+import io.sheratan.avro.codec.OutputCodec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -64,7 +64,7 @@ public final class Gateway implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final Semaphore inFlight;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final VerifierMetrics metrics = new VerifierMetrics(registry);
+    private final ResultMetrics metrics = new ResultMetrics(registry);
     private final Counter shed = Counter.builder("sheratan_gateway_shed_total")
             .description("submissions answered 429 because maxInFlight were in flight").register(registry);
     private final OutputCodec auditCodec;

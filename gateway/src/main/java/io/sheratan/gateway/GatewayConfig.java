@@ -1,20 +1,22 @@
 package io.sheratan.gateway;
 
+import io.sheratan.avro.codec.OutputFormat;
 import io.sheratan.config.ConfigException;
 import io.sheratan.config.EnvParsers;
 import io.sheratan.integrity.IntegrityPolicy;
 import io.sheratan.kafka.Topics;
-import io.sheratan.verifier.VerifierConfig;
 
 import java.util.Map;
 
 /**
- * The gateway's settings from the environment. The token is required unless {@code open} is asked
+ * The gateway's settings from the environment: the topics, policy and audit format it shares with
+ * the verifier are parsed by the same functions, never through the verifier's own config (the
+ * gateway does not depend on the verifier). The token is required unless {@code open} is asked
  * for explicitly: a gateway that accepts anyone's results must be a decision, not an accident.
  *
  * @param maxInFlight B1: requests being verified or awaiting Kafka at once; beyond it, 429
  */
-public record GatewayConfig(Topics topics, IntegrityPolicy policy, VerifierConfig.OutputFormat auditFormat,
+public record GatewayConfig(Topics topics, IntegrityPolicy policy, OutputFormat auditFormat,
                             String token, boolean open, int port, int maxInFlight, int retryAfterSeconds) {
 
     public static final String TOKEN = "SHERATAN_HUB_TOKEN";
@@ -26,8 +28,7 @@ public record GatewayConfig(Topics topics, IntegrityPolicy policy, VerifierConfi
         if (token == null && !open) {
             throw new ConfigException(TOKEN, "required (or run the gateway open, explicitly, with --open)");
         }
-        VerifierConfig verifier = VerifierConfig.fromEnv(env);
-        return new GatewayConfig(verifier.topics(), verifier.policy(), verifier.outputFormat(), token, open,
+        return new GatewayConfig(Topics.fromEnv(env), IntegrityPolicy.fromEnv(env), OutputFormat.fromEnv(env), token, open,
                 EnvParsers.getInt(env, PORT, 8788, 0, 65535),
                 EnvParsers.getInt(env, MAX_IN_FLIGHT, 64, 1, 100_000), 1);
     }

@@ -1,5 +1,6 @@
 package io.sheratan.verifier;
 
+import io.sheratan.metrics.ResultMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -75,7 +76,7 @@ public final class VerifierApp implements AutoCloseable {
         // room for the largest record the processor lets through (it checks maxOutputBytes first)
         props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                 Math.max(1024 * 1024, config.maxOutputBytes() + 64 * 1024));
-        this.streams = new KafkaStreams(VerifierTopology.build(config, new VerifierMetrics(registry), guard), props);
+        this.streams = new KafkaStreams(VerifierTopology.build(config, new ResultMetrics(registry), guard), props);
         LOG.info("verifier {} on {} with {}", config.applicationId(), self, KafkaClientConfig.redacted(clientConfig));
     }
 

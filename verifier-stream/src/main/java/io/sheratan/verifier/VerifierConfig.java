@@ -1,5 +1,6 @@
 package io.sheratan.verifier;
 
+import io.sheratan.avro.codec.OutputFormat;
 import io.sheratan.config.ConfigException;
 import io.sheratan.config.EnvParsers;
 import io.sheratan.integrity.IntegrityPolicy;
@@ -27,7 +28,7 @@ public record VerifierConfig(Topics topics, IntegrityPolicy policy, Duration ret
                              String applicationId, String processingGuarantee, int httpPort, int maxOutputBytes) {
 
     public static final String RETENTION = "SHERATAN_VERIFIER_RETENTION";
-    public static final String OUTPUT_FORMAT = "SHERATAN_OUTPUT_FORMAT";
+    public static final String OUTPUT_FORMAT = OutputFormat.ENV;
     public static final String APPLICATION_ID = "SHERATAN_VERIFIER_APPLICATION_ID";
     public static final String GUARANTEE = "SHERATAN_PROCESSING_GUARANTEE";
     public static final String HTTP_PORT = "SHERATAN_VERIFIER_PORT";
@@ -35,9 +36,6 @@ public record VerifierConfig(Topics topics, IntegrityPolicy policy, Duration ret
     public static final int DEFAULT_MAX_OUTPUT_BYTES = 1_000_000;
 
     public static final String STORE = "verified-results";
-
-    /** How verified results and audit events are written: Avro single-object (default) or JSON. */
-    public enum OutputFormat { AVRO, JSON }
 
     public static VerifierConfig fromEnv(Map<String, String> env) {
         String retentionText = EnvParsers.get(env, RETENTION, "P7D");
@@ -50,12 +48,7 @@ public record VerifierConfig(Topics topics, IntegrityPolicy policy, Duration ret
         if (retention.isNegative() || retention.isZero()) {
             throw new ConfigException(RETENTION, "must be positive, was " + retentionText);
         }
-        String format = EnvParsers.get(env, OUTPUT_FORMAT, "avro").toLowerCase(Locale.ROOT);
-        OutputFormat outputFormat = switch (format) {
-            case "avro" -> OutputFormat.AVRO;
-            case "json" -> OutputFormat.JSON;
-            default -> throw new ConfigException(OUTPUT_FORMAT, "expected avro or json, was '" + format + "'");
-        };
+        OutputFormat outputFormat = OutputFormat.fromEnv(env);
         String guarantee = EnvParsers.get(env, GUARANTEE, "exactly_once_v2");
         if (!guarantee.equals("exactly_once_v2") && !guarantee.equals("at_least_once")) {
             throw new ConfigException(GUARANTEE, "expected exactly_once_v2 or at_least_once, was '" + guarantee + "'");

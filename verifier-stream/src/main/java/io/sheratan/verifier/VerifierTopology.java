@@ -1,5 +1,6 @@
 package io.sheratan.verifier;
 
+import io.sheratan.metrics.ResultMetrics;
 import io.sheratan.verifier.internals.PoisonGuard;
 import io.sheratan.verifier.internals.SafeTimestampExtractor;
 import io.sheratan.verifier.internals.VerifyProcessor;
@@ -32,14 +33,14 @@ public final class VerifierTopology {
     }
 
     public static Topology build(VerifierConfig config) {
-        return build(config, new VerifierMetrics(new SimpleMeterRegistry()));
+        return build(config, new ResultMetrics(new SimpleMeterRegistry()));
     }
 
-    public static Topology build(VerifierConfig config, VerifierMetrics metrics) {
+    public static Topology build(VerifierConfig config, ResultMetrics metrics) {
         return build(config, metrics, new PoisonGuard());
     }
 
-    public static Topology build(VerifierConfig config, VerifierMetrics metrics, PoisonGuard guard) {
+    public static Topology build(VerifierConfig config, ResultMetrics metrics, PoisonGuard guard) {
         StoreBuilder<KeyValueStore<String, byte[]>> store = Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(VerifierConfig.STORE), Serdes.String(), Serdes.ByteArray());
         Topology topology = new Topology();

@@ -1,5 +1,7 @@
 package io.sheratan.verifier;
 
+import io.sheratan.avro.codec.OutputFormat;
+import io.sheratan.metrics.ResultMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sheratan.avro.AuditEvent;
 import io.sheratan.avro.VerifiedResult;
@@ -79,7 +81,7 @@ class VerifierTopologyTest {
             driver.close();
         }
         registry = new SimpleMeterRegistry();
-        Topology topology = VerifierTopology.build(config, new VerifierMetrics(registry), guard);
+        Topology topology = VerifierTopology.build(config, new ResultMetrics(registry), guard);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "verifier-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -367,7 +369,7 @@ class VerifierTopologyTest {
 
     @Test
     void shouldWriteJsonOutputWhenAsked() throws Exception {
-        startWith(config(SHA256).withOutputFormat(VerifierConfig.OutputFormat.JSON));
+        startWith(config(SHA256).withOutputFormat(OutputFormat.JSON));
         send("job-1", signedJson("job-1", "{\"a\":1}", SHA256));
         String json = new String(verified.readValue(), StandardCharsets.UTF_8);
         assertThat(json).startsWith("{\"job_id\":\"job-1\",\"ok\":true,\"result\":\"{\\\"a\\\":1}\"");

@@ -7,7 +7,7 @@ import io.sheratan.http.HttpService;
 import io.sheratan.http.HttpService.Reply;
 import io.sheratan.verifier.VerifierConfig;
 import io.sheratan.verifier.internals.PoisonGuard;
-import io.sheratan.verifier.internals.OutputCodec;
+import io.sheratan.avro.codec.OutputCodec;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;

@@ -1,5 +1,6 @@
 package io.sheratan.verifier.internals;
 
+import io.sheratan.avro.codec.OutputCodec;
 import io.sheratan.avro.AuditEvent;
 import io.sheratan.avro.VerifiedResult;
 import io.sheratan.avro.codec.AvroCodec;
@@ -13,7 +14,7 @@ import io.sheratan.integrity.Marks;
 import io.sheratan.integrity.Reason;
 import io.sheratan.integrity.Verdict;
 import io.sheratan.verifier.VerifierConfig;
-import io.sheratan.verifier.VerifierMetrics;
+import io.sheratan.metrics.ResultMetrics;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -61,7 +62,7 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
     private static final Logger LOG = LoggerFactory.getLogger(VerifyProcessor.class);
 
     private final VerifierConfig config;
-    private final VerifierMetrics metrics;
+    private final ResultMetrics metrics;
     private final PoisonGuard guard;
     private final OutputCodec output;
     private final AvroCodec<VerifiedResult> storeCodec = AvroCodec.verifiedResults();
@@ -70,7 +71,7 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
     private ProcessorContext<String, byte[]> context;
     private KeyValueStore<String, byte[]> store;
 
-    public VerifyProcessor(VerifierConfig config, VerifierMetrics metrics, PoisonGuard guard) {
+    public VerifyProcessor(VerifierConfig config, ResultMetrics metrics, PoisonGuard guard) {
         this.config = config;
         this.metrics = metrics;
         this.guard = guard;

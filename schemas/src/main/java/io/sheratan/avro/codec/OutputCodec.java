@@ -1,0 +1,44 @@
+package io.sheratan.avro.codec;
+
+import io.sheratan.avro.AuditEvent;
+import io.sheratan.avro.VerifiedResult;
+import org.apache.avro.specific.SpecificRecordBase;
+
+
+/**
+ * Writes verified results and audit events in the configured form: Avro single-object encoding, or
+ * flat JSON objects with the Avro field names (no union wrappers), so a consumer in any language can
+ * read them without Avro. {@code result} and {@code error} stay JSON text in both forms, byte for
+ * byte the canonical form that was hashed.
+ */
+public final class OutputCodec {
+
+    private final OutputFormat format;
+    private final AvroCodec<VerifiedResult> verified = AvroCodec.verifiedResults();
+    private final AvroCodec<AuditEvent> audit = AvroCodec.auditEvents();
+
+    public OutputCodec(OutputFormat format) {
+        this.format = format;
+    }
+
+    /** A verified result from its Avro encoding (as stored): Avro output reuses the bytes as they are. */
+    public byte[] verifiedFromAvro(byte[] avroBytes) {
+        if (format == OutputFormat.AVRO) {
+            return avroBytes;
+        }
+        try {
+            return json(verified.decode(avroBytes));
+        } catch (AvroCodec.AvroDecodeException e) {
+            throw new IllegalStateException("a verified result this process just encoded does not decode", e);
+        }
+    }
+
+    public byte[] audit(AuditEvent event) {
+        return format == OutputFormat.AVRO ? audit.encode(event) : json(event);
+    }
+
+    /** A flat JSON object of a generated record's fields (see {@link FlatJson}). */
+    public static byte[] json(SpecificRecordBase record) {
+        return FlatJson.write(record);
+    }
+}

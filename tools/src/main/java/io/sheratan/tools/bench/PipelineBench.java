@@ -1,0 +1,314 @@
+package io.sheratan.tools.bench;
+
+import io.sheratan.cli.TempDirs;
+import io.sheratan.kafka.Offsets;
+import io.sheratan.kafka.Topics;
+import io.sheratan.kafka.embedded.EmbeddedKafka;
+import io.sheratan.producer.ResultPublisher;
+import io.sheratan.verifier.VerifierConfig;
+import io.sheratan.verifier.VerifierTopology;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * {@code sheratan bench pipeline}: the verifier's throughput against (a) a passthrough topology and
+ * (b) a passthrough doing one store get/put per job id, all under exactly-once v2, on the same
+ * embedded broker and the same pre-loaded input of signed ~1 KB results. Each run is a fresh
+ * application reading from the start; its time runs from its first commit until its committed
+ * offsets reach the end of the input (what the first commit covered is left out). Each round runs
+ * the three in turn (the order rotates); the verdict is the median of the per-round ratios, which
+ * cancels the drift of a noisy machine between rounds.
+ */
+@Command(name = "pipeline",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Verifier throughput vs a passthrough (a) and a passthrough with one store get/put per key (b), EOS, same broker;",
+            "two unmeasured warm-up runs per variant first; the order rotates each round.",
+            "Last line: the medians of the per-round ratios; targets are >= 0.85 x (b) and >= 0.60 x (a)."
+        })
+public final class PipelineBench implements Callable<Integer> {
+
+    @Option(names = "--count", defaultValue = "60000", description = "results in the input (default: ${DEFAULT-VALUE})")
+    int count;
+
+    @Option(names = "--rounds", defaultValue = "5", description = "runs per variant (default: ${DEFAULT-VALUE})")
+    int rounds;
+
+    @Option(names = "--threads", defaultValue = "1", description = "num.stream.threads, the same for every variant (default: ${DEFAULT-VALUE})")
+    int threads;
+
+    @Option(names = "--batch-size", description = "producer batch.size in bytes for every variant (default: Kafka's, 16384)")
+    Integer batchSize;
+
+    private static final String STORE = "bench-store";
+    private static final String PASSTHROUGH = "passthrough (a)";
+    private static final String STORE_PASSTHROUGH = "passthrough+store (b)";
+    private static final String VERIFIER = "verifier";
+
+    private static void deleteTopics(Map<String, Object> client, String out, String appId) throws Exception {
+        try (Admin admin = Admin.create(client)) {
+            List<String> doomed = new ArrayList<>(List.of(out, out + ".audit"));
+            admin.listTopics().names().get(30, TimeUnit.SECONDS).stream().filter(t -> t.startsWith(appId + "-")).forEach(doomed::add);
+            admin.deleteTopics(doomed).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void createOutputs(Map<String, Object> client, String out) throws Exception {
+        try (Admin admin = Admin.create(client)) {
+            admin.createTopics(List.of(new NewTopic(out, 3, (short) 1), new NewTopic(out + ".audit", 3, (short) 1)))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path state = Files.createTempDirectory("sheratan-bench-streams-");
+        try (EmbeddedKafka kafka = EmbeddedKafka.builder().start()) {
+            return runAll(kafka, state);
+        } finally {
+            TempDirs.deleteQuietly(state);
+        }
+    }
+
+    private int runAll(EmbeddedKafka kafka, Path state) throws Exception {
+        Map<String, Object> client = kafka.clientConfig();
+        String input = "bench.pipeline.in";
+        try (Admin admin = Admin.create(client)) {
+            admin.createTopics(List.of(new NewTopic(input, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        List<String> results = Corpus.results(256, 1024, 11);
+        try (ResultPublisher publisher = ResultPublisher.builder().clientConfig(client).topic(input).build()) {
+            List<CompletableFuture<?>> acks = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                acks.add(publisher.publish("job-" + i, true, results.get(i & 255), null));
+            }
+            for (CompletableFuture<?> ack : acks) {
+                ack.get(60, TimeUnit.SECONDS);
+            }
+        }
+        System.out.printf(Locale.ROOT, "sheratan bench pipeline: %d signed ~1 KB results, %d runs per variant, exactly_once_v2, %d stream thread(s), batch.size %s%n",
+                count, rounds, threads, batchSize == null ? "default" : batchSize);
+
+        Map<String, Function<String, Topology>> variants = new java.util.LinkedHashMap<>();
+        variants.put(PASSTHROUGH, out -> passthrough(input, out, false));
+        variants.put(STORE_PASSTHROUGH, out -> passthrough(input, out, true));
+        variants.put(VERIFIER, out -> {
+            Topics topics = new Topics(input, out, out + ".audit", 3, 1);
+            return VerifierTopology.build(VerifierConfig.fromEnv(Map.of()).withTopics(topics));
+        });
+        Map<String, Run[]> runs = new HashMap<>();
+        variants.keySet().forEach(k -> runs.put(k, new Run[rounds]));
+        List<String> names = new ArrayList<>(variants.keySet());
+        int run = 0;
+        for (int w = 0; w < 2; w++) { // warm-up: two unmeasured runs each, for the JIT of both sides
+            for (String name : names) {
+                String out = "bench.pipeline.warmup." + (run++);
+                createOutputs(client, out);
+                measure(client, variants.get(name).apply(out), "bench-" + run, input, state);
+                deleteTopics(client, out, "bench-" + run);
+            }
+        }
+        double[] pairedB = new double[rounds];
+        double[] pairedA = new double[rounds];
+        double[] storeOverPassthrough = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            // the order rotates each round, so that no variant always runs first (or last) in a round
+            List<String> order = new ArrayList<>(names);
+            Collections.rotate(order, -r);
+            for (String name : order) {
+                String out = "bench.pipeline.out." + (run++);
+                createOutputs(client, out);
+                Run m = measure(client, variants.get(name).apply(out), "bench-" + run, input, state);
+                deleteTopics(client, out, "bench-" + run); // a run's output and changelog are not needed again
+                runs.get(name)[r] = m;
+                System.out.printf(Locale.ROOT, "  run %d %-22s %,10.0f results/s   CPU per result %5.1f us: stream threads %5.1f, its producer %4.1f, other threads (broker) %5.1f, JVM (GC, JIT, RocksDB) %4.1f; stream threads allocate %,.0f B%n",
+                        r + 1, name, m.rate(), m.processCpuMicros(), m.streamCpuMicros(), m.producerCpuMicros(),
+                        m.otherThreadsCpuMicros(), m.jvmCpuMicros(), m.streamAllocatedBytes());
+            }
+            double va = runs.get(PASSTHROUGH)[r].rate();
+            double vb = runs.get(STORE_PASSTHROUGH)[r].rate();
+            double vv = runs.get(VERIFIER)[r].rate();
+            pairedB[r] = vv / vb;
+            pairedA[r] = vv / va;
+            storeOverPassthrough[r] = vb / va;
+            System.out.printf(Locale.ROOT, "  round %d: verifier/(b) x%.2f, verifier/(a) x%.2f, (b)/(a) x%.2f%n",
+                    r + 1, pairedB[r], pairedA[r], storeOverPassthrough[r]);
+        }
+        double a = median(runs.get(PASSTHROUGH), Run::rate);
+        double b = median(runs.get(STORE_PASSTHROUGH), Run::rate);
+        double v = median(runs.get(VERIFIER), Run::rate);
+        System.out.printf(Locale.ROOT, "  medians: passthrough %,.0f/s, passthrough+store %,.0f/s, verifier %,.0f/s (ratios of the medians: x%.2f of (b), x%.2f of (a))%n",
+                a, b, v, v / b, v / a);
+        for (String name : names) {
+            System.out.printf(Locale.ROOT, "  median CPU per result, %-22s stream threads %5.1f us, whole process (broker included) %5.1f us%n",
+                    name, median(runs.get(name), Run::streamCpuMicros), median(runs.get(name), Run::processCpuMicros));
+        }
+        // the verifier does everything (b) does (a get and a put of the ~1 KB result per job id, its
+        // changelog record) and verifies on top, so (b)/(a) bounds what verifier/(a) can reach here
+        System.out.printf(Locale.ROOT, "  (b)/(a) x%.2f: the store alone leaves this much of (a) to any topology that keeps the result in a logged store%n",
+                Stats.median(storeOverPassthrough));
+        System.out.printf(Locale.ROOT, "ratio verifier/(b) x%.2f (target x0.85), verifier/(a) x%.2f (target x0.60)  [medians of the per-round ratios]%n",
+                Stats.median(pairedB), Stats.median(pairedA));
+        return 0;
+    }
+
+    private static double median(Run[] runs, java.util.function.ToDoubleFunction<Run> figure) {
+        return Stats.median(java.util.Arrays.stream(runs).mapToDouble(figure).toArray());
+    }
+
+    /** One measured run: results per second, and CPU per result (stream threads; the whole process, broker included). */
+    private record Run(double rate, double streamCpuMicros, double processCpuMicros, double producerCpuMicros,
+                       double otherThreadsCpuMicros, double jvmCpuMicros, double streamAllocatedBytes) {
+    }
+
+    private Run measure(Map<String, Object> client, Topology topology, String appId, String input, Path state) throws Exception {
+        Properties props = new Properties();
+        props.putAll(client);
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, "exactly_once_v2");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
+        props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
+        if (batchSize != null) {
+            props.put(StreamsConfig.producerPrefix("batch.size"), batchSize);
+        }
+        props.put("processing.exception.handler.global.enabled", true);
+        try (KafkaStreams streams = new KafkaStreams(topology, props); Admin admin = Admin.create(client)) {
+            streams.start();
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+            long total = Offsets.sum(Offsets.ends(admin, input));
+            // The clock starts at the first commit, not at RUNNING: with several stream threads the
+            // first one can be done with its partitions while the instance is still rebalancing.
+            // What was committed by then is left out of both the count and the CPU.
+            Map<Long, long[]> threadsAtStart = null;
+            long processCpuAtStart = 0;
+            long start = 0;
+            long before = 0;
+            while (System.nanoTime() < deadline) {
+                long committed = Offsets.sum(Offsets.committed(admin, appId, input));
+                if (threadsAtStart == null && committed > 0) {
+                    threadsAtStart = threads();
+                    processCpuAtStart = processCpu();
+                    start = System.nanoTime();
+                    before = committed;
+                }
+                if (committed >= total) {
+                    break;
+                }
+                Thread.sleep(20);
+            }
+            if (threadsAtStart == null || before >= total) {
+                throw new IllegalStateException(appId + ": the input was done before a first commit could be seen; use a larger --count");
+            }
+            int measured = (int) (total - before);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long processCpu = processCpu() - processCpuAtStart;
+            long streamCpu = 0;
+            long streamAllocated = 0;
+            long producerCpu = 0;
+            long javaCpu = 0;
+            ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+            for (Map.Entry<Long, long[]> now : threads().entrySet()) {
+                ThreadInfo info = mx.getThreadInfo(now.getKey());
+                if (info == null) {
+                    continue;
+                }
+                long[] then = threadsAtStart.getOrDefault(now.getKey(), new long[2]);
+                long used = Math.max(0, now.getValue()[0] - then[0]);
+                String name = info.getThreadName();
+                javaCpu += used;
+                if (name.startsWith(appId + "-") && name.contains("-StreamThread-") && !name.contains("producer") && !name.contains("consumer")) {
+                    streamCpu += used;
+                    streamAllocated += now.getValue()[1] - then[1];
+                } else if (name.startsWith("kafka-producer-network-thread | " + appId + "-")) {
+                    producerCpu += used;
+                }
+            }
+            streams.close();
+            streams.cleanUp(); // this run's state directory
+            double perResult = 1e3 * measured;
+            return new Run(measured / seconds, streamCpu / perResult, processCpu / perResult, producerCpu / perResult,
+                    (javaCpu - streamCpu - producerCpu) / perResult, (processCpu - javaCpu) / perResult, (double) streamAllocated / measured);
+        }
+    }
+
+    /** CPU time (ns) and bytes allocated so far, per live thread id. */
+    private static Map<Long, long[]> threads() {
+        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        Map<Long, long[]> threads = new HashMap<>();
+        for (long id : mx.getAllThreadIds()) {
+            threads.put(id, new long[] {mx.getThreadCpuTime(id), mx.getThreadAllocatedBytes(id)});
+        }
+        return threads;
+    }
+
+    private static long processCpu() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    private static Topology passthrough(String input, String output, boolean withStore) {
+        Topology topology = new Topology();
+        topology.addSource("in", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), input);
+        topology.addProcessor("pass", () -> new Passthrough(withStore), "in");
+        if (withStore) {
+            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE),
+                    Serdes.ByteArray(), Serdes.ByteArray()), "pass");
+        }
+        topology.addSink("out", output, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), "pass");
+        return topology;
+    }
+
+    private static final class Passthrough implements Processor<byte[], byte[], byte[], byte[]> {
+        private final boolean withStore;
+        private ProcessorContext<byte[], byte[]> context;
+        private KeyValueStore<byte[], byte[]> store;
+
+        Passthrough(boolean withStore) {
+            this.withStore = withStore;
+        }
+
+        @Override
+        public void init(ProcessorContext<byte[], byte[]> context) {
+            this.context = context;
+            if (withStore) {
+                store = context.getStateStore(STORE);
+            }
+        }
+
+        @Override
+        public void process(Record<byte[], byte[]> record) {
+            if (withStore && store.get(record.key()) == null) {
+                store.put(record.key(), record.value());
+            }
+            context.forward(record);
+        }
+    }
+}

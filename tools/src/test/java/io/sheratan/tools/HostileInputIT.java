@@ -1,0 +1,259 @@
+package io.sheratan.tools;
+
+import io.sheratan.cli.TempDirs;
+import static io.sheratan.testing.Processes.awaitLine;
+import static io.sheratan.testing.Processes.freePort;
+
+import io.sheratan.avro.AuditEvent;
+import io.sheratan.avro.VerifiedResult;
+import io.sheratan.avro.codec.AvroCodec;
+import io.sheratan.tools.bench.HostileCorpus;
+import io.sheratan.tools.bench.HostileCorpus.Hostile;
+import io.sheratan.kafka.Topics;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The hostile-input suite of the poison-pill issue, against {@code ./sheratan up} as a user runs it
+ * (the launcher, its own JVM at {@code -Xmx256m}, the embedded broker, verifier, audit sink and
+ * gateway in it). Every hostile record is followed by a valid one: each valid result must still be
+ * verified, and each hostile record must end in exactly one outcome (one audit event carrying its
+ * coordinates, or a verified result). Then the edges of HTTP: 200 idle connections on each server,
+ * after which health and a valid submit still answer, and a submit without the token is refused.
+ */
+class HostileInputIT {
+
+    private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
+    private static final String TOKEN = "hostile-suite-token";
+    private static final Topics TOPICS = Topics.defaults();
+
+    private static Path data;
+    private static Process up;
+    private static int kafkaPort;
+    private static int verifierPort;
+    private static int auditPort;
+    private static int gatewayPort;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeAll
+    static void startUpAt256Megabytes() throws Exception {
+        data = Files.createTempDirectory("sheratan-hostile-");
+        kafkaPort = freePort();
+        verifierPort = freePort();
+        auditPort = freePort();
+        gatewayPort = freePort();
+        ProcessBuilder builder = new ProcessBuilder(ROOT.resolve("sheratan").toString(), "up").directory(ROOT.toFile());
+        builder.environment().putAll(Map.of(
+                "SHERATAN_DATA_DIR", data.toString(),
+                "SHERATAN_EMBEDDED_KAFKA_PORT", String.valueOf(kafkaPort),
+                "SHERATAN_VERIFIER_PORT", String.valueOf(verifierPort),
+                "SHERATAN_AUDIT_PORT", String.valueOf(auditPort),
+                "SHERATAN_GATEWAY_PORT", String.valueOf(gatewayPort),
+                "SHERATAN_HUB_TOKEN", TOKEN,
+                "SHERATAN_JAVA_OPTS", "-Xmx256m"));
+        builder.environment().remove("KAFKA_BOOTSTRAP_SERVERS");
+        builder.redirectError(data.resolve("up.stderr").toFile());
+        up = builder.start();
+        assertThat(awaitLine(up, "sheratan is up.", 180)).as("up printed its banner; stderr in " + data).isNotNull();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (up != null) {
+            up.destroy();
+            up.waitFor(60, TimeUnit.SECONDS);
+        }
+        TempDirs.deleteQuietly(data);
+    }
+
+    private static Map<String, Object> client() {
+        Map<String, Object> config = new HashMap<>();
+        config.put("bootstrap.servers", "127.0.0.1:" + kafkaPort);
+        return config;
+    }
+
+    private static byte[] signed(String jobId, String result) {
+        return HostileCorpus.signed(jobId, result);
+    }
+
+    @Test
+    void shouldGiveEveryHostileRecordOneOutcomeAndKeepVerifyingValidOnes() throws Exception {
+        List<Hostile> corpus = HostileCorpus.all(3);
+        Map<String, Hostile> hostileAt = new LinkedHashMap<>();   // partition@offset -> what was sent
+        Map<String, String> validAt = new LinkedHashMap<>();
+        Map<String, Object> producerConfig = client();
+        producerConfig.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024);
+        producerConfig.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
+            int i = 0;
+            for (Hostile h : corpus) {
+                RecordMetadata meta = producer.send(new ProducerRecord<>(TOPICS.submitted(), null, h.key(), h.value(), h.headers()))
+                        .get(60, TimeUnit.SECONDS);
+                hostileAt.put(meta.partition() + "@" + meta.offset(), h);
+                String jobId = "valid-after-" + i++;
+                RecordMetadata ok = producer.send(new ProducerRecord<>(TOPICS.submitted(), jobId.getBytes(StandardCharsets.UTF_8),
+                        signed(jobId, "{\"n\":" + i + "}"))).get(60, TimeUnit.SECONDS);
+                validAt.put(ok.partition() + "@" + ok.offset(), jobId);
+            }
+        }
+
+        List<String> sent = new ArrayList<>(hostileAt.keySet());
+        sent.addAll(validAt.keySet());
+        Map<String, List<String>> outcomes = readOutcomes(sent, Duration.ofSeconds(240));
+
+        for (Map.Entry<String, String> valid : validAt.entrySet()) {
+            assertThat(outcomes.get(valid.getKey())).as("valid %s", valid.getValue()).containsExactly("verified");
+        }
+        for (Map.Entry<String, Hostile> hostile : hostileAt.entrySet()) {
+            assertThat(outcomes.get(hostile.getKey())).as("hostile: %s", hostile.getValue().name())
+                    .hasSize(1).allSatisfy(o -> assertThat(o).startsWith(hostile.getValue().expected()));
+        }
+        assertThat(status(verifierPort, "/health/live")).isEqualTo(200);
+    }
+
+    @Test
+    void shouldLogEveryAuditRecordTheSinkCannotReadAndStayUp() throws Exception {
+        List<byte[]> values = List.of(
+                "not an event".getBytes(StandardCharsets.UTF_8),
+                "{\"event_type\":\"RESULT_MALFORMED\",\"reason\":\"malformed\",\"n\":123456789012345678901234567890}".getBytes(StandardCharsets.UTF_8),
+                ("{\"event_type\":\"RESULT_MALFORMED\",\"reason\":\"malformed\",\"detail\":\"" + "\\u0001".repeat(150_000) + "\"}")
+                        .getBytes(StandardCharsets.UTF_8),
+                new byte[] {(byte) 0xC3, 0x01, 1, 2, 3});
+        String topic = TOPICS.audit();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(client(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (byte[] value : values) {
+                producer.send(new ProducerRecord<>(topic, "foreign".getBytes(StandardCharsets.UTF_8), value)).get(30, TimeUnit.SECONDS);
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        int found = 0;
+        while (System.nanoTime() < deadline && found < values.size()) {
+            found = 0;
+            for (Path file : io.sheratan.audit.ChainLog.files(data.resolve("audit"))) {
+                for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                    if (line.contains("AUDIT_RECORD_UNREADABLE") || line.contains(io.sheratan.audit.ChainLog.PLACEHOLDER)) {
+                        found++;
+                    }
+                }
+            }
+            Thread.sleep(500);
+        }
+        assertThat(found).as("one placeholder line per unloggable record").isEqualTo(values.size());
+        assertThat(status(auditPort, "/health")).isEqualTo(200);
+        assertThat(up.isAlive()).isTrue();
+    }
+
+    @Test
+    void shouldAnswerHealthAndSubmitsUnderTwoHundredIdleConnectionsPerServer() throws Exception {
+        List<Socket> idle = new ArrayList<>();
+        try {
+            for (int port : List.of(gatewayPort, verifierPort, auditPort)) {
+                for (int i = 0; i < 200; i++) {
+                    Socket socket = new Socket("127.0.0.1", port);
+                    OutputStream out = socket.getOutputStream();
+                    out.write("POST /mesh/results/submit HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII)); // half a request
+                    out.flush();
+                    idle.add(socket);
+                }
+            }
+            long started = System.nanoTime();
+            assertThat(status(verifierPort, "/health/live")).isEqualTo(200);
+            assertThat(status(auditPort, "/health")).isEqualTo(200);
+            assertThat(status(gatewayPort, "/health")).isEqualTo(200);
+            HttpResponse<String> accepted = submit(signed("gateway-under-load", "1"), TOKEN);
+            assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(15));
+            assertThat(submit(signed("gateway-no-token", "1"), null).statusCode()).isEqualTo(401);
+        } finally {
+            for (Socket socket : idle) {
+                socket.close();
+            }
+        }
+    }
+
+    private HttpResponse<String> submit(byte[] body, String token) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + "/mesh/results/submit"))
+                .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (token != null) {
+            request.header("X-Sheratan-Token", token);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private int status(int port, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).GET().build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    /** partition@offset of each submitted record -> its outcomes ("verified" / "audit reason"), read committed. */
+    private Map<String, List<String>> readOutcomes(List<String> sent, Duration timeout) throws Exception {
+        Map<String, Object> config = client();
+        config.put("isolation.level", "read_committed");
+        config.put("enable.auto.commit", false);
+        Map<String, List<String>> outcomes = new HashMap<>();
+        AvroCodec<VerifiedResult> verified = AvroCodec.verifiedResults();
+        AvroCodec<AuditEvent> audit = AvroCodec.auditEvents();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : List.of(TOPICS.verified(), TOPICS.audit())) {
+                consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            long settle = Long.MAX_VALUE; // after every record has an outcome, two more seconds: a second outcome would show
+            while (System.nanoTime() < Math.min(deadline, settle)) {
+                if (settle == Long.MAX_VALUE && outcomes.keySet().containsAll(sent)) {
+                    settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+                }
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (record.topic().equals(TOPICS.verified())) {
+                        VerifiedResult r = verified.decode(record.value());
+                        outcomes.computeIfAbsent(r.getSourcePartition() + "@" + r.getSourceOffset(), k -> new ArrayList<>()).add("verified");
+                    } else {
+                        AuditEvent e = audit.decode(record.value());
+                        if (!TOPICS.submitted().equals(e.getSourceTopic())) {
+                            continue; // the gateway's events
+                        }
+                        outcomes.computeIfAbsent(e.getSourcePartition() + "@" + e.getSourceOffset(), k -> new ArrayList<>())
+                                .add("audit " + e.getReason());
+                    }
+                }
+            }
+        }
+        return outcomes;
+    }
+}
