@@ -11,7 +11,6 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /** {@code sheratan audit-sink}: the audit topic into the hash-chained log, as one service. */
 @Command(name = "audit-sink",
@@ -36,17 +35,7 @@ final class AuditSinkCommand implements Callable<Integer> {
         int port = EnvParsers.getInt(env, AuditSinkApp.PORT, 8790, 0, 65535);
         AuditSinkApp app = new AuditSinkApp(kafka.clientConfig(env), Topics.fromEnv(env).audit(), logDir, port,
                 HttpService.bindAddress(env), AuditSinkApp.DEFAULT_GROUP_ID, LocalStack::sinkDied).start();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                app.close();
-            } catch (Exception e) {
-                System.err.println("audit-sink: " + e.getMessage());
-            }
-            stopped.countDown();
-        }, "audit-sink-shutdown"));
-        System.err.printf("sheratan audit-sink: writing %s, HTTP on :%d%n", logDir, app.httpPort());
-        stopped.await();
-        return 0;
+        return Services.runUntilSignal("audit-sink", app,
+                () -> System.err.printf("sheratan audit-sink: writing %s, HTTP on :%d%n", logDir, app.httpPort()));
     }
 }

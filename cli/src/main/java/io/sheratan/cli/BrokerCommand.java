@@ -13,7 +13,6 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code sheratan broker}: the embedded Kafka broker alone, as its own process. Used by the fault
@@ -74,16 +73,11 @@ final class BrokerCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "a three-node member needs --client-ports and --controller-ports");
         }
         EmbeddedKafka broker = builder.build();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            broker.close();
-            stopped.countDown();
-        }, "broker-shutdown"));
-        broker.start();
-        System.out.println("broker ready: node " + node + " of " + nodes + " on 127.0.0.1:" + broker.clientPort(node)
-                + " (cluster " + broker.bootstrapServers() + ")");
-        System.out.flush();
-        stopped.await();
-        return 0;
+        return Services.runUntilSignal("broker", broker, () -> {
+            broker.start();
+            System.out.println("broker ready: node " + node + " of " + nodes + " on 127.0.0.1:" + broker.clientPort(node)
+                    + " (cluster " + broker.bootstrapServers() + ")");
+            System.out.flush();
+        });
     }
 }

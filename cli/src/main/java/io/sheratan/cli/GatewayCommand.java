@@ -3,13 +3,13 @@ package io.sheratan.cli;
 import io.sheratan.gateway.Gateway;
 import io.sheratan.gateway.GatewayConfig;
 import io.sheratan.http.HttpService;
+import io.sheratan.keys.KeyringWatcher;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /** {@code sheratan gateway}: the hub's HTTP submit endpoint as one service. */
 @Command(name = "gateway",
@@ -33,15 +33,9 @@ final class GatewayCommand implements Callable<Integer> {
         Map<String, String> env = System.getenv();
         GatewayConfig config = GatewayConfig.fromEnv(env, open);
         String bind = HttpService.bindAddress(env);
-        Gateway gateway = new Gateway(config, kafka.clientConfig(env), bind).start();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            gateway.close();
-            stopped.countDown();
-        }, "gateway-shutdown"));
-        System.err.printf("sheratan gateway: POST http://%s:%d%s%s%n", bind, gateway.port(), Gateway.PATH,
-                config.token() == null ? " (OPEN: no token required)" : "");
-        stopped.await();
-        return 0;
+        Gateway gateway = new Gateway(config, kafka.clientConfig(env), bind,
+                KeyringWatcher.fromEnv(env, config.policy(), config.token())).start();
+        return Services.runUntilSignal("gateway", gateway, () -> System.err.printf("sheratan gateway: POST http://%s:%d%s%s%n",
+                bind, gateway.port(), Gateway.PATH, config.token() == null ? " (OPEN: no token required)" : ""));
     }
 }

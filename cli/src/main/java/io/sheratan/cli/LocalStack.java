@@ -5,6 +5,8 @@ import io.sheratan.config.EnvParsers;
 import io.sheratan.gateway.Gateway;
 import io.sheratan.gateway.GatewayConfig;
 import io.sheratan.http.HttpService;
+import io.sheratan.integrity.IntegrityPolicy;
+import io.sheratan.keys.KeyringWatcher;
 import io.sheratan.kafka.TopicProvisioner;
 import io.sheratan.kafka.Topics;
 import io.sheratan.kafka.embedded.EmbeddedKafka;
@@ -79,20 +81,22 @@ final class LocalStack implements AutoCloseable {
         if (!ports) {
             config = config.withHttpPort(0);
         }
-        this.verifier = new VerifierApp(config, client, dataRoot.resolve("streams"), "127.0.0.1", bind).start(false);
+        this.verifier = new VerifierApp(config, client, dataRoot.resolve("streams"), "127.0.0.1", bind,
+                KeyringWatcher.fromEnv(env, config.policy(), null)).start(false);
         this.auditDir = dataRoot.resolve("audit");
         int auditPort = ports ? EnvParsers.getInt(env, AuditSinkApp.PORT, 8790, 0, 65535) : 0;
         String auditGroup = isolation == null ? AuditSinkApp.DEFAULT_GROUP_ID : "sheratan-demo-audit-" + isolation;
         this.auditSink = new AuditSinkApp(client, topics.audit(), auditDir, auditPort, bind, auditGroup, LocalStack::sinkDied).start();
         String configured = EnvParsers.get(env, GatewayConfig.TOKEN);
-        this.tokenGenerated = configured == null;
-        this.token = configured != null ? configured : randomToken();
+        boolean keyringFile = EnvParsers.get(env, IntegrityPolicy.KEYRING_FILE) != null;
+        this.tokenGenerated = configured == null && !keyringFile;
+        this.token = configured != null || keyringFile ? configured : randomToken();
         // the token printed is the token enforced: never an open gateway from 'up'
         GatewayConfig gatewayConfig = GatewayConfig.fromEnv(env, true).withToken(token).enforcingToken().withTopics(topics);
         if (!ports) {
             gatewayConfig = gatewayConfig.withPort(0);
         }
-        this.gateway = new Gateway(gatewayConfig, client, bind).start();
+        this.gateway = new Gateway(gatewayConfig, client, bind, KeyringWatcher.fromEnv(env, gatewayConfig.policy(), token)).start();
         verifier.awaitRunning(Duration.ofSeconds(60));
     }
 

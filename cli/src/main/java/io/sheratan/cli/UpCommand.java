@@ -6,7 +6,6 @@ import picocli.CommandLine.Mixin;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /** {@code sheratan up}: the local stack in one process, until Ctrl-C. */
 @Command(name = "up",
@@ -30,13 +29,8 @@ final class UpCommand implements Callable<Integer> {
         System.err.println("sheratan up: starting " + (external ? "against " + kafka.bootstrapServersGiven(env)
                 : "an embedded Kafka broker (data in " + data.resolve("kafka") + ")") + "...");
         LocalStack stack = new LocalStack(env, external ? kafka.clientConfig(env) : null, data, true);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.err.println("sheratan up: stopping...");
-            stack.close();
-            stopped.countDown();
-        }, "up-shutdown"));
-        System.out.printf("""
+        return Services.runUntilSignal("up", stack, () -> {
+            System.out.printf("""
                 sheratan is up.
                   Kafka          %s  (topics %s, %s, %s)
                   verifier       http://127.0.0.1:%d  /results/{job_id}  /health/ready  /metrics
@@ -52,10 +46,10 @@ final class UpCommand implements Callable<Integer> {
                 Ctrl-C stops everything; data is kept for the next 'sheratan up'.
                 """, stack.bootstrapServers(), stack.topics.submitted(), stack.topics.verified(), stack.topics.audit(),
                 stack.verifier.httpPort(), stack.auditSink.httpPort(), stack.auditDir,
-                stack.gateway.port(), stack.token, stack.tokenGenerated ? "  (generated; set SHERATAN_HUB_TOKEN to choose one)" : "",
-                stack.verifier.httpPort(), stack.auditDir, stack.token);
-        System.out.flush();
-        stopped.await();
-        return 0;
+                stack.gateway.port(), stack.token == null ? "(a token of the keyring file)" : stack.token,
+                stack.tokenGenerated ? "  (generated; set SHERATAN_HUB_TOKEN to choose one)" : "",
+                stack.verifier.httpPort(), stack.auditDir, stack.token == null ? "<token>" : stack.token);
+            System.out.flush();
+        });
     }
 }

@@ -1,6 +1,7 @@
 package io.sheratan.cli;
 
 import io.sheratan.http.HttpService;
+import io.sheratan.keys.KeyringWatcher;
 import io.sheratan.verifier.VerifierApp;
 import io.sheratan.verifier.VerifierConfig;
 import picocli.CommandLine.Command;
@@ -10,7 +11,6 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /** {@code sheratan verifier}: the verifier stream as one service (what a container runs). */
 @Command(name = "verifier",
@@ -41,15 +41,9 @@ final class VerifierCommand implements Callable<Integer> {
         Map<String, String> env = System.getenv();
         VerifierConfig config = VerifierConfig.fromEnv(env);
         Path state = stateDir != null ? stateDir : DataDir.streams(env);
-        VerifierApp app = new VerifierApp(config, kafka.clientConfig(env), state, host, HttpService.bindAddress(env)).start(reset);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            app.close();
-            stopped.countDown();
-        }, "verifier-shutdown"));
-        System.err.printf("sheratan verifier: consuming %s, HTTP on :%d (state %s)%n",
-                config.topics().submitted(), app.httpPort(), state);
-        stopped.await();
-        return 0;
+        VerifierApp app = new VerifierApp(config, kafka.clientConfig(env), state, host, HttpService.bindAddress(env),
+                KeyringWatcher.fromEnv(env, config.policy(), null)).start(reset);
+        return Services.runUntilSignal("verifier", app, () -> System.err.printf(
+                "sheratan verifier: consuming %s, HTTP on :%d (state %s)%n", config.topics().submitted(), app.httpPort(), state));
     }
 }

@@ -6,6 +6,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sheratan.avro.AuditEvent;
 import io.sheratan.envelope.EnvelopeReader;
 import io.sheratan.http.HttpService;
+import io.sheratan.integrity.Keyring;
+import io.sheratan.keys.KeyringWatcher;
+import io.sheratan.keys.ServiceEvents;
 import io.sheratan.http.HttpService.Reply;
 import io.sheratan.envelope.MalformedEnvelopeException;
 import io.sheratan.envelope.Submission;
@@ -26,12 +29,12 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -60,6 +63,7 @@ public final class Gateway implements AutoCloseable {
 
     private final GatewayConfig config;
     private final HttpService.Settings httpSettings;
+    private final KeyringWatcher keyrings;
     private HttpService server;
     private final KafkaProducer<byte[], byte[]> producer;
     private final Semaphore inFlight;
@@ -82,6 +86,16 @@ public final class Gateway implements AutoCloseable {
 
     /** @param bindAddress where the HTTP server listens ({@code SHERATAN_BIND_ADDRESS}) */
     public Gateway(GatewayConfig config, Map<String, Object> clientConfig, String bindAddress) {
+        this(config, clientConfig, bindAddress, KeyringWatcher.fixed(Keyring.legacy(
+                config.policy().hmacKey(), config.policy().keyId(), config.token())));
+    }
+
+    /**
+     * @param keyrings keys and tokens in force (DESIGN 3c): a token is accepted when it hashes to one
+     *                 valid now; rotating the file rotates the tokens, no restart
+     */
+    public Gateway(GatewayConfig config, Map<String, Object> clientConfig, String bindAddress, KeyringWatcher keyrings) {
+        this.keyrings = keyrings;
         this.config = config;
         Map<String, Object> producerConfig = new HashMap<>(clientConfig);
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -93,6 +107,10 @@ public final class Gateway implements AutoCloseable {
         this.auditCodec = new OutputCodec(config.auditFormat());
         this.readers = ThreadLocal.withInitial(() -> new EnvelopeReader(config.policy().limits()));
         // threads beyond the in-flight bound: 429s, /health and /metrics never wait behind submissions
+        keyrings.bindTo(registry);
+        if (keyrings.fromFile()) {
+            keyrings.listen(k -> publishAudit(ServiceEvents.keyringApplied("gateway@" + bindAddress + ":" + config.port(), k, Instant.now())));
+        }
         int threads = Math.min(config.maxInFlight(), 256) + 16;
         this.httpSettings = HttpService.Settings.of("gateway", bindAddress, config.port()).withMaxThreads(threads);
     }
@@ -101,7 +119,7 @@ public final class Gateway implements AutoCloseable {
         server = HttpService.builder(httpSettings)
                 .route(PATH, this::submit)
                 .route("/metrics", e -> Reply.text(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()))
-                .route("/health", e -> Reply.json(200, "{\"status\":\"up\"}"))
+                .route("/health", e -> Reply.json(200, "{\"status\":\"up\",\"keyring\":\"" + keyrings.get().digest() + "\"}"))
                 .start();
         return this;
     }
@@ -127,9 +145,13 @@ public final class Gateway implements AutoCloseable {
     }
 
     private Reply handle(HttpService.Exchange exchange) throws IOException {
-        if (!config.open() && !tokenMatches(exchange.header(TOKEN_HEADER))) {
+        long now = System.currentTimeMillis();
+        Keyring keyring = keyrings.get();
+        Optional<Keyring.Token> token = keyring.token(exchange.header(TOKEN_HEADER), now);
+        if (!config.open() && token.isEmpty()) {
             return Reply.json(401, "{\"ok\":false,\"error\":\"unauthorized\"}");
         }
+        String tokenId = token.map(Keyring.Token::tokenId).orElse(null);
         int limit = config.policy().limits().maxBytes();
         if (exchange.declaredLength() > limit) {
             return Reply.json(413, "{\"ok\":false,\"error\":\"too_large\",\"limit\":" + limit + "}");
@@ -144,13 +166,15 @@ public final class Gateway implements AutoCloseable {
             submission = readers.get().readJson(body);
         } catch (MalformedEnvelopeException e) {
             metrics.rejected(Reason.MALFORMED);
-            audit(EventType.RESULT_MALFORMED, Reason.MALFORMED, e.jobId(), null, null, e.detail(), remote, body);
+            audit(EventType.RESULT_MALFORMED, Reason.MALFORMED, e.jobId(), null, null, withToken(e.detail(), tokenId), remote, body);
             return Reply.json(400, "{\"ok\":false,\"error\":\"bad_request\",\"reason\":\"malformed\",\"detail\":" + quote(e.detail()) + "}");
         }
-        Verdict verdict = IntegrityVerifier.verify(submission, config.policy());
+        // the gateway's clock at receipt is the record time t (DESIGN 3b.6)
+        Verdict verdict = IntegrityVerifier.verify(submission, config.policy(), keyring, now);
         if (!verdict.accepted()) {
             metrics.rejected(verdict.reason());
-            audit(EventType.RESULT_INTEGRITY_FAIL, verdict.reason(), submission.jobId(), verdict.mode(), verdict.keyId(), null, remote, body);
+            audit(EventType.RESULT_INTEGRITY_FAIL, verdict.reason(), submission.jobId(), verdict.mode(), verdict.keyId(),
+                    withToken(null, tokenId), remote, body);
             int status = verdict.reason() == Reason.MISSING_INTEGRITY ? 400 : 422;
             return Reply.json(status, "{\"ok\":false,\"error\":\"result_integrity_fail\",\"reason\":\"" + verdict.reason().code() + "\"}");
         }
@@ -178,12 +202,13 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private boolean tokenMatches(String presented) {
-        if (presented == null) {
-            return false;
+
+    /** Gateway events name the token that was used by its id, never the token (DESIGN 3c). */
+    private static String withToken(String detail, String tokenId) {
+        if (tokenId == null) {
+            return detail;
         }
-        return MessageDigest.isEqual(Marks.sha256(config.token().getBytes(StandardCharsets.UTF_8)),
-                Marks.sha256(presented.getBytes(StandardCharsets.UTF_8)));
+        return (detail == null ? "" : detail + "; ") + "token_id=" + tokenId;
     }
 
     private void audit(EventType type, Reason reason, String jobId, String mode, String keyId, String detail, String remote, byte[] body) {
@@ -199,7 +224,11 @@ public final class Gateway implements AutoCloseable {
                 .setTs(Instant.now())
                 .setReceivedSha256(Marks.sha256Hex(body))
                 .build();
-        String key = jobId != null ? jobId : event.getEventId();
+        publishAudit(event);
+    }
+
+    private void publishAudit(AuditEvent event) {
+        String key = event.getJobId() != null ? event.getJobId() : event.getEventId();
         producer.send(new ProducerRecord<>(config.topics().audit(), key.getBytes(StandardCharsets.UTF_8), auditCodec.audit(event)),
                 (meta, error) -> {
                     if (error != null) {
@@ -214,6 +243,7 @@ public final class Gateway implements AutoCloseable {
 
     @Override
     public void close() {
+        keyrings.close();
         if (server != null) {
             server.close();
         }

@@ -25,8 +25,9 @@ public record GatewayConfig(Topics topics, IntegrityPolicy policy, OutputFormat 
 
     public static GatewayConfig fromEnv(Map<String, String> env, boolean open) {
         String token = EnvParsers.get(env, TOKEN);
-        if (token == null && !open) {
-            throw new ConfigException(TOKEN, "required (or run the gateway open, explicitly, with --open)");
+        if (token == null && !open && EnvParsers.get(env, IntegrityPolicy.KEYRING_FILE) == null) {
+            throw new ConfigException(TOKEN, "required (or tokens in " + IntegrityPolicy.KEYRING_FILE
+                    + ", or run the gateway open, explicitly, with --open)");
         }
         return new GatewayConfig(Topics.fromEnv(env), IntegrityPolicy.fromEnv(env), OutputFormat.fromEnv(env), token, open,
                 EnvParsers.getInt(env, PORT, 8788, 0, 65535),
@@ -41,11 +42,8 @@ public record GatewayConfig(Topics topics, IntegrityPolicy policy, OutputFormat 
         return new GatewayConfig(topics, policy, auditFormat, token, open, port, bound, retryAfterSeconds);
     }
 
-    /** Requires the token whatever {@code open} said at parsing (a stack that prints a token enforces it). */
+    /** Requires a token whatever {@code open} said at parsing (a stack that prints a token enforces it). */
     public GatewayConfig enforcingToken() {
-        if (token == null) {
-            throw new ConfigException(TOKEN, "required to enforce a token");
-        }
         return new GatewayConfig(topics, policy, auditFormat, token, false, port, maxInFlight, retryAfterSeconds);
     }
 

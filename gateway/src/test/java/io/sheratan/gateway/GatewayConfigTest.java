@@ -25,7 +25,7 @@ class GatewayConfigTest {
         GatewayConfig enforced = GatewayConfig.fromEnv(Map.of(), true).withToken("t0k3n").enforcingToken();
         assertThat(enforced.open()).isFalse();
         assertThat(enforced.token()).isEqualTo("t0k3n");
-        assertThatThrownBy(() -> GatewayConfig.fromEnv(Map.of(), true).enforcingToken()).isInstanceOf(ConfigException.class);
+        assertThat(GatewayConfig.fromEnv(Map.of(), true).enforcingToken().open()).as("tokens may come from a keyring").isFalse();
     }
 
     @Test

@@ -4,7 +4,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The core of DESIGN.md section 3.1: {@code error}, {@code job_id}, {@code ok}, {@code result} —
- * already in RFC 8785 member order — with null or absent members left out. The parts arrive in
+ * already in RFC 8785 member order — with null or absent members left out; version 2 (section 3b)
+ * adds {@code aud}, {@code issued_at} and {@code node_id}. The parts arrive in
  * canonical form, so concatenating them is canonicalizing the core.
  */
 public final class Core {
@@ -14,6 +15,9 @@ public final class Core {
     private static final byte[] OK_TRUE = ",\"ok\":true".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] OK_FALSE = ",\"ok\":false".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] RESULT = ",\"result\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] AUD = "\"aud\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ISSUED_AT = "\"issued_at\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NODE_ID = ",\"node_id\":".getBytes(StandardCharsets.US_ASCII);
 
     private Core() {
     }
@@ -39,6 +43,49 @@ public final class Core {
         }
         at = put(core, at, JOB_ID);
         at = put(core, at, jobIdCanonical);
+        at = put(core, at, ok ? OK_TRUE : OK_FALSE);
+        if (src != null) {
+            at = put(core, at, RESULT);
+            System.arraycopy(src, resultFrom, core, at, resultTo - resultFrom);
+            at += resultTo - resultFrom;
+        }
+        core[at] = '}';
+        return core;
+    }
+
+    /**
+     * The version 2 core: the version 1 members plus {@code aud}, {@code issued_at} and {@code node_id},
+     * in RFC 8785 order ({@code aud, error, issued_at, job_id, node_id, ok, result}); {@code result}
+     * stays the last member, as in version 1.
+     */
+    public static byte[] buildV2(byte[] jobIdCanonical, boolean ok, byte[] src, int resultFrom, int resultTo, byte[] error,
+                                 byte[] audCanonical, long issuedAt, byte[] nodeIdCanonical) {
+        byte[] issued = Long.toString(issuedAt).getBytes(StandardCharsets.US_ASCII);
+        int size = 2 + AUD.length + audCanonical.length + 1
+                + (error == null ? 0 : ERROR.length + error.length + 1)
+                + ISSUED_AT.length + issued.length + 1
+                + JOB_ID.length + jobIdCanonical.length
+                + NODE_ID.length + nodeIdCanonical.length
+                + (ok ? OK_TRUE.length : OK_FALSE.length)
+                + (src == null ? 0 : RESULT.length + resultTo - resultFrom);
+        byte[] core = new byte[size];
+        int at = 0;
+        core[at++] = '{';
+        at = put(core, at, AUD);
+        at = put(core, at, audCanonical);
+        core[at++] = ',';
+        if (error != null) {
+            at = put(core, at, ERROR);
+            at = put(core, at, error);
+            core[at++] = ',';
+        }
+        at = put(core, at, ISSUED_AT);
+        at = put(core, at, issued);
+        core[at++] = ',';
+        at = put(core, at, JOB_ID);
+        at = put(core, at, jobIdCanonical);
+        at = put(core, at, NODE_ID);
+        at = put(core, at, nodeIdCanonical);
         at = put(core, at, ok ? OK_TRUE : OK_FALSE);
         if (src != null) {
             at = put(core, at, RESULT);

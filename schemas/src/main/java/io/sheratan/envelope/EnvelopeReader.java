@@ -75,6 +75,13 @@ public final class EnvelopeReader {
         checkError(error, jobId);
         IntegrityMark mark = mark(envelope, jobId);
         byte[] jobIdCanonical = envelope.valueBytes(envelope.member("job_id").orElseThrow());
+        if (mark != null && mark.canonicalVersion() == 2) {
+            Claims claims = claims(envelope, jobId);
+            return result == null
+                    ? Submission.ofV2(jobId, jobIdCanonical, first == 't', null, 0, 0, error, claims, mark, WireFormat.JSON)
+                    : Submission.ofV2(jobId, jobIdCanonical, first == 't', envelope.bytes(), result.valueStart(), result.valueEnd(),
+                            error, claims, mark, WireFormat.JSON);
+        }
         // result goes from the envelope into the core in one copy
         return result == null
                 ? Submission.of(jobId, jobIdCanonical, first == 't', null, 0, 0, error, mark, WireFormat.JSON)
@@ -103,7 +110,13 @@ public final class EnvelopeReader {
         IntegrityMark mark = null;
         if (record.getIntegrity() != null) {
             var m = record.getIntegrity();
-            mark = checkMark(new IntegrityMark(m.getMode(), m.getSha256(), m.getSig(), m.getKeyId()), jobId);
+            mark = checkMark(new IntegrityMark(m.getMode(), m.getSha256(), m.getSig(), m.getKeyId(), m.getV()), jobId);
+        }
+        if (mark != null && mark.canonicalVersion() == 2) {
+            Claims claims = claims(record.getNodeId(), record.getIssuedAt(), record.getAud(), jobId);
+            return result == null
+                    ? Submission.ofV2(jobId, jobIdCanonical, record.getOk(), null, 0, 0, error, claims, mark, WireFormat.AVRO)
+                    : Submission.ofV2(jobId, jobIdCanonical, record.getOk(), result, 0, result.length, error, claims, mark, WireFormat.AVRO);
         }
         return Submission.of(jobId, jobIdCanonical, record.getOk(), result, error, mark, WireFormat.AVRO);
     }
@@ -160,7 +173,55 @@ public final class EnvelopeReader {
                 markField(integrity, "mode", jobId),
                 markField(integrity, "sha256", jobId),
                 markField(integrity, "sig", jobId),
-                markField(integrity, "key_id", jobId)), jobId);
+                markField(integrity, "key_id", jobId),
+                version(integrity, jobId)), jobId);
+    }
+
+    /** The mark's {@code v}: absent (version 1) or a small non-negative integer; anything else is malformed. */
+    private static Integer version(CanonicalObject integrity, String jobId) throws MalformedEnvelopeException {
+        Optional<Member> member = optional(integrity, "v");
+        if (member.isEmpty()) {
+            return null;
+        }
+        String text = new String(integrity.valueBytes(member.get()), StandardCharsets.US_ASCII);
+        if (!text.matches("[0-9]{1,3}")) {
+            throw new MalformedEnvelopeException("integrity.v must be a small integer (the canonical version)", jobId);
+        }
+        return Integer.parseInt(text);
+    }
+
+    /** The version 2 claims of a JSON envelope: all three required, of the right type. */
+    private static Claims claims(CanonicalObject envelope, String jobId) throws MalformedEnvelopeException {
+        Member node = optional(envelope, "node_id").orElseThrow(() -> new MalformedEnvelopeException(
+                "node_id is required by a version 2 mark", jobId));
+        Member issued = optional(envelope, "issued_at").orElseThrow(() -> new MalformedEnvelopeException(
+                "issued_at is required by a version 2 mark", jobId));
+        Member aud = optional(envelope, "aud").orElseThrow(() -> new MalformedEnvelopeException(
+                "aud is required by a version 2 mark", jobId));
+        if (envelope.firstByte(node) != '"' || envelope.firstByte(aud) != '"') {
+            throw new MalformedEnvelopeException("node_id and aud must be strings", jobId);
+        }
+        String issuedText = new String(envelope.valueBytes(issued), StandardCharsets.US_ASCII);
+        if (!issuedText.matches("[0-9]{1,16}")) {
+            throw new MalformedEnvelopeException("issued_at must be an integer: milliseconds since the epoch", jobId);
+        }
+        return claims(envelope.stringValue(node), Long.parseLong(issuedText), envelope.stringValue(aud), jobId);
+    }
+
+    private static Claims claims(String nodeId, Long issuedAt, String aud, String jobId) throws MalformedEnvelopeException {
+        if (nodeId == null || issuedAt == null || aud == null) {
+            throw new MalformedEnvelopeException("node_id, issued_at and aud are required by a version 2 mark", jobId);
+        }
+        if (!Claims.isNodeId(nodeId)) {
+            throw new MalformedEnvelopeException("node_id must be 1..128 characters of [A-Za-z0-9._:@/-]", jobId);
+        }
+        if (issuedAt < 0 || issuedAt > Claims.MAX_ISSUED_AT) {
+            throw new MalformedEnvelopeException("issued_at must be between 0 and 2^53 (milliseconds since the epoch)", jobId);
+        }
+        if (aud.isEmpty() || aud.length() > Claims.MAX_AUD_LENGTH) {
+            throw new MalformedEnvelopeException("aud must be 1.." + Claims.MAX_AUD_LENGTH + " characters", jobId);
+        }
+        return new Claims(nodeId, issuedAt, aud);
     }
 
     private static IntegrityMark checkMark(IntegrityMark mark, String jobId) throws MalformedEnvelopeException {

@@ -1,5 +1,6 @@
 package io.sheratan.envelope;
 
+import io.sheratan.canonical.JsonCanonicalizer;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -34,7 +35,14 @@ public final class EnvelopeWriter {
         if (mark == null) {
             return core.clone();
         }
-        int insertAt = s.error() == null ? 1 : 1 + ERROR_MEMBER.length + s.error().length + 1;
+        // "integrity" sorts after "aud" and "error", before "issued_at" and "job_id"
+        int insertAt = 1;
+        if (s.claims() != null) {
+            insertAt += AUD_MEMBER.length + JsonCanonicalizer.canonicalString(s.claims().aud()).length + 1;
+        }
+        if (s.error() != null) {
+            insertAt += ERROR_MEMBER.length + s.error().length + 1;
+        }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(core.length + 220);
         bytes.write(core, 0, insertAt);
         bytes.writeBytes(INTEGRITY);
@@ -44,6 +52,9 @@ public final class EnvelopeWriter {
             writeIfSet(g, "mode", mark.mode());
             writeIfSet(g, "sha256", mark.sha256());
             writeIfSet(g, "sig", mark.sig());
+            if (mark.version() != null) {
+                g.writeNumberField("v", mark.version());
+            }
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -55,6 +66,7 @@ public final class EnvelopeWriter {
 
     private static final byte[] INTEGRITY = "\"integrity\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ERROR_MEMBER = "\"error\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] AUD_MEMBER = "\"aud\":".getBytes(StandardCharsets.US_ASCII);
 
     public static ResultSubmission toAvro(Submission s) {
         ResultSubmission.Builder builder = ResultSubmission.newBuilder()
@@ -69,7 +81,11 @@ public final class EnvelopeWriter {
                     .setSha256(mark.sha256())
                     .setSig(mark.sig())
                     .setKeyId(mark.keyId())
+                    .setV(mark.version())
                     .build());
+        }
+        if (s.claims() != null) {
+            builder.setNodeId(s.claims().nodeId()).setIssuedAt(s.claims().issuedAt()).setAud(s.claims().aud());
         }
         return builder.build();
     }

@@ -1,6 +1,10 @@
 package io.sheratan.envelope;
 
+import io.sheratan.canonical.JsonCanonicalizer;
+import io.sheratan.integrity.IntegrityPolicy;
+import io.sheratan.integrity.IntegrityVerifier;
 import io.sheratan.integrity.Marks;
+import io.sheratan.integrity.Signer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -24,9 +28,11 @@ public final class Submission {
     private final byte[] core;
     private final int resultLength; // -1 when the core has no result
     private final String coreSha256;
+    private final Claims claims; // null for a version 1 core
 
     private Submission(String jobId, boolean ok, byte[] error, IntegrityMark mark, WireFormat format, byte[] core,
-                       int resultLength, String coreSha256) {
+                       int resultLength, String coreSha256, Claims claims) {
+        this.claims = claims;
         this.jobId = jobId;
         this.ok = ok;
         this.error = error;
@@ -50,7 +56,34 @@ public final class Submission {
                                 byte[] error, IntegrityMark mark, WireFormat format) {
         byte[] core = Core.build(jobIdCanonical, ok, src, resultFrom, resultTo, error);
         return new Submission(jobId, ok, error, mark, format, core, src == null ? -1 : resultTo - resultFrom,
-                Marks.sha256Hex(core));
+                Marks.sha256Hex(core), null);
+    }
+
+    /** A version 2 core (DESIGN.md section 3b): the claims are signed with the result. */
+    public static Submission ofV2(String jobId, byte[] jobIdCanonical, boolean ok, byte[] src, int resultFrom, int resultTo,
+                                  byte[] error, Claims claims, IntegrityMark mark, WireFormat format) {
+        byte[] core = Core.buildV2(jobIdCanonical, ok, src, resultFrom, resultTo, error,
+                JsonCanonicalizer.canonicalString(claims.aud()), claims.issuedAt(), JsonCanonicalizer.canonicalString(claims.nodeId()));
+        return new Submission(jobId, ok, error, mark, format, core, src == null ? -1 : resultTo - resultFrom,
+                Marks.sha256Hex(core), claims);
+    }
+
+    /** The same result with a version 2 core carrying {@code newClaims} (and no mark: the core changed). */
+    public Submission withClaims(Claims newClaims) {
+        byte[] jobIdCanonical = JsonCanonicalizer.canonicalString(jobId);
+        return resultLength < 0
+                ? ofV2(jobId, jobIdCanonical, ok, null, 0, 0, error, newClaims, null, format)
+                : ofV2(jobId, jobIdCanonical, ok, core, resultOffset(), resultOffset() + resultLength, error, newClaims, null, format);
+    }
+
+    /** The version 2 claims, or null for a version 1 core. */
+    public Claims claims() {
+        return claims;
+    }
+
+    /** 2 when the core carries claims, else 1. */
+    public int coreVersion() {
+        return claims == null ? 1 : 2;
     }
 
     public String jobId() {
@@ -108,12 +141,17 @@ public final class Submission {
     }
 
     /** This submission with a fresh mark under {@code policy} (any submitted mark is dropped). */
-    public Submission signed(io.sheratan.integrity.IntegrityPolicy policy) {
-        return withMark(io.sheratan.integrity.IntegrityVerifier.sign(core, coreSha256, policy));
+    public Submission signed(IntegrityPolicy policy) {
+        return withMark(IntegrityVerifier.sign(core, coreSha256, policy));
+    }
+
+    /** This submission with a fresh mark by {@code signer}, whose version must match the core's. */
+    public Submission signedBy(Signer signer) {
+        return withMark(signer.sign(this));
     }
 
     public Submission withMark(IntegrityMark newMark) {
-        return new Submission(jobId, ok, error, newMark, format, core, resultLength, coreSha256);
+        return new Submission(jobId, ok, error, newMark, format, core, resultLength, coreSha256, claims);
     }
 
     @Override

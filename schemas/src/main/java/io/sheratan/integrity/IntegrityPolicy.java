@@ -5,6 +5,8 @@ import io.sheratan.config.ConfigException;
 import io.sheratan.config.EnvParsers;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -15,7 +17,8 @@ import java.util.Map;
  *
  * <p>The key is held as bytes and never printed: {@link #toString()} shows only whether one is set.
  */
-public record IntegrityPolicy(Mode mode, boolean required, byte[] hmacKey, String keyId, CanonicalLimits limits) {
+public record IntegrityPolicy(Mode mode, boolean required, byte[] hmacKey, String keyId, CanonicalLimits limits,
+                              int minVersion, String pipelineId, Duration maxAge, Duration maxSkew) {
 
     public static final String MODE = "SHERATAN_RESULT_INTEGRITY_MODE";
     public static final String REQUIRED = "SHERATAN_RESULT_INTEGRITY_REQUIRED";
@@ -25,11 +28,11 @@ public record IntegrityPolicy(Mode mode, boolean required, byte[] hmacKey, Strin
     public static final String CANONICAL_VERSION = "SHERATAN_RESULT_CANONICAL_VERSION";
     public static final String MAX_BYTES = "SHERATAN_RESULT_MAX_BYTES";
     public static final String MAX_DEPTH = "SHERATAN_RESULT_MAX_DEPTH";
+    public static final String PIPELINE_ID = "SHERATAN_PIPELINE_ID";
+    public static final String MAX_AGE = "SHERATAN_RESULT_MAX_AGE";
+    public static final String MAX_SKEW = "SHERATAN_RESULT_MAX_SKEW";
 
     public IntegrityPolicy {
-        if (mode == Mode.HMAC && (hmacKey == null || hmacKey.length == 0)) {
-            throw new ConfigException(HMAC_KEY, "required when " + MODE + " is hmac");
-        }
         hmacKey = hmacKey == null ? null : hmacKey.clone();
     }
 
@@ -41,18 +44,43 @@ public record IntegrityPolicy(Mode mode, boolean required, byte[] hmacKey, Strin
     public static IntegrityPolicy fromEnv(Map<String, String> env) {
         String modeValue = EnvParsers.get(env, MODE, "sha256");
         Mode mode = Mode.parse(modeValue).orElseThrow(
-                () -> new ConfigException(MODE, "expected sha256 or hmac, was '" + modeValue + "'"));
+                () -> new ConfigException(MODE, "expected sha256, hmac or ed25519, was '" + modeValue + "'"));
         boolean required = EnvParsers.getFlag(env, REQUIRED, true);
         String version = EnvParsers.get(env, CANONICAL_VERSION, "1");
-        if (!version.equals("1")) {
-            throw new ConfigException(CANONICAL_VERSION, "only canonical version 1 exists, was '" + version + "'");
+        if (!version.equals("1") && !version.equals("2")) {
+            throw new ConfigException(CANONICAL_VERSION, "expected 1 (v1 and v2 marks) or 2 (v2 only), was '" + version + "'");
         }
         String key = env.get(HMAC_KEY);
         byte[] keyBytes = key == null || key.isEmpty() ? null : key.getBytes(StandardCharsets.UTF_8);
-        if (mode == Mode.HMAC && keyBytes == null) {
-            throw new ConfigException(HMAC_KEY, "required when " + MODE + " is hmac");
+        if (mode == Mode.HMAC && keyBytes == null && env.get(KEYRING_FILE) == null) {
+            throw new ConfigException(HMAC_KEY, "required when " + MODE + " is hmac (or give a keyring: " + KEYRING_FILE + ")");
         }
-        return new IntegrityPolicy(mode, required, keyBytes, EnvParsers.get(env, HMAC_KEY_ID), limitsFromEnv(env));
+        String pipeline = EnvParsers.get(env, PIPELINE_ID, DEFAULT_PIPELINE_ID);
+        return new IntegrityPolicy(mode, required, keyBytes, EnvParsers.get(env, HMAC_KEY_ID), limitsFromEnv(env),
+                Integer.parseInt(version), pipeline, duration(env, MAX_AGE, "PT1H"), duration(env, MAX_SKEW, "PT5M"));
+    }
+
+    /** Where the keyring lives (DESIGN.md section 3c); without it, the single-key variables make one. */
+    public static final String KEYRING_FILE = "SHERATAN_KEYRING_FILE";
+    public static final String DEFAULT_PIPELINE_ID = "sheratan";
+
+    private static Duration duration(Map<String, String> env, String name, String fallback) {
+        String text = EnvParsers.get(env, name, fallback);
+        Duration value;
+        try {
+            value = Duration.parse(text.toUpperCase(Locale.ROOT));
+        } catch (RuntimeException e) {
+            throw new ConfigException(name, "expected an ISO-8601 duration such as PT1H or PT5M, was '" + text + "'");
+        }
+        if (value.isNegative()) {
+            throw new ConfigException(name, "must not be negative, was " + text);
+        }
+        return value;
+    }
+
+    /** The keyring of the single-key variables: one hmac key (when set), no token. */
+    public Keyring legacyKeyring() {
+        return Keyring.legacy(hmacKey, keyId, null);
     }
 
     /** Only the strict-profile limits ({@value #MAX_BYTES}, {@value #MAX_DEPTH}), for commands that need no mark policy. */
@@ -63,11 +91,23 @@ public record IntegrityPolicy(Mode mode, boolean required, byte[] hmacKey, Strin
     }
 
     public IntegrityPolicy withMode(Mode newMode) {
-        return new IntegrityPolicy(newMode, required, hmacKey, keyId, limits);
+        return new IntegrityPolicy(newMode, required, hmacKey, keyId, limits, minVersion, pipelineId, maxAge, maxSkew);
     }
 
     public IntegrityPolicy withRequired(boolean newRequired) {
-        return new IntegrityPolicy(mode, newRequired, hmacKey, keyId, limits);
+        return new IntegrityPolicy(mode, newRequired, hmacKey, keyId, limits, minVersion, pipelineId, maxAge, maxSkew);
+    }
+
+    public IntegrityPolicy withMinVersion(int version) {
+        return new IntegrityPolicy(mode, required, hmacKey, keyId, limits, version, pipelineId, maxAge, maxSkew);
+    }
+
+    public IntegrityPolicy withFreshness(Duration newMaxAge, Duration newMaxSkew) {
+        return new IntegrityPolicy(mode, required, hmacKey, keyId, limits, minVersion, pipelineId, newMaxAge, newMaxSkew);
+    }
+
+    public IntegrityPolicy withPipelineId(String id) {
+        return new IntegrityPolicy(mode, required, hmacKey, keyId, limits, minVersion, id, maxAge, maxSkew);
     }
 
     public boolean hasKey() {
@@ -82,6 +122,7 @@ public record IntegrityPolicy(Mode mode, boolean required, byte[] hmacKey, Strin
     @Override
     public String toString() {
         return "IntegrityPolicy[mode=" + mode.code() + ", required=" + required + ", hmacKey="
-                + (hmacKey == null ? "unset" : "set") + ", keyId=" + keyId + ", limits=" + limits + "]";
+                + (hmacKey == null ? "unset" : "set") + ", keyId=" + keyId + ", limits=" + limits + ", minVersion=" + minVersion
+                + ", pipelineId=" + pipelineId + ", maxAge=" + maxAge + ", maxSkew=" + maxSkew + "]";
     }
 }

@@ -11,6 +11,12 @@ public enum Reason {
     SIG_MISMATCH,
     UNSUPPORTED_MODE,
     UNKNOWN_KEY,
+    KEY_NOT_VALID,
+    NODE_MISMATCH,
+    STALE,
+    FUTURE_DATED,
+    WRONG_AUDIENCE,
+    UNSUPPORTED_VERSION,
     MALFORMED;
 
     /** The wire form: {@code sha_mismatch}. */

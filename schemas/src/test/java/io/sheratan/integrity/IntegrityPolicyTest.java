@@ -45,10 +45,26 @@ class IntegrityPolicyTest {
     }
 
     @Test
-    void shouldFailForAnyCanonicalVersionButOne() {
-        assertThatThrownBy(() -> IntegrityPolicy.fromEnv(Map.of("SHERATAN_RESULT_CANONICAL_VERSION", "2")))
-                .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("SHERATAN_RESULT_CANONICAL_VERSION");
+    void shouldAcceptCanonicalVersions1And2AndFailForAnyOther() {
+        assertThat(IntegrityPolicy.fromEnv(Map.of()).minVersion()).isEqualTo(1);
+        assertThat(IntegrityPolicy.fromEnv(Map.of("SHERATAN_RESULT_CANONICAL_VERSION", "2")).minVersion()).isEqualTo(2);
+        for (String bad : new String[] {"3", "0", "v2"}) {
+            assertThatThrownBy(() -> IntegrityPolicy.fromEnv(Map.of("SHERATAN_RESULT_CANONICAL_VERSION", bad)))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("SHERATAN_RESULT_CANONICAL_VERSION");
+        }
+    }
+
+    @Test
+    void shouldReadTheFreshnessWindowAndThePipelineId() {
+        IntegrityPolicy policy = IntegrityPolicy.fromEnv(Map.of("SHERATAN_RESULT_MAX_AGE", "PT10M", "SHERATAN_RESULT_MAX_SKEW", "PT30S",
+                "SHERATAN_PIPELINE_ID", "staging"));
+        assertThat(policy.maxAge()).hasMinutes(10);
+        assertThat(policy.maxSkew()).hasSeconds(30);
+        assertThat(policy.pipelineId()).isEqualTo("staging");
+        assertThat(IntegrityPolicy.defaults().pipelineId()).isEqualTo("sheratan");
+        assertThatThrownBy(() -> IntegrityPolicy.fromEnv(Map.of("SHERATAN_RESULT_MAX_AGE", "an hour")))
+                .hasMessageContaining("SHERATAN_RESULT_MAX_AGE");
     }
 
     @Test

@@ -14,7 +14,7 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The tamper suite (issue 7): for sampled valid results, every single-bit flip of every byte of the
+ * The tamper suite: for sampled valid results, every single-bit flip of every byte of the
  * envelope — payload and mark alike — is either unreadable, rejected, or, if it still verifies,
  * leaves the canonical core exactly as it was (a harmless re-encoding). Nothing that changes the
  * meaning gets through, under either policy.

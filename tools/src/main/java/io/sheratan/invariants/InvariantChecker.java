@@ -171,7 +171,7 @@ public final class InvariantChecker {
         if (r.key() == null || !s.jobId().equals(new String(r.key(), StandardCharsets.UTF_8))) {
             return "audit malformed";
         }
-        Verdict verdict = IntegrityVerifier.verify(s, policy);
+        Verdict verdict = IntegrityVerifier.verify(s, policy, policy.legacyKeyring(), r.timestamp());
         if (!verdict.accepted()) {
             return "audit " + verdict.reason().code();
         }

@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** {@code sheratan soak}: the long fault suite (issue 7) on embedded brokers in their own processes, ending with the invariant checker. */
+/** {@code sheratan soak}: the long fault suite on embedded brokers in their own processes, ending with the invariant checker. */
 @Command(name = "soak",
         mixinStandardHelpOptions = true,
         description = {

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The short CI version of the fault suite (issue 7; {@code sheratan soak} is the long one): while a
+ * The short CI version of the fault suite ({@code sheratan soak} is the long one): while a
  * mixed load runs, the verifier (a separate JVM) is killed with SIGKILL 10 times, the audit sink 3
  * times, the verifier is scaled 1 → 3 → 1 with one instance frozen by SIGSTOP past its poll
  * interval, and the broker (its own JVM) is killed with SIGKILL and restarted. A second run does the

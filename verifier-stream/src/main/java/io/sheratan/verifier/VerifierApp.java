@@ -6,7 +6,10 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sheratan.kafka.KafkaClientConfig;
 import io.micrometer.core.instrument.Gauge;
+import io.sheratan.avro.codec.OutputCodec;
 import io.sheratan.http.HttpService;
+import io.sheratan.keys.KeyringWatcher;
+import io.sheratan.keys.ServiceEvents;
 import io.sheratan.verifier.http.VerifierHttp;
 import io.sheratan.verifier.internals.PoisonGuard;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -43,6 +46,9 @@ public final class VerifierApp implements AutoCloseable {
     private final HostInfo self;
     private final String bindAddress;
     private final PoisonGuard guard = new PoisonGuard();
+    private final KeyringWatcher keyrings;
+    private final Map<String, Object> clientConfig;
+    private ServiceEvents serviceEvents;
     private final AtomicInteger threadsReplaced = new AtomicInteger();
     private VerifierHttp http;
     private KafkaStreamsMetrics streamsMetrics;
@@ -58,8 +64,16 @@ public final class VerifierApp implements AutoCloseable {
 
     /** @param bindAddress where the HTTP server listens ({@code SHERATAN_BIND_ADDRESS}) */
     public VerifierApp(VerifierConfig config, Map<String, Object> clientConfig, Path stateDir, String host, String bindAddress) {
+        this(config, clientConfig, stateDir, host, bindAddress, KeyringWatcher.fixed(config.policy().legacyKeyring()));
+    }
+
+    /** @param keyrings the keyring in force ({@code KeyringWatcher.fromEnv}: the file, re-read while running) */
+    public VerifierApp(VerifierConfig config, Map<String, Object> clientConfig, Path stateDir, String host, String bindAddress,
+                       KeyringWatcher keyrings) {
         this.config = config;
         this.bindAddress = bindAddress;
+        this.keyrings = keyrings;
+        this.clientConfig = Map.copyOf(clientConfig);
         int port = config.httpPort() == 0 ? freePort() : config.httpPort();
         this.self = new HostInfo(host, port);
         Properties props = new Properties();
@@ -76,7 +90,7 @@ public final class VerifierApp implements AutoCloseable {
         // room for the largest record the processor lets through (it checks maxOutputBytes first)
         props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                 Math.max(1024 * 1024, config.maxOutputBytes() + 64 * 1024));
-        this.streams = new KafkaStreams(VerifierTopology.build(config, new ResultMetrics(registry), guard), props);
+        this.streams = new KafkaStreams(VerifierTopology.build(config, new ResultMetrics(registry), guard, keyrings), props);
         LOG.info("verifier {} on {} with {}", config.applicationId(), self, KafkaClientConfig.redacted(clientConfig));
     }
 
@@ -91,10 +105,15 @@ public final class VerifierApp implements AutoCloseable {
         });
         Gauge.builder("sheratan_stream_threads_replaced_total", threadsReplaced, AtomicInteger::get)
                 .description("stream threads that died and were replaced").register(registry);
+        keyrings.bindTo(registry);
+        if (keyrings.fromFile()) {
+            serviceEvents = new ServiceEvents(clientConfig, config.topics().audit(), "verifier@" + self, new OutputCodec(config.outputFormat()));
+            keyrings.listen(serviceEvents::keyringApplied);
+        }
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(registry);
         http = new VerifierHttp(HttpService.Settings.of("verifier", bindAddress, self.port()), self, streams, registry,
-                config.retention(), guard);
+                config, guard, keyrings);
         streams.start();
         return this;
     }
@@ -134,6 +153,10 @@ public final class VerifierApp implements AutoCloseable {
                 .withTimeout(Duration.ofSeconds(30)));
         if (streamsMetrics != null) {
             streamsMetrics.close();
+        }
+        keyrings.close();
+        if (serviceEvents != null) {
+            serviceEvents.close();
         }
     }
 

@@ -35,8 +35,6 @@ public record VerifierConfig(Topics topics, IntegrityPolicy policy, Duration ret
     public static final String MAX_OUTPUT_BYTES = "SHERATAN_OUTPUT_MAX_BYTES";
     public static final int DEFAULT_MAX_OUTPUT_BYTES = 1_000_000;
 
-    public static final String STORE = "verified-results";
-
     public static VerifierConfig fromEnv(Map<String, String> env) {
         String retentionText = EnvParsers.get(env, RETENTION, "P7D");
         Duration retention;
@@ -48,15 +46,29 @@ public record VerifierConfig(Topics topics, IntegrityPolicy policy, Duration ret
         if (retention.isNegative() || retention.isZero()) {
             throw new ConfigException(RETENTION, "must be positive, was " + retentionText);
         }
+        IntegrityPolicy policy = IntegrityPolicy.fromEnv(env);
+        if (policy.maxAge().plus(policy.maxSkew()).compareTo(retention) >= 0) {
+            // else a replay could outlive the dedup memory and pass the freshness check unnoticed
+            throw new ConfigException(RETENTION, "must be longer than " + IntegrityPolicy.MAX_AGE + " + " + IntegrityPolicy.MAX_SKEW
+                    + " (" + policy.maxAge() + " + " + policy.maxSkew() + "), was " + retentionText);
+        }
         OutputFormat outputFormat = OutputFormat.fromEnv(env);
         String guarantee = EnvParsers.get(env, GUARANTEE, "exactly_once_v2");
         if (!guarantee.equals("exactly_once_v2") && !guarantee.equals("at_least_once")) {
             throw new ConfigException(GUARANTEE, "expected exactly_once_v2 or at_least_once, was '" + guarantee + "'");
         }
-        return new VerifierConfig(Topics.fromEnv(env), IntegrityPolicy.fromEnv(env), retention, outputFormat,
+        return new VerifierConfig(Topics.fromEnv(env), policy, retention, outputFormat,
                 EnvParsers.get(env, APPLICATION_ID, "sheratan-verifier"), guarantee,
                 EnvParsers.getInt(env, HTTP_PORT, 8789, 0, 65535),
                 EnvParsers.getInt(env, MAX_OUTPUT_BYTES, DEFAULT_MAX_OUTPUT_BYTES, 4096, 100 * 1024 * 1024));
+    }
+
+    /**
+     * The one expiry rule: a job id verified at {@code verifiedAtMs} is forgotten once the retention
+     * has passed. The processor treats it as absent (and purges it); the query endpoint answers 404.
+     */
+    public boolean isExpired(long verifiedAtMs, long nowMs) {
+        return verifiedAtMs + retention.toMillis() <= nowMs;
     }
 
     public VerifierConfig withTopics(Topics newTopics) {

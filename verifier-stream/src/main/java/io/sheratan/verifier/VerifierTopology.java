@@ -1,5 +1,6 @@
 package io.sheratan.verifier;
 
+import io.sheratan.integrity.Keyring;
 import io.sheratan.metrics.ResultMetrics;
 import io.sheratan.verifier.internals.PoisonGuard;
 import io.sheratan.verifier.internals.SafeTimestampExtractor;
@@ -11,6 +12,8 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
+
+import java.util.function.Supplier;
 
 /**
  * The verifier's topology, shared by the app and the tests:
@@ -28,6 +31,8 @@ public final class VerifierTopology {
 
     public static final String SOURCE = "submitted-source";
     public static final String PROCESSOR = "verify-and-dedup";
+    /** The store of verified results (its changelog is named after it: never rename it). */
+    public static final String STORE = "verified-results";
 
     private VerifierTopology() {
     }
@@ -40,14 +45,21 @@ public final class VerifierTopology {
         return build(config, metrics, new PoisonGuard());
     }
 
+    /** With the keyring of the single-key settings, which never changes. */
     public static Topology build(VerifierConfig config, ResultMetrics metrics, PoisonGuard guard) {
+        Keyring legacy = config.policy().legacyKeyring();
+        return build(config, metrics, guard, () -> legacy);
+    }
+
+    /** @param keyrings the keyring in force, read once per record (a {@code KeyringWatcher} swaps it without a restart) */
+    public static Topology build(VerifierConfig config, ResultMetrics metrics, PoisonGuard guard, Supplier<Keyring> keyrings) {
         StoreBuilder<KeyValueStore<String, byte[]>> store = Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(VerifierConfig.STORE), Serdes.String(), Serdes.ByteArray());
+                Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.ByteArray());
         Topology topology = new Topology();
         // earliest: a verifier without committed offsets starts at the beginning, nothing is skipped
         topology.addSource(AutoOffsetReset.earliest(), SOURCE, new SafeTimestampExtractor(), Serdes.ByteArray().deserializer(),
                 Serdes.ByteArray().deserializer(), config.topics().submitted());
-        topology.addProcessor(PROCESSOR, () -> new VerifyProcessor(config, metrics, guard), SOURCE);
+        topology.addProcessor(PROCESSOR, () -> new VerifyProcessor(config, metrics, guard, keyrings), SOURCE);
         topology.addStateStore(store, PROCESSOR);
         topology.addSink(VerifyProcessor.VERIFIED, config.topics().verified(),
                 Serdes.String().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);

@@ -140,7 +140,7 @@ class VerifierTopologyTest {
     }
 
     private KeyValueStore<String, byte[]> store() {
-        return driver.getKeyValueStore(VerifierConfig.STORE);
+        return driver.getKeyValueStore(VerifierTopology.STORE);
     }
 
     // ------------------------------------------------------------------ DESIGN section 4, row by row

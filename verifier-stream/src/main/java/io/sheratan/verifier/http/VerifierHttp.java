@@ -4,8 +4,10 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sheratan.avro.VerifiedResult;
 import io.sheratan.avro.codec.AvroCodec;
 import io.sheratan.http.HttpService;
+import io.sheratan.keys.KeyringWatcher;
 import io.sheratan.http.HttpService.Reply;
 import io.sheratan.verifier.VerifierConfig;
+import io.sheratan.verifier.VerifierTopology;
 import io.sheratan.verifier.internals.PoisonGuard;
 import io.sheratan.avro.codec.OutputCodec;
 import org.apache.kafka.common.serialization.Serdes;
@@ -48,21 +50,23 @@ public final class VerifierHttp implements AutoCloseable {
     private final KafkaStreams streams;
     private final HostInfo self;
     private final PoisonGuard guard;
-    private final long retentionMs;
+    private final VerifierConfig config;
     private final AvroCodec<VerifiedResult> codec = AvroCodec.verifiedResults();
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     public VerifierHttp(HttpService.Settings settings, HostInfo self, KafkaStreams streams, PrometheusMeterRegistry registry,
-                        Duration retention, PoisonGuard guard) {
+                        VerifierConfig config, PoisonGuard guard, KeyringWatcher keyrings) {
         this.streams = streams;
         this.self = self;
         this.guard = guard;
-        this.retentionMs = retention.toMillis();
+        this.config = config;
         this.server = HttpService.builder(settings)
                 .route("/results/", this::result)
                 .route("/health/live", e -> isAlive() ? Reply.text(200, TEXT, "live")
                         : Reply.text(503, TEXT, "not live: " + (guard.looping() ? "a record keeps stopping the stream thread" : streams.state())))
                 .route("/health/ready", e -> Reply.text(isReady() ? 200 : 503, TEXT, "state " + streams.state()))
+                .route("/health", e -> Reply.json(isAlive() ? 200 : 503, "{\"status\":\"" + (isAlive() ? "up" : "down")
+                        + "\",\"state\":\"" + streams.state() + "\",\"keyring\":\"" + keyrings.get().digest() + "\"}"))
                 .route("/metrics", e -> Reply.text(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()))
                 .start();
     }
@@ -93,7 +97,7 @@ public final class VerifierHttp implements AutoCloseable {
             if (!isReady()) {
                 return Reply.json(503, "{\"error\":\"unavailable\",\"state\":\"" + streams.state() + "\"}");
             }
-            KeyQueryMetadata owner = streams.queryMetadataForKey(VerifierConfig.STORE, jobId, Serdes.String().serializer());
+            KeyQueryMetadata owner = streams.queryMetadataForKey(VerifierTopology.STORE, jobId, Serdes.String().serializer());
             if (owner == null || owner == KeyQueryMetadata.NOT_AVAILABLE) {
                 return Reply.json(503, "{\"error\":\"unavailable\",\"state\":\"rebalancing\"}");
             }
@@ -114,14 +118,14 @@ public final class VerifierHttp implements AutoCloseable {
 
     private Reply local(String jobId) {
         ReadOnlyKeyValueStore<String, byte[]> store = streams.store(
-                StoreQueryParameters.fromNameAndType(VerifierConfig.STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()));
+                StoreQueryParameters.fromNameAndType(VerifierTopology.STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()));
         byte[] bytes = store.get(jobId);
         if (bytes == null) {
             return Reply.json(404, "{\"error\":\"not_found\"}");
         }
         try {
             VerifiedResult result = codec.decode(bytes);
-            if (result.getVerifiedAt().toEpochMilli() + retentionMs <= System.currentTimeMillis()) {
+            if (config.isExpired(result.getVerifiedAt().toEpochMilli(), System.currentTimeMillis())) {
                 return Reply.json(404, "{\"error\":\"not_found\",\"note\":\"expired\"}");
             }
             return new Reply(200, "application/json", OutputCodec.json(result), java.util.Map.of());

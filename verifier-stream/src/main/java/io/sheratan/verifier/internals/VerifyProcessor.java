@@ -10,10 +10,12 @@ import io.sheratan.envelope.MalformedEnvelopeException;
 import io.sheratan.envelope.Submission;
 import io.sheratan.integrity.EventType;
 import io.sheratan.integrity.IntegrityVerifier;
+import io.sheratan.integrity.Keyring;
 import io.sheratan.integrity.Marks;
 import io.sheratan.integrity.Reason;
 import io.sheratan.integrity.Verdict;
 import io.sheratan.verifier.VerifierConfig;
+import io.sheratan.verifier.VerifierTopology;
 import io.sheratan.metrics.ResultMetrics;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.Header;
@@ -33,6 +35,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The verifier's one stateful step: read, verify, dedup, route. Every input record leaves here as
@@ -64,6 +67,7 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
     private final VerifierConfig config;
     private final ResultMetrics metrics;
     private final PoisonGuard guard;
+    private final Supplier<Keyring> keyrings;
     private final OutputCodec output;
     private final AvroCodec<VerifiedResult> storeCodec = AvroCodec.verifiedResults();
     private final VerifiedResultEncoder storeEncoder = new VerifiedResultEncoder();
@@ -71,17 +75,18 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
     private ProcessorContext<String, byte[]> context;
     private KeyValueStore<String, byte[]> store;
 
-    public VerifyProcessor(VerifierConfig config, ResultMetrics metrics, PoisonGuard guard) {
+    public VerifyProcessor(VerifierConfig config, ResultMetrics metrics, PoisonGuard guard, Supplier<Keyring> keyrings) {
         this.config = config;
         this.metrics = metrics;
         this.guard = guard;
+        this.keyrings = keyrings;
         this.output = new OutputCodec(config.outputFormat());
     }
 
     @Override
     public void init(ProcessorContext<String, byte[]> context) {
         this.context = context;
-        this.store = context.getStateStore(VerifierConfig.STORE);
+        this.store = context.getStateStore(VerifierTopology.STORE);
         this.reader = new EnvelopeReader(config.policy().limits());
         Duration every = config.retention().dividedBy(10);
         if (every.compareTo(Duration.ofMinutes(10)) > 0) {
@@ -125,7 +130,8 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
 
     private void rejectMalformed(Record<byte[], byte[]> record, Coordinates from, String jobId, String detail) {
         metrics.rejected(Reason.MALFORMED);
-        audit(record, from, EventType.RESULT_MALFORMED, Reason.MALFORMED, jobId, null, null, detail, null, null);
+        audit(record, from, EventType.RESULT_MALFORMED, Reason.MALFORMED, jobId, null, null,
+                header(record.headers(), NODE_ID_HEADER), detail, null, null);
     }
 
     private void route(Record<byte[], byte[]> record, Coordinates from) {
@@ -141,11 +147,13 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
             rejectMalformed(record, from, e.jobId(), e.detail());
             return;
         }
-        Verdict verdict = IntegrityVerifier.verify(submission, config.policy());
+        // the record's time (the broker's append time), never the wall clock: reprocessing gives the same verdict
+        Verdict verdict = IntegrityVerifier.verify(submission, config.policy(), keyrings.get(), record.timestamp());
+        String nodeId = submission.claims() != null ? submission.claims().nodeId() : header(record.headers(), NODE_ID_HEADER);
         if (!verdict.accepted()) {
             metrics.rejected(verdict.reason());
             audit(record, from, EventType.RESULT_INTEGRITY_FAIL, verdict.reason(), submission.jobId(), verdict.mode(),
-                    verdict.keyId(), null, null, null);
+                    verdict.keyId(), nodeId, null, null, null);
             return;
         }
         VerifiedResult first = remembered(submission.jobId());
@@ -155,11 +163,11 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
             } else {
                 metrics.rejected(Reason.CONFLICT);
                 audit(record, from, EventType.RESULT_CONFLICT, Reason.CONFLICT, submission.jobId(), verdict.mode(),
-                        verdict.keyId(), null, first.getSha256(), submission.coreSha256());
+                        verdict.keyId(), nodeId, null, first.getSha256(), submission.coreSha256());
             }
             return;
         }
-        byte[] stored = encode(submission, verdict, record, from);
+        byte[] stored = encode(submission, verdict, nodeId, from);
         byte[] out = output.verifiedFromAvro(stored);
         int keyBytes = submission.jobId().getBytes(StandardCharsets.UTF_8).length;
         int largest = keyBytes + Math.max(stored.length, out.length);
@@ -175,7 +183,7 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
         metrics.verified(unmarked);
         if (unmarked) {
             audit(record, from, EventType.RESULT_INTEGRITY_MISSING_ACCEPTED, Reason.MISSING_INTEGRITY, submission.jobId(),
-                    null, null, "accepted because SHERATAN_RESULT_INTEGRITY_REQUIRED=0", null, null);
+                    null, null, nodeId, "accepted because SHERATAN_RESULT_INTEGRITY_REQUIRED=0", null, null);
         }
     }
 
@@ -197,10 +205,9 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
     }
 
     /** The verified result as stored (Avro {@link VerifiedResult}). */
-    private byte[] encode(Submission s, Verdict verdict, Record<byte[], byte[]> record, Coordinates from) {
+    private byte[] encode(Submission s, Verdict verdict, String nodeId, Coordinates from) {
         return storeEncoder.encode(s.jobId(), s.ok(), s.core(), s.resultOffset(), s.resultLength(), s.error(),
-                s.coreSha256(), verdict.mode(), verdict.keyId(), header(record.headers(), NODE_ID_HEADER),
-                context.currentSystemTimeMs(), from.partition, from.offset);
+                s.coreSha256(), verdict.mode(), verdict.keyId(), nodeId, context.currentSystemTimeMs(), from.partition, from.offset);
     }
 
     private void remember(String jobId, byte[] stored) {
@@ -208,14 +215,14 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
     }
 
     private boolean isExpired(VerifiedResult result, long nowMs) {
-        return result.getVerifiedAt().toEpochMilli() + config.retention().toMillis() <= nowMs;
+        return config.isExpired(result.getVerifiedAt().toEpochMilli(), nowMs);
     }
 
     private VerifiedResult decodeStored(byte[] bytes) {
         try {
             return storeCodec.decode(bytes);
         } catch (AvroCodec.AvroDecodeException e) {
-            LOG.error("unreadable entry in {}: {}", VerifierConfig.STORE, e.getMessage());
+            LOG.error("unreadable entry in {}: {}", VerifierTopology.STORE, e.getMessage());
             return null;
         }
     }
@@ -244,12 +251,12 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
             from = last; // range() is inclusive: the last key is read again, and kept or already deleted
         }
         if (purged > 0) {
-            LOG.info("purged {} job ids older than {} from {}", purged, config.retention(), VerifierConfig.STORE);
+            LOG.info("purged {} job ids older than {} from {}", purged, config.retention(), VerifierTopology.STORE);
         }
     }
 
     private void audit(Record<byte[], byte[]> record, Coordinates from, EventType type, Reason reason, String jobId,
-                       String mode, String keyId, String detail, String firstSha, String newSha) {
+                       String mode, String keyId, String nodeId, String detail, String firstSha, String newSha) {
         byte[] value = record.value();
         AuditEvent event = AuditEvent.newBuilder()
                 .setEventId(from.eventId())
@@ -259,7 +266,7 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
                 .setJobId(jobId)
                 .setMode(mode)
                 .setKeyId(keyId)
-                .setNodeId(header(record.headers(), NODE_ID_HEADER))
+                .setNodeId(nodeId)
                 .setTs(Instant.ofEpochMilli(context.currentSystemTimeMs()))
                 .setSourceTopic(from.topic)
                 .setSourcePartition(from.partition)
