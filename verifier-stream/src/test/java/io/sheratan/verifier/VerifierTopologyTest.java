@@ -12,6 +12,10 @@ import io.sheratan.envelope.EnvelopeWriter;
 import io.sheratan.envelope.IntegrityMark;
 import io.sheratan.envelope.Submission;
 import io.sheratan.integrity.IntegrityPolicy;
+import io.sheratan.envelope.Claims;
+import io.sheratan.integrity.Keyring;
+import io.sheratan.integrity.KeyringFixture;
+import io.sheratan.integrity.Signer;
 import io.sheratan.kafka.Topics;
 import io.sheratan.verifier.internals.PoisonGuard;
 import io.sheratan.verifier.internals.VerifyProcessor;
@@ -36,6 +40,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -77,11 +82,16 @@ class VerifierTopologyTest {
     }
 
     private void startWith(VerifierConfig config, PoisonGuard guard) {
+        Keyring legacy = config.policy().legacyKeyring();
+        startWith(config, guard, () -> legacy);
+    }
+
+    private void startWith(VerifierConfig config, PoisonGuard guard, Supplier<Keyring> keyrings) {
         if (driver != null) {
             driver.close();
         }
         registry = new SimpleMeterRegistry();
-        Topology topology = VerifierTopology.build(config, new ResultMetrics(registry), guard);
+        Topology topology = VerifierTopology.build(config, new ResultMetrics(registry), guard, keyrings);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "verifier-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -481,6 +491,81 @@ class VerifierTopologyTest {
         assertThat(counter("sheratan_results_quarantined_total")).isEqualTo(1);
         assertThat(onlyVerified().getJobId()).isEqualTo("after");
         assertThat(guard.looping()).isFalse();
+        assertNothingElse();
+    }
+
+    // ------------------------------------------------------------------ canonical version 2 and the keyring (DESIGN 3b, 3c)
+
+    private final KeyringFixture keys = new KeyringFixture();
+
+    private byte[] v2(String jobId, String node, long issuedAt, String aud, Signer signer) {
+        return EnvelopeWriter.toJson(unsigned(jobId, "{\"value\":42}").withClaims(new Claims(node, issuedAt, aud)).signedBy(signer));
+    }
+
+    private Signer worker7() {
+        return Signer.ed25519("worker-7/2026-11", keys.worker7.getPrivate());
+    }
+
+    private void sendAt(String jobId, byte[] value, long timestamp) {
+        submitted.pipeInput(new TestRecord<>(jobId.getBytes(StandardCharsets.UTF_8), value, null, timestamp));
+    }
+
+    @Test
+    void shouldVerifyAnEd25519Version2ResultAndStoreTheSignedNodeId() throws Exception {
+        Keyring keyring = keys.keyring();
+        startWith(config(SHA256), new PoisonGuard(), () -> keyring);
+        sendAt("job-v2", v2("job-v2", "worker-7", KeyringFixture.T, "sheratan", worker7()), KeyringFixture.T);
+
+        VerifiedResult result = onlyVerified();
+        assertThat(result.getMode()).isEqualTo("ed25519");
+        assertThat(result.getKeyId()).isEqualTo("worker-7/2026-11");
+        assertThat(result.getNodeId()).as("from the signed core, not a header").isEqualTo("worker-7");
+        assertNothingElse();
+    }
+
+    @Test
+    void shouldRejectEachVersion2ViolationWithItsReason() throws Exception {
+        Keyring keyring = keys.keyring();
+        startWith(config(SHA256), new PoisonGuard(), () -> keyring);
+        long t = KeyringFixture.T;
+        Signer unknown = Signer.ed25519("worker-7/1999", keys.worker7.getPrivate());
+        Object[][] cases = {
+                {"node_mismatch", v2("j1", "worker-8", t, "sheratan", worker7()), t},
+                {"stale", v2("j2", "worker-7", t - Duration.ofHours(2).toMillis(), "sheratan", worker7()), t},
+                {"future_dated", v2("j3", "worker-7", t + Duration.ofMinutes(6).toMillis(), "sheratan", worker7()), t},
+                {"wrong_audience", v2("j4", "worker-7", t, "staging", worker7()), t},
+                {"unknown_key", v2("j5", "worker-7", t, "sheratan", unknown), t},
+                {"key_not_valid", v2("j6", "worker-7", KeyringFixture.NOT_AFTER, "sheratan", worker7()), KeyringFixture.NOT_AFTER},
+        };
+        for (Object[] c : cases) {
+            String jobId = "j" + (java.util.Arrays.asList(cases).indexOf(c) + 1);
+            sendAt(jobId, (byte[]) c[1], (long) c[2]);
+            AuditEvent event = onlyAudit();
+            assertThat(event.getReason()).as((String) c[0]).isEqualTo(c[0]);
+            assertThat(event.getEventType()).isEqualTo("RESULT_INTEGRITY_FAIL");
+            assertThat(counter("sheratan_results_rejected_total", "reason", (String) c[0])).isEqualTo(1);
+        }
+        assertNothingElse();
+    }
+
+    @Test
+    void shouldRejectVersion1MarksWhenTheMinimumVersionIs2() throws Exception {
+        startWith(config(SHA256.withMinVersion(2)));
+        send("job-1", signedJson("job-1", "1", SHA256));
+        assertThat(onlyAudit().getReason()).isEqualTo("unsupported_version");
+        assertNothingElse();
+    }
+
+    @Test
+    void shouldJudgeEachRecordWithTheKeyringInForceWhenItIsRead() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<Keyring> current = new java.util.concurrent.atomic.AtomicReference<>(
+                Keyring.legacy(null, null, null));
+        startWith(config(SHA256), new PoisonGuard(), current::get);
+        sendAt("job-a", v2("job-a", "worker-7", KeyringFixture.T, "sheratan", worker7()), KeyringFixture.T);
+        assertThat(onlyAudit().getReason()).isEqualTo("unknown_key");
+        current.set(keys.keyring()); // rotated in while running
+        sendAt("job-b", v2("job-b", "worker-7", KeyringFixture.T, "sheratan", worker7()), KeyringFixture.T);
+        assertThat(onlyVerified().getJobId()).isEqualTo("job-b");
         assertNothingElse();
     }
 
