@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             GatewayCommand.class,
             TopicsCommand.class,
             AuditCommand.class,
+            KeysCommand.class,
             BrokerCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -4,12 +4,17 @@ import io.sheratan.envelope.EnvelopeReader;
 import io.sheratan.envelope.MalformedEnvelopeException;
 import io.sheratan.envelope.Submission;
 import io.sheratan.integrity.IntegrityPolicy;
+import io.sheratan.integrity.Keyring;
 import io.sheratan.integrity.IntegrityVerifier;
 import io.sheratan.integrity.Verdict;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.PrintStream;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -20,13 +25,20 @@ import java.util.concurrent.Callable;
         description = {
             "Check one envelope (JSON or Avro single-object) under the env policy",
             "(SHERATAN_RESULT_INTEGRITY_MODE, _REQUIRED, SHERATAN_RESULT_HMAC_KEY).",
-            "Prints 'verified' or 'rejected <reason>'.",
+            "Prints 'verified' or 'rejected <reason>'. Keys come from --keyring (or SHERATAN_KEYRING_FILE), else the",
+            "single-key variables; version 2 freshness is judged at --at (default: now).",
             "Exit 0 verified, 1 rejected, 2 malformed (reason on stderr)."
         })
 final class VerifyCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "FILE|-", description = "envelope (default: stdin)")
     String input;
+
+    @Option(names = "--keyring", paramLabel = "FILE", description = "keyring file (default: $SHERATAN_KEYRING_FILE)")
+    Path keyring;
+
+    @Option(names = "--at", paramLabel = "MILLIS", description = "the record time t for windows and freshness (default: now)")
+    Long at;
 
     private final InputStream stdin;
     private final PrintStream stdout;
@@ -56,7 +68,15 @@ final class VerifyCommand implements Callable<Integer> {
             stderr.println("sheratan verify: malformed envelope: " + e.getMessage());
             return 2;
         }
-        Verdict verdict = IntegrityVerifier.verify(submission, policy);
+        Keyring keys;
+        String file = keyring != null ? keyring.toString() : env.get(IntegrityPolicy.KEYRING_FILE);
+        try {
+            keys = file == null ? policy.legacyKeyring() : Keyring.parse(Files.readAllBytes(Path.of(file)));
+        } catch (IOException | Keyring.KeyringException e) {
+            stderr.println("sheratan verify: keyring " + file + " refused: " + e.getMessage());
+            return 2;
+        }
+        Verdict verdict = IntegrityVerifier.verify(submission, policy, keys, at != null ? at : System.currentTimeMillis());
         switch (verdict.outcome()) {
             case VERIFIED -> stdout.println("verified");
             case ACCEPTED_UNMARKED -> {

@@ -4,10 +4,12 @@ import io.sheratan.avro.ResultSubmission;
 import io.sheratan.avro.codec.AvroCodec;
 import io.sheratan.canonical.JsonCanonicalizer;
 import io.sheratan.canonical.StrictJsonException;
+import io.sheratan.envelope.Claims;
 import io.sheratan.envelope.EnvelopeWriter;
 import io.sheratan.envelope.Submission;
 import io.sheratan.envelope.WireFormat;
 import io.sheratan.integrity.IntegrityPolicy;
+import io.sheratan.integrity.Signer;
 import org.apache.kafka.clients.producer.BufferExhaustedException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -23,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.function.LongSupplier;
 
 /**
  * Publishes job results the way the verifier wants them: the core is built and checked under the
@@ -45,6 +48,9 @@ public final class ResultPublisher implements AutoCloseable {
     private final IntegrityPolicy policy;
     private final WireFormat format;
     private final String nodeId;
+    private final Signer signer;
+    private final String audience;
+    private final LongSupplier clock;
     private final Duration maxBlock;
     private final long bufferBytes;
     private final AvroCodec<ResultSubmission> avro = AvroCodec.resultSubmissions();
@@ -64,6 +70,12 @@ public final class ResultPublisher implements AutoCloseable {
         this.policy = b.policy;
         this.format = b.format;
         this.nodeId = b.nodeId;
+        this.signer = b.signer;
+        this.audience = b.audience != null ? b.audience : b.policy.pipelineId();
+        this.clock = b.clock;
+        if (signer != null && signer.version() == 2 && !Claims.isNodeId(nodeId)) {
+            throw new IllegalArgumentException("a version 2 signer needs the worker's node id (1..128 of [A-Za-z0-9._:@/-]): set nodeId");
+        }
         this.maxBlock = b.maxBlock;
         this.bufferBytes = b.bufferBytes;
         this.canonicalizers = ThreadLocal.withInitial(() -> new JsonCanonicalizer(policy.limits()));
@@ -87,7 +99,7 @@ public final class ResultPublisher implements AutoCloseable {
 
     /** Signs (replacing any mark) and sends a submission that was already read, e.g. by {@code sheratan submit}. */
     public CompletableFuture<PublishReceipt> publish(Submission unsigned) {
-        Submission signed = unsigned.signed(policy);
+        Submission signed = sign(unsigned);
         byte[] value = format == WireFormat.AVRO
                 ? avro.encode(EnvelopeWriter.toAvro(signed))
                 : EnvelopeWriter.toJson(signed);
@@ -110,6 +122,18 @@ public final class ResultPublisher implements AutoCloseable {
             failFastIfSaturated(sent);
         }
         return receipt;
+    }
+
+    /**
+     * The submission with a fresh mark: by the {@link Builder#signer signer} when one is set (version 2:
+     * the node id, {@code issued_at} = now and the audience go into the signed core), else under the policy.
+     */
+    public Submission sign(Submission unsigned) {
+        if (signer == null) {
+            return unsigned.signed(policy);
+        }
+        Submission core = signer.version() == 2 ? unsigned.withClaims(new Claims(nodeId, clock.getAsLong(), audience)) : unsigned;
+        return core.signedBy(signer);
     }
 
     /** Builds the unsigned submission, enforcing the strict profile and the envelope rules. */
@@ -175,6 +199,9 @@ public final class ResultPublisher implements AutoCloseable {
         private IntegrityPolicy policy = IntegrityPolicy.defaults();
         private WireFormat format = WireFormat.JSON;
         private String nodeId;
+        private Signer signer;
+        private String audience;
+        private LongSupplier clock = System::currentTimeMillis;
         private Duration maxBlock = Duration.ofSeconds(60);
         private long bufferBytes = 32L * 1024 * 1024;
 
@@ -200,6 +227,27 @@ public final class ResultPublisher implements AutoCloseable {
 
         public Builder nodeId(String nodeId) {
             this.nodeId = nodeId;
+            return this;
+        }
+
+        /**
+         * Signs with this key instead of the policy's single key: {@code Signer.ed25519(keyId, privateKey)}
+         * or {@code Signer.hmac(keyId, secret, 2)} for canonical version 2 (then {@link #nodeId} is required).
+         */
+        public Builder signer(Signer signer) {
+            this.signer = signer;
+            return this;
+        }
+
+        /** The pipeline version 2 results are meant for ({@code aud}); default: the policy's {@code SHERATAN_PIPELINE_ID}. */
+        public Builder audience(String aud) {
+            this.audience = aud;
+            return this;
+        }
+
+        /** Where {@code issued_at} comes from (tests); default: the system clock. */
+        public Builder clock(LongSupplier clock) {
+            this.clock = clock;
             return this;
         }
 

@@ -3,8 +3,18 @@ package io.sheratan.integrity;
 import io.sheratan.envelope.IntegrityMark;
 import io.sheratan.envelope.Submission;
 
+import io.sheratan.config.ConfigException;
+import io.sheratan.config.EnvParsers;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * Makes marks (the worker's side of DESIGN.md sections 3 and 3b): {@code sha256} over the
@@ -48,6 +58,38 @@ public final class Signer {
             throw new IllegalArgumentException("an ed25519 mark names its key: key_id is required");
         }
         return new Signer(Mode.ED25519, keyId, null, key, 2);
+    }
+
+    public static final String SIGNING_KEY_FILE = "SHERATAN_SIGNING_KEY_FILE";
+    public static final String SIGNING_KEY_ID = "SHERATAN_SIGNING_KEY_ID";
+    public static final String NODE_ID = "SHERATAN_NODE_ID";
+
+    /**
+     * A worker's signer from the environment (DESIGN.md section 5): with {@value #SIGNING_KEY_FILE} (a
+     * PKCS#8 PEM Ed25519 key) and {@value #SIGNING_KEY_ID}, an ed25519 version 2 signer; with an hmac
+     * policy whose minimum version is 2, an hmac version 2 signer under the policy's key id; otherwise
+     * none (the policy signs version 1 marks). Problems fail naming the variable.
+     */
+    public static Optional<Signer> fromEnv(Map<String, String> env, IntegrityPolicy policy) {
+        String file = EnvParsers.get(env, SIGNING_KEY_FILE);
+        if (file != null) {
+            String keyId = EnvParsers.get(env, SIGNING_KEY_ID);
+            if (keyId == null) {
+                throw new ConfigException(SIGNING_KEY_ID, "required with " + SIGNING_KEY_FILE + ": the key_id of the keyring entry");
+            }
+            try {
+                return Optional.of(ed25519(keyId, Ed25519.privateKeyFromPem(Files.readString(Path.of(file), StandardCharsets.US_ASCII))));
+            } catch (IOException | GeneralSecurityException e) {
+                throw new ConfigException(SIGNING_KEY_FILE, "cannot read an Ed25519 PKCS#8 PEM private key from " + file + ": " + e.getMessage());
+            }
+        }
+        if (policy.mode() == Mode.HMAC && policy.minVersion() == 2 && policy.hasKey()) {
+            if (policy.keyId() == null) {
+                throw new ConfigException(IntegrityPolicy.HMAC_KEY_ID, "required to sign version 2 hmac marks");
+            }
+            return Optional.of(hmac(policy.keyId(), policy.hmacKey(), 2));
+        }
+        return Optional.empty();
     }
 
     public Mode mode() {
