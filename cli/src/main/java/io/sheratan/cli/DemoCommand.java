@@ -7,7 +7,9 @@ import io.sheratan.avro.VerifiedResult;
 import io.sheratan.avro.codec.AvroCodec;
 import io.sheratan.envelope.EnvelopeWriter;
 import io.sheratan.envelope.WireFormat;
+import io.sheratan.integrity.Ed25519;
 import io.sheratan.integrity.IntegrityPolicy;
+import io.sheratan.integrity.Signer;
 import io.sheratan.kafka.Topics;
 import io.sheratan.producer.PublishReceipt;
 import io.sheratan.producer.ResultPublisher;
@@ -31,6 +33,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -52,7 +56,9 @@ import java.util.concurrent.TimeUnit;
         description = {
             "Send a valid (JSON and Avro), a tampered, an unmarked, a duplicate, a conflicting and an unreadable result,",
             "then show where each ended (verified / audit with reason / duplicate) and the metrics.",
-            "Uses the running stack ('sheratan up') when its verifier answers on :8789, else starts its own.",
+            "Uses the running stack ('sheratan up') when its verifier answers on :8789, else starts its own; its own stack",
+            "also shows version 2: an Ed25519 result verified, a key claiming another node, a stale replay, and a key",
+            "rotated while the stack runs.",
             "Exit 0 only when every outcome is as expected."
         })
 final class DemoCommand implements Callable<Integer> {
@@ -71,7 +77,8 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, String> env = System.getenv();
+        Map<String, String> env = new HashMap<>(System.getenv());
+        Governance governance = null;
         int verifierPort = Integer.parseInt(env.getOrDefault(VerifierConfig.HTTP_PORT, "8789"));
         LocalStack own = null;
         Path ownData = null;
@@ -83,6 +90,11 @@ final class DemoCommand implements Callable<Integer> {
         } else {
             Path data = Files.createTempDirectory("sheratan-demo-");
             ownData = data;
+            if (env.get(IntegrityPolicy.KEYRING_FILE) == null) {
+                // the demo's own keyring: worker-7's Ed25519 key, so that version 2 and a rotation can be shown
+                governance = Governance.create(data.resolve("keyring.json"));
+                env.put(IntegrityPolicy.KEYRING_FILE, governance.file().toString());
+            }
             System.out.println("No running stack found on :" + verifierPort + "; starting a self-contained one (embedded Kafka, data in " + data + ")...");
             // its own topics, application id and audit group: never the production ones of a real cluster
             own = new LocalStack(env, kafka.bootstrapServersGiven(env) == null ? null : kafka.clientConfig(env), data, false,
@@ -92,7 +104,7 @@ final class DemoCommand implements Callable<Integer> {
             verifierPort = own.verifier.httpPort();
         }
         try {
-            return run(env, topics, client, verifierPort);
+            return run(env, topics, client, verifierPort, governance);
         } finally {
             if (own != null) {
                 own.close();
@@ -101,7 +113,8 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private int run(Map<String, String> env, Topics topics, Map<String, Object> client, int verifierPort) throws Exception {
+    private int run(Map<String, String> env, Topics topics, Map<String, Object> client, int verifierPort, Governance governance)
+            throws Exception {
         IntegrityPolicy policy = IntegrityPolicy.fromEnv(env);
         String run = UUID.randomUUID().toString().substring(0, 6);
         double duplicatesBefore = metric(verifierPort, "sheratan_results_duplicate_total");
@@ -137,6 +150,9 @@ final class DemoCommand implements Callable<Integer> {
             record(byCoordinates, order, raw.send(new ProducerRecord<>(topics.submitted(), bytes(garbageId),
                     bytes("this is not an envelope"))).get(30, TimeUnit.SECONDS),
                     new Case("unreadable bytes", garbageId, "bytes", "audit malformed"));
+            if (governance != null) {
+                governanceCases(governance, client, topics, policy, run, verifierPort, raw, byCoordinates, order);
+            }
         }
 
         Map<String, String> observed;
@@ -195,6 +211,82 @@ final class DemoCommand implements Callable<Integer> {
         consumer.assign(partitions);
         consumer.endOffsets(partitions).forEach(consumer::seek); // eager: nothing sent later can fall before it
         return consumer;
+    }
+
+    /** worker-7's keys and the demo's keyring file (DESIGN 3c). */
+    private record Governance(Path file, KeyPair oldKey, KeyPair newKey) {
+        static Governance create(Path file) throws Exception {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("Ed25519");
+            Governance g = new Governance(file, generator.generateKeyPair(), generator.generateKeyPair());
+            g.write(g.entry("worker-7/old", g.oldKey, null));
+            return g;
+        }
+
+        String entry(String keyId, KeyPair pair, Long notAfter) {
+            return "{\"key_id\":\"" + keyId + "\",\"alg\":\"ed25519\",\"public_key\":\""
+                    + java.util.Base64.getEncoder().encodeToString(Ed25519.raw(pair.getPublic())) + "\",\"nodes\":[\"worker-7\"]"
+                    + (notAfter == null ? "" : ",\"not_after\":" + notAfter) + "}";
+        }
+
+        void write(String... entries) throws Exception {
+            Path tmp = file.resolveSibling("keyring.json.tmp");
+            Files.writeString(tmp, "{\"keys\":[" + String.join(",", entries) + "]}", StandardCharsets.UTF_8);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    /**
+     * Version 2 and the keyring: an Ed25519 result of worker-7 verified; worker-7's key claiming worker-8
+     * ({@code node_mismatch}); a replay of a two-hour-old result ({@code stale}); then a rotation while the
+     * stack runs: the new key is added and the old key retired, and the old key is refused from then on.
+     */
+    private void governanceCases(Governance g, Map<String, Object> client, Topics topics, IntegrityPolicy policy, String run,
+                                 int verifierPort, KafkaProducer<byte[], byte[]> raw, Map<String, Case> byCoordinates,
+                                 List<String> order) throws Exception {
+        Signer oldSigner = Signer.ed25519("worker-7/old", g.oldKey().getPrivate());
+        Signer newSigner = Signer.ed25519("worker-7/new", g.newKey().getPrivate());
+        try (ResultPublisher worker7 = ResultPublisher.builder().clientConfig(client).topic(topics.submitted()).policy(policy)
+                .signer(oldSigner).nodeId("worker-7").build();
+             ResultPublisher liar = ResultPublisher.builder().clientConfig(client).topic(topics.submitted()).policy(policy)
+                .signer(oldSigner).nodeId("worker-8").build();
+             ResultPublisher replayer = ResultPublisher.builder().clientConfig(client).topic(topics.submitted()).policy(policy)
+                .signer(oldSigner).nodeId("worker-7").clock(() -> System.currentTimeMillis() - Duration.ofHours(2).toMillis()).build();
+             ResultPublisher rotated = ResultPublisher.builder().clientConfig(client).topic(topics.submitted()).policy(policy)
+                .signer(newSigner).nodeId("worker-7").build()) {
+            String v2 = "demo-" + run + "-ed25519";
+            record(byCoordinates, order, worker7.publish(v2, true, "{\"value\":1}", null).get(30, TimeUnit.SECONDS),
+                    new Case("v2, Ed25519, worker-7's key", v2, "JSON", "verified"));
+            String other = "demo-" + run + "-worker8";
+            record(byCoordinates, order, liar.publish(other, true, "{\"value\":2}", null).get(30, TimeUnit.SECONDS),
+                    new Case("worker-7's key claiming worker-8", other, "JSON", "audit node_mismatch"));
+            String stale = "demo-" + run + "-stale";
+            record(byCoordinates, order, replayer.publish(stale, true, "{\"value\":3}", null).get(30, TimeUnit.SECONDS),
+                    new Case("replay issued 2 h ago", stale, "JSON", "audit stale"));
+            // rotate while running: add the new key, retire the old one, wait until the verifier applied it
+            long retired = System.currentTimeMillis();
+            g.write(g.entry("worker-7/old", g.oldKey(), retired), g.entry("worker-7/new", g.newKey(), null));
+            String digest = io.sheratan.integrity.Marks.sha256Hex(Files.readAllBytes(g.file()));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (!body("http://127.0.0.1:" + verifierPort + "/health").contains(digest) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            System.out.println("Rotated worker-7's key while running (keyring " + digest.substring(0, 12) + "... applied, no restart).");
+            String newId = "demo-" + run + "-newkey";
+            record(byCoordinates, order, rotated.publish(newId, true, "{\"value\":4}", null).get(30, TimeUnit.SECONDS),
+                    new Case("after rotation: the new key", newId, "JSON", "verified"));
+            String oldId = "demo-" + run + "-oldkey";
+            record(byCoordinates, order, worker7.publish(oldId, true, "{\"value\":5}", null).get(30, TimeUnit.SECONDS),
+                    new Case("after rotation: the retired key", oldId, "JSON", "audit key_not_valid"));
+        }
+    }
+
+    private String body(String url) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (Exception e) {
+            return "";
+        }
     }
 
     /** partition@offset of each input record → "verified" or "audit <reason>", read from the output topics. */

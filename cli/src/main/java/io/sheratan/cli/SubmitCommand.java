@@ -6,6 +6,7 @@ import io.sheratan.envelope.MalformedEnvelopeException;
 import io.sheratan.envelope.Submission;
 import io.sheratan.envelope.WireFormat;
 import io.sheratan.integrity.IntegrityPolicy;
+import io.sheratan.integrity.Signer;
 import io.sheratan.kafka.Topics;
 import io.sheratan.producer.InvalidResultException;
 import io.sheratan.producer.PipelineSaturatedException;
@@ -93,7 +94,8 @@ final class SubmitCommand implements Callable<Integer> {
         try (ResultPublisher publisher = ResultPublisher.builder()
                 .clientConfig(kafka.clientConfig(env))
                 .topic(Topics.fromEnv(env).submitted())
-                .policy(policy).format(wire).nodeId(nodeId).maxBlock(timeout)
+                .policy(policy).format(wire).nodeId(nodeId != null ? nodeId : env.get(Signer.NODE_ID)).maxBlock(timeout)
+                .signer(Signer.fromEnv(env, policy).orElse(null))
                 .build()) {
             return source.file != null ? submitFile(publisher, policy.limits()) : submitOne(publisher);
         }

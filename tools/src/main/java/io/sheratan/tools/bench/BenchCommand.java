@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         description = "Benchmarks; each prints medians and, on its last line, the ratio against its baseline.",
         subcommands = {CanonBench.class, PublishBench.class, PipelineBench.class, AuditBench.class, LatencyBench.class, HeapBench.class,
-            HostileBench.class})
+            HostileBench.class, MarksBench.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec
@@ -16,6 +16,6 @@ public final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "choose a benchmark: canon, publish, pipeline, audit, latency, heap or hostile");
+        throw new CommandLine.ParameterException(spec.commandLine(), "choose a benchmark: canon, publish, pipeline, audit, latency, heap, hostile or marks");
     }
 }
