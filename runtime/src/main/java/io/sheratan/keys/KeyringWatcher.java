@@ -1,9 +1,8 @@
 package io.sheratan.keys;
 
 import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.MultiGauge;
-import io.micrometer.core.instrument.Tags;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.core.metrics.Info;
 import io.sheratan.config.ConfigException;
 import io.sheratan.integrity.IntegrityPolicy;
 import io.sheratan.integrity.Keyring;
@@ -50,7 +49,7 @@ public final class KeyringWatcher implements Supplier<Keyring>, AutoCloseable {
     private final ScheduledExecutorService checker;
     private volatile Keyring current;
     private volatile String fileDigest;
-    private MultiGauge info;
+    private Info info;
 
     private KeyringWatcher(Path file, Keyring initial, String initialFileDigest) {
         this.file = file;
@@ -120,10 +119,14 @@ public final class KeyringWatcher implements Supplier<Keyring>, AutoCloseable {
         return failures.get();
     }
 
-    /** {@code sheratan_keyring_info{digest}} = 1 for the keyring in force, and the reload failure counter. */
-    public KeyringWatcher bindTo(MeterRegistry registry) {
-        info = MultiGauge.builder("sheratan_keyring_info").description("the keyring in force, by its SHA-256").register(registry);
-        FunctionCounter.builder("sheratan_keyring_reload_failures_total", failures, AtomicLong::get)
+    /**
+     * {@code sheratan_keyring_info{digest}} = 1 for the keyring in force (a Prometheus info metric:
+     * Micrometer would strip the {@code _info} suffix from a gauge), and the reload failure counter.
+     */
+    public KeyringWatcher bindTo(PrometheusMeterRegistry registry) {
+        info = Info.builder().name("sheratan_keyring_info").help("the keyring in force, by its SHA-256").labelNames("digest")
+                .register(registry.getPrometheusRegistry());
+        FunctionCounter.builder("sheratan_keyring_reload_failures", failures, AtomicLong::get)
                 .description("keyring files refused (the previous keyring stayed in force)").register(registry);
         showInfo();
         return this;
@@ -131,7 +134,7 @@ public final class KeyringWatcher implements Supplier<Keyring>, AutoCloseable {
 
     private void showInfo() {
         if (info != null) {
-            info.register(List.of(MultiGauge.Row.of(Tags.of("digest", current.digest()), 1)), true);
+            info.setLabelValues(current.digest());
         }
     }
 

@@ -5,7 +5,7 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sheratan.kafka.KafkaClientConfig;
-import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.sheratan.avro.codec.OutputCodec;
 import io.sheratan.http.HttpService;
 import io.sheratan.keys.KeyringWatcher;
@@ -103,7 +103,7 @@ public final class VerifierApp implements AutoCloseable {
             LOG.error("stream thread failed ({} so far), replacing it: {}", threadsReplaced.incrementAndGet(), e.toString());
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
-        Gauge.builder("sheratan_stream_threads_replaced_total", threadsReplaced, AtomicInteger::get)
+        FunctionCounter.builder("sheratan_stream_threads_replaced", threadsReplaced, AtomicInteger::get)
                 .description("stream threads that died and were replaced").register(registry);
         keyrings.bindTo(registry);
         if (keyrings.fromFile()) {
