@@ -78,8 +78,49 @@ public final class Ed25519 {
         return Arrays.copyOfRange(der, der.length - PUBLIC_KEY_LENGTH, der.length);
     }
 
-    /** RFC 8032 verification; false for a signature of the wrong length or any provider refusal. */
+    /**
+     * RFC 8032 verification with Bouncy Castle's Ed25519 when it is on the class path (the verifier
+     * and the gateway ship it: ~8x less CPU than the JDK's provider, which costs ~1.4 ms per
+     * signature on a small machine), else the JDK's. Both refuse non-canonical encodings and
+     * {@code S >= L}; {@code Ed25519Test} holds them to the same Wycheproof verdicts.
+     */
     public static boolean verify(PublicKey key, byte[] message, byte[] signature) {
+        return FAST ? verifyFast(raw(key), message, signature) : verifyJdk(key, message, signature);
+    }
+
+    /** As {@link #verify}, with the raw key already at hand (a keyring keeps it). */
+    public static boolean verify(byte[] rawKey, PublicKey key, byte[] message, byte[] signature) {
+        return FAST ? verifyFast(rawKey, message, signature) : verifyJdk(key, message, signature);
+    }
+
+    /** Whether the fast (Bouncy Castle) path is in use. */
+    public static boolean fast() {
+        return FAST;
+    }
+
+    private static final boolean FAST = bouncyCastlePresent();
+
+    private static boolean bouncyCastlePresent() {
+        try {
+            Class.forName("org.bouncycastle.math.ec.rfc8032.Ed25519", false, Ed25519.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    static boolean verifyFast(byte[] rawKey, byte[] message, byte[] signature) {
+        if (signature == null || signature.length != SIGNATURE_LENGTH || rawKey == null || rawKey.length != PUBLIC_KEY_LENGTH) {
+            return false;
+        }
+        try {
+            return org.bouncycastle.math.ec.rfc8032.Ed25519.verify(signature, 0, rawKey, 0, message, 0, message.length);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    static boolean verifyJdk(PublicKey key, byte[] message, byte[] signature) {
         if (signature == null || signature.length != SIGNATURE_LENGTH) {
             return false;
         }

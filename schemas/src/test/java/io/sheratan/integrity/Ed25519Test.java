@@ -46,11 +46,19 @@ class Ed25519Test {
             for (JsonNode test : group.get("tests")) {
                 cases++;
                 boolean valid = "valid".equals(test.get("result").asText());
-                boolean verified = Ed25519.verify(key, HEX.parseHex(test.get("msg").asText()), HEX.parseHex(test.get("sig").asText()));
-                assertThat(verified).as("tcId %d (%s)", test.get("tcId").asInt(), test.get("comment").asText()).isEqualTo(valid);
+                byte[] msg = HEX.parseHex(test.get("msg").asText());
+                byte[] sig = HEX.parseHex(test.get("sig").asText());
+                String id = "tcId " + test.get("tcId").asInt() + " (" + test.get("comment").asText() + ")";
+                assertThat(Ed25519.verifyJdk(key, msg, sig)).as("JDK " + id).isEqualTo(valid);
+                assertThat(Ed25519.verifyFast(raw, msg, sig)).as("Bouncy Castle " + id).isEqualTo(valid);
             }
         }
         assertThat(cases).isEqualTo(suite.get("numberOfTests").asInt()).isEqualTo(151);
+    }
+
+    @Test
+    void shouldUseTheFastPathWhereBouncyCastleIsPresent() {
+        assertThat(Ed25519.fast()).as("schemas' tests have Bouncy Castle on the class path").isTrue();
     }
 
     @Test
