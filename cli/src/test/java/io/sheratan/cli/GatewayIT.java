@@ -99,6 +99,38 @@ class GatewayIT {
     }
 
     @Test
+    void shouldRotateTokensByEditingTheKeyringWithoutARestart(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path file = dir.resolve("keyring.json");
+        String oldToken = "old-token-123";
+        String newToken = "new-token-456";
+        java.nio.file.Files.writeString(file, "{\"tokens\":[" + tokenEntry("ops/old", oldToken, null) + "]}");
+        Map<String, String> env = Map.of("SHERATAN_KEYRING_FILE", file.toString());
+        GatewayConfig config = GatewayConfig.fromEnv(env, false).withPort(0);
+        try (Gateway rotating = new Gateway(config, kafka.clientConfig(), "127.0.0.1",
+                io.sheratan.keys.KeyringWatcher.fromEnv(env, config.policy(), null)).start()) {
+            assertThat(post(rotating, oldToken, signed("rot-1", "1")).statusCode()).isEqualTo(200);
+            assertThat(post(rotating, newToken, signed("rot-2", "1")).statusCode()).isEqualTo(401);
+            java.nio.file.Files.writeString(file.resolveSibling("k.tmp"), "{\"tokens\":[" + tokenEntry("ops/old", oldToken, System.currentTimeMillis())
+                    + "," + tokenEntry("ops/new", newToken, null) + "]}");
+            java.nio.file.Files.move(file.resolveSibling("k.tmp"), file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            int status = 0;
+            while (System.nanoTime() < deadline && (status = post(rotating, newToken, signed("rot-3", "1")).statusCode()) != 200) {
+                Thread.sleep(100);
+            }
+            assertThat(status).as("the new token works within 10 s, no restart").isEqualTo(200);
+            assertThat(post(rotating, oldToken, signed("rot-4", "1")).statusCode()).as("the expired token is 401 like a wrong one")
+                    .isEqualTo(401);
+        }
+    }
+
+    private static String tokenEntry(String id, String token, Long notAfter) {
+        return "{\"token_id\":\"" + id + "\",\"sha256\":\"" + io.sheratan.integrity.Marks.sha256Hex(token.getBytes(StandardCharsets.UTF_8))
+                + "\"" + (notAfter == null ? "" : ",\"not_after\":" + notAfter) + "}";
+    }
+
+    @Test
     void shouldAnswer429BeyondTheInFlightBoundAndLoseNothingAccepted() throws Exception {
         List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
         for (int i = 0; i < 60; i++) {

@@ -109,6 +109,51 @@ class OfflineCommandsTest {
     }
 
     @Test
+    void shouldSignVersion2WithEd25519AndVerifyItAgainstAKeyring(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        java.security.KeyPair pair = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        Path pem = dir.resolve("w7.pem");
+        java.nio.file.Files.writeString(pem, io.sheratan.integrity.Ed25519.privateKeyToPem(pair.getPrivate()));
+        Path keyring = dir.resolve("keyring.json");
+        java.nio.file.Files.writeString(keyring, "{\"keys\":[{\"key_id\":\"w7\",\"alg\":\"ed25519\",\"public_key\":\""
+                + java.util.Base64.getEncoder().encodeToString(io.sheratan.integrity.Ed25519.raw(pair.getPublic())) + "\",\"nodes\":[\"worker-7\"]}]}");
+        String envelope = "{\"job_id\":\"j\",\"ok\":true,\"result\":{\"v\":1}}";
+        long now = System.currentTimeMillis();
+
+        Run signed = run(sign(Map.of()), envelope, "--mode", "ed25519", "--key", pem.toString(), "--key-id", "w7", "--node", "worker-7",
+                "--issued-at", Long.toString(now));
+        assertThat(signed.exit()).as(signed.err()).isZero();
+        assertThat(signed.out()).contains("\"v\":2").contains("\"node_id\":\"worker-7\"").contains("\"issued_at\":" + now);
+        assertThat(run(verify(Map.of()), signed.out(), "--keyring", keyring.toString(), "--at", Long.toString(now)).out())
+                .startsWith("verified");
+        assertThat(run(verify(Map.of()), signed.out(), "--keyring", keyring.toString(), "--at", Long.toString(now + 7_200_000)).out())
+                .startsWith("rejected stale");
+        Run other = run(sign(Map.of()), envelope, "--mode", "ed25519", "--key", pem.toString(), "--key-id", "w7", "--node", "worker-8");
+        assertThat(run(verify(Map.of()), other.out(), "--keyring", keyring.toString()).out()).startsWith("rejected node_mismatch");
+        Run noNode = run(sign(Map.of()), envelope, "--mode", "ed25519", "--key", pem.toString(), "--key-id", "w7");
+        assertThat(noNode.exit()).isEqualTo(2);
+        assertThat(noNode.err()).contains("node id");
+    }
+
+    @Test
+    void shouldRefuseAKeyringHoldingASmallOrderKey(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path keyring = dir.resolve("keyring.json");
+        String smallOrder = java.util.Base64.getEncoder().encodeToString(java.util.HexFormat.of().parseHex(
+                "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"));
+        java.nio.file.Files.writeString(keyring, "{\"keys\":[{\"key_id\":\"evil\",\"alg\":\"ed25519\",\"public_key\":\"" + smallOrder + "\"}]}");
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream saved = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int exit;
+        try {
+            exit = Main.commandLine().execute("keys", "check", keyring.toString());
+        } finally {
+            System.setErr(saved);
+        }
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("evil").contains("small-order");
+    }
+
+    @Test
     void shouldNameTheVariableWhenTheEnvPolicyIsWrong() {
         Run run = run(verify(Map.of("SHERATAN_RESULT_INTEGRITY_MODE", "hmac")), "{}");
         assertThat(run.exit()).isEqualTo(2);

@@ -51,6 +51,11 @@ public final class VerifierTopology {
         return build(config, metrics, guard, () -> legacy);
     }
 
+    /** With a guard of its own (benchmarks, tools). */
+    public static Topology build(VerifierConfig config, ResultMetrics metrics, Supplier<Keyring> keyrings) {
+        return build(config, metrics, new PoisonGuard(), keyrings);
+    }
+
     /** @param keyrings the keyring in force, read once per record (a {@code KeyringWatcher} swaps it without a restart) */
     public static Topology build(VerifierConfig config, ResultMetrics metrics, PoisonGuard guard, Supplier<Keyring> keyrings) {
         StoreBuilder<KeyValueStore<String, byte[]>> store = Stores.keyValueStoreBuilder(

@@ -20,6 +20,15 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.sheratan.integrity.Ed25519;
+import io.sheratan.integrity.Keyring;
+import io.sheratan.integrity.Signer;
+import io.sheratan.metrics.ResultMetrics;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.util.Base64;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
@@ -65,6 +74,10 @@ public final class PipelineBench implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "1", description = "num.stream.threads, the same for every variant (default: ${DEFAULT-VALUE})")
     int threads;
 
+    @Option(names = "--mark", defaultValue = "sha256", paramLabel = "sha256|ed25519",
+            description = "the input's marks: sha256 (version 1) or ed25519 (version 2, worker-attested) (default: ${DEFAULT-VALUE})")
+    String mark;
+
     @Option(names = "--batch-size", description = "producer batch.size in bytes for every variant (default: Kafka's, 16384)")
     Integer batchSize;
 
@@ -105,7 +118,20 @@ public final class PipelineBench implements Callable<Integer> {
             admin.createTopics(List.of(new NewTopic(input, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }
         List<String> results = Corpus.results(256, 1024, 11);
-        try (ResultPublisher publisher = ResultPublisher.builder().clientConfig(client).topic(input).build()) {
+        KeyPair worker = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        boolean ed25519 = mark.equals("ed25519");
+        if (!ed25519 && !mark.equals("sha256")) {
+            System.err.println("sheratan bench pipeline: --mark must be sha256 or ed25519");
+            return 2;
+        }
+        Keyring keyring = ed25519 ? Keyring.parse(("{\"keys\":[{\"key_id\":\"bench\",\"alg\":\"ed25519\",\"public_key\":\""
+                + Base64.getEncoder().encodeToString(Ed25519.raw(worker.getPublic())) + "\",\"nodes\":[\"bench-worker\"]}]}")
+                .getBytes(StandardCharsets.UTF_8)) : Keyring.legacy(null, null, null);
+        ResultPublisher.Builder builder = ResultPublisher.builder().clientConfig(client).topic(input);
+        if (ed25519) {
+            builder.signer(Signer.ed25519("bench", worker.getPrivate())).nodeId("bench-worker");
+        }
+        try (ResultPublisher publisher = builder.build()) {
             List<CompletableFuture<?>> acks = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 acks.add(publisher.publish("job-" + i, true, results.get(i & 255), null));
@@ -114,15 +140,16 @@ public final class PipelineBench implements Callable<Integer> {
                 ack.get(60, TimeUnit.SECONDS);
             }
         }
-        System.out.printf(Locale.ROOT, "sheratan bench pipeline: %d signed ~1 KB results, %d runs per variant, exactly_once_v2, %d stream thread(s), batch.size %s%n",
-                count, rounds, threads, batchSize == null ? "default" : batchSize);
+        System.out.printf(Locale.ROOT, "sheratan bench pipeline: %d signed ~1 KB results (%s), %d runs per variant, exactly_once_v2, %d stream thread(s), batch.size %s%n",
+                count, ed25519 ? "ed25519 v2" : "sha256 v1", rounds, threads, batchSize == null ? "default" : batchSize);
 
         Map<String, Function<String, Topology>> variants = new java.util.LinkedHashMap<>();
         variants.put(PASSTHROUGH, out -> passthrough(input, out, false));
         variants.put(STORE_PASSTHROUGH, out -> passthrough(input, out, true));
         variants.put(VERIFIER, out -> {
             Topics topics = new Topics(input, out, out + ".audit", 3, 1);
-            return VerifierTopology.build(VerifierConfig.fromEnv(Map.of()).withTopics(topics));
+            return VerifierTopology.build(VerifierConfig.fromEnv(Map.of()).withTopics(topics),
+                    new ResultMetrics(new SimpleMeterRegistry()), () -> keyring);
         });
         Map<String, Run[]> runs = new HashMap<>();
         variants.keySet().forEach(k -> runs.put(k, new Run[rounds]));
