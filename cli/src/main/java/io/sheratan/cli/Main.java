@@ -3,6 +3,10 @@ package io.sheratan.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+
 /**
  * The entry point behind {@code ./sheratan}: one command per line of DESIGN.md section 6. Each
  * subcommand is a small class; this one only wires them together. The harness commands
@@ -10,7 +14,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "sheratan",
         mixinStandardHelpOptions = true,
-        version = "sheratan 0.1.0",
+        versionProvider = Main.BuildVersion.class,
         description = "Verify, deduplicate and audit job results moving through Kafka.",
         footer = {"", "The harness runs from tools/ through the same launcher: sheratan bench | soak | check (each with --help)."},
         subcommands = {
@@ -48,5 +52,20 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+    }
+
+    /** {@code --version}: the project version the build wrote into {@code sheratan-version.properties}. */
+    static final class BuildVersion implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties properties = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream("/sheratan-version.properties")) {
+                if (in != null) {
+                    properties.load(in);
+                }
+            }
+            return new String[] {"sheratan " + properties.getProperty("version", "(unknown version)")
+                    + ", Java " + System.getProperty("java.version")};
+        }
     }
 }

@@ -5,6 +5,7 @@ import io.sheratan.avro.codec.AvroCodec;
 import io.sheratan.canonical.JsonCanonicalizer;
 import io.sheratan.canonical.StrictJsonException;
 import io.sheratan.envelope.Claims;
+import io.sheratan.envelope.EnvelopeReader;
 import io.sheratan.envelope.EnvelopeWriter;
 import io.sheratan.envelope.Submission;
 import io.sheratan.envelope.WireFormat;
@@ -138,8 +139,8 @@ public final class ResultPublisher implements AutoCloseable {
 
     /** Builds the unsigned submission, enforcing the strict profile and the envelope rules. */
     public Submission prepare(String jobId, boolean ok, String resultJson, String errorJson) {
-        if (jobId == null || jobId.isEmpty() || jobId.codePointCount(0, jobId.length()) > 256) {
-            throw new InvalidResultException("job_id must be 1 to 256 characters", null);
+        if (jobId == null || jobId.isEmpty() || jobId.codePointCount(0, jobId.length()) > EnvelopeReader.MAX_JOB_ID_LENGTH) {
+            throw new InvalidResultException("job_id must be 1 to " + EnvelopeReader.MAX_JOB_ID_LENGTH + " characters", null);
         }
         JsonCanonicalizer canonicalizer = canonicalizers.get();
         byte[] jobIdCanonical;
