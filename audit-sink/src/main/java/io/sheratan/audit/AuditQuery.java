@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import io.sheratan.canonical.JsonCanonicalizer;
 
 /**
  * {@code sheratan audit query}: the events of the log that match every given filter, one JSON
@@ -69,6 +70,6 @@ public final class AuditQuery {
     }
 
     private static String quoted(String value) {
-        return new String(io.sheratan.canonical.JsonCanonicalizer.canonicalString(value), StandardCharsets.UTF_8);
+        return new String(JsonCanonicalizer.canonicalString(value), StandardCharsets.UTF_8);
     }
 }

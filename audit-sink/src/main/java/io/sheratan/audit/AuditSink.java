@@ -30,6 +30,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.RetriableException;
 
 /**
  * Consumes the audit topic ({@code read_committed}) into the {@link ChainLog}, exactly once into the
@@ -56,7 +59,6 @@ public final class AuditSink implements Runnable, AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Map<String, Counter> written = new HashMap<>();
     private final KafkaClientMetrics clientMetrics;
-    private volatile boolean crashAfterWriteForTests;
 
     public AuditSink(Map<String, Object> clientConfig, String topic, String groupId, ChainLog log, MeterRegistry registry) {
         Map<String, Object> config = new HashMap<>(clientConfig);
@@ -71,11 +73,6 @@ public final class AuditSink implements Runnable, AutoCloseable {
         this.registry = registry;
         this.clientMetrics = new KafkaClientMetrics(consumer);
         clientMetrics.bindTo(registry);
-    }
-
-    /** Test hook: after the next batch is written and fsynced, stop without committing, as a crash would. */
-    void crashAfterNextWrite() {
-        crashAfterWriteForTests = true;
     }
 
     @Override
@@ -93,8 +90,7 @@ public final class AuditSink implements Runnable, AutoCloseable {
                     if (record.offset() <= log.lastOffset(record.topic(), record.partition())) {
                         continue; // written before a crash, not committed: skip, do not duplicate
                     }
-                    entries.add(new ChainLog.Entry(event(record), record.topic(), record.partition(), record.offset(),
-                            record.value() == null ? null : Marks.sha256Hex(record.value())));
+                    entries.add(entry(record));
                 }
                 log.append(entries);
                 entries.forEach(e -> count(e.event()));
@@ -102,10 +98,6 @@ public final class AuditSink implements Runnable, AutoCloseable {
                 // position is past the commit markers, so a caught-up sink shows a lag of zero
                 for (TopicPartition partition : records.partitions()) {
                     commits.put(partition, new OffsetAndMetadata(consumer.position(partition)));
-                }
-                if (crashAfterWriteForTests) {
-                    running.set(false);
-                    return;
                 }
                 commit(commits);
             }
@@ -125,11 +117,17 @@ public final class AuditSink implements Runnable, AutoCloseable {
     private void commit(Map<TopicPartition, OffsetAndMetadata> commits) {
         try {
             consumer.commitSync(commits);
-        } catch (org.apache.kafka.clients.consumer.CommitFailedException
-                 | org.apache.kafka.common.errors.RebalanceInProgressException
-                 | org.apache.kafka.common.errors.RetriableException e) {
+        } catch (CommitFailedException
+                 | RebalanceInProgressException
+                 | RetriableException e) {
             LOG.warn("offset commit deferred ({}); the written lines will be skipped when polled again", e.getClass().getSimpleName());
         }
+    }
+
+    /** The log line's entry for one audit record: its event (or an unreadable placeholder), coordinates and raw SHA-256. */
+    ChainLog.Entry entry(ConsumerRecord<byte[], byte[]> record) {
+        return new ChainLog.Entry(event(record), record.topic(), record.partition(), record.offset(),
+                record.value() == null ? null : Marks.sha256Hex(record.value()));
     }
 
     private ObjectNode event(ConsumerRecord<byte[], byte[]> record) {

@@ -14,6 +14,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import java.math.BigInteger;
+import java.time.Instant;
+import java.util.Arrays;
+import org.assertj.core.api.Assertions;
 
 class ChainLogTest {
 
@@ -150,7 +154,7 @@ class ChainLogTest {
         assertThat(AuditQuery.run(dir, new AuditQuery.Filter(null, "conflict", "RESULT_CONFLICT", null, null), new PrintStream(new ByteArrayOutputStream())))
                 .isEqualTo(15);
         assertThat(AuditQuery.run(dir, new AuditQuery.Filter(null, null, null,
-                java.time.Instant.ofEpochMilli(1_700_000_000_010L), java.time.Instant.ofEpochMilli(1_700_000_000_020L)),
+                Instant.ofEpochMilli(1_700_000_000_010L), Instant.ofEpochMilli(1_700_000_000_020L)),
                 new PrintStream(new ByteArrayOutputStream()))).isEqualTo(10);
     }
 
@@ -161,7 +165,7 @@ class ChainLogTest {
         ObjectNode inexact = ChainLog.JSON.createObjectNode();
         inexact.put("event_type", "RESULT_MALFORMED");
         inexact.put("reason", "malformed");
-        inexact.put("big", new java.math.BigInteger("123456789012345678901234567890"));
+        inexact.put("big", new BigInteger("123456789012345678901234567890"));
         ObjectNode huge = ChainLog.JSON.createObjectNode();
         huge.put("event_type", "RESULT_MALFORMED");
         huge.put("reason", "malformed");
@@ -188,7 +192,7 @@ class ChainLogTest {
         String last = lines(file).get(9);
         byte[] all = Files.readAllBytes(file);
         // the crash left the last line half written, without its newline
-        Files.write(file, java.util.Arrays.copyOf(all, all.length - last.length() / 2 - 1));
+        Files.write(file, Arrays.copyOf(all, all.length - last.length() / 2 - 1));
 
         try (ChainLog reopened = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES)) {
             assertThat(reopened.lines()).isEqualTo(9);
@@ -207,7 +211,7 @@ class ChainLogTest {
         List<String> text = lines(file);
         text.set(2, "{not json");
         Files.write(file, text, StandardCharsets.UTF_8);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES))
+        Assertions.assertThatThrownBy(() -> new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES))
                 .hasMessageContaining("line 3");
     }
 }

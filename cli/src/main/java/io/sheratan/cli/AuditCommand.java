@@ -10,9 +10,11 @@ import picocli.CommandLine.Parameters;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.Callable;
+import java.nio.file.Files;
 
 /** {@code sheratan audit verify-chain|query}: the auditor's tools over the hash-chained log. */
 @Command(name = "audit",
+        header = "Check or search the audit log.",
         mixinStandardHelpOptions = true,
         description = "Check or search the audit log written by 'sheratan audit-sink'.",
         subcommands = {AuditCommand.VerifyChain.class, AuditCommand.Query.class})
@@ -27,6 +29,7 @@ final class AuditCommand implements Runnable {
     }
 
     @Command(name = "verify-chain",
+        header = "Check the audit log's hash chain.",
             mixinStandardHelpOptions = true,
             description = {
                 "Recompute the hash chain over every file and line.",
@@ -40,7 +43,7 @@ final class AuditCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            if (!java.nio.file.Files.isDirectory(dir)) {
+            if (!Files.isDirectory(dir)) {
                 System.err.println("sheratan audit verify-chain: no such directory: " + dir);
                 return 2;
             }
@@ -57,6 +60,7 @@ final class AuditCommand implements Runnable {
     }
 
     @Command(name = "query",
+        header = "Find audit events by job id, reason, type or time.",
             mixinStandardHelpOptions = true,
             description = "Print the matching audit events as JSON lines; every given filter must match.")
     static final class Query implements Callable<Integer> {

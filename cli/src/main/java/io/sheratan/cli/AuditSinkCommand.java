@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 
 /** {@code sheratan audit-sink}: the audit topic into the hash-chained log, as one service. */
 @Command(name = "audit-sink",
+        header = "The audit sink: the audit topic into the tamper-evident log.",
         mixinStandardHelpOptions = true,
         description = {
             "Consume the audit topic (read_committed) into an append-only, hash-chained, fsynced log.",

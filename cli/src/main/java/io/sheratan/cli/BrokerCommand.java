@@ -21,6 +21,7 @@ import java.util.concurrent.Callable;
  * of a three-node cluster whose other members are started the same way with the same ports.
  */
 @Command(name = "broker",
+        header = "An embedded Kafka broker as its own process.",
         mixinStandardHelpOptions = true,
         description = {
             "Run the embedded Kafka 4.4 broker (KRaft, combined broker+controller) in this process until SIGTERM / Ctrl-C.",

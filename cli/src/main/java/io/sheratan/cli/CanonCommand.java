@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 
 /** {@code sheratan canon}: the strict-profile canonical bytes of any JSON value, and nothing else. */
 @Command(name = "canon",
+        header = "RFC 8785 strict-profile bytes of a JSON value.",
         mixinStandardHelpOptions = true,
         description = {
             "Print the RFC 8785 canonical bytes of a JSON value under the strict profile.",

@@ -45,6 +45,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import io.sheratan.integrity.Marks;
+import java.nio.file.StandardCopyOption;
+import java.util.Base64;
 
 /**
  * {@code sheratan demo}: one result of each kind through the pipeline, then a table of where each
@@ -52,6 +55,7 @@ import java.util.concurrent.TimeUnit;
  * results and audit events carry, so the demo reads the truth from the topics themselves.
  */
 @Command(name = "demo",
+        header = "Every outcome of the pipeline, shown end to end.",
         mixinStandardHelpOptions = true,
         description = {
             "Send a valid (JSON and Avro), a tampered, an unmarked, a duplicate, a conflicting and an unreadable result,",
@@ -224,14 +228,14 @@ final class DemoCommand implements Callable<Integer> {
 
         String entry(String keyId, KeyPair pair, Long notAfter) {
             return "{\"key_id\":\"" + keyId + "\",\"alg\":\"ed25519\",\"public_key\":\""
-                    + java.util.Base64.getEncoder().encodeToString(Ed25519.raw(pair.getPublic())) + "\",\"nodes\":[\"worker-7\"]"
+                    + Base64.getEncoder().encodeToString(Ed25519.raw(pair.getPublic())) + "\",\"nodes\":[\"worker-7\"]"
                     + (notAfter == null ? "" : ",\"not_after\":" + notAfter) + "}";
         }
 
         void write(String... entries) throws Exception {
             Path tmp = file.resolveSibling("keyring.json.tmp");
             Files.writeString(tmp, "{\"keys\":[" + String.join(",", entries) + "]}", StandardCharsets.UTF_8);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
     }
 
@@ -265,7 +269,7 @@ final class DemoCommand implements Callable<Integer> {
             // rotate while running: add the new key, retire the old one, wait until the verifier applied it
             long retired = System.currentTimeMillis();
             g.write(g.entry("worker-7/old", g.oldKey(), retired), g.entry("worker-7/new", g.newKey(), null));
-            String digest = io.sheratan.integrity.Marks.sha256Hex(Files.readAllBytes(g.file()));
+            String digest = Marks.sha256Hex(Files.readAllBytes(g.file()));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
             while (!body("http://127.0.0.1:" + verifierPort + "/health").contains(digest) && System.nanoTime() < deadline) {
                 Thread.sleep(100);

@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 
 /** {@code sheratan gateway}: the hub's HTTP submit endpoint as one service. */
 @Command(name = "gateway",
+        header = "The HTTP submit gateway of the hub.",
         mixinStandardHelpOptions = true,
         description = {
             "Serve POST /mesh/results/submit on SHERATAN_BIND_ADDRESS:SHERATAN_GATEWAY_PORT (127.0.0.1:8788) with",

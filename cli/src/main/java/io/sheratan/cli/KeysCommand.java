@@ -25,6 +25,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
+import io.sheratan.canonical.JsonCanonicalizer;
 
 /**
  * {@code sheratan keys}: keyring governance from the command line (DESIGN.md sections 3c and 6).
@@ -32,6 +33,7 @@ import java.util.concurrent.Callable;
  * never kept; what goes into the keyring is printed as a ready entry.
  */
 @Command(name = "keys",
+        header = "Keys and tokens of the keyring.",
         mixinStandardHelpOptions = true,
         description = "Generate keys and tokens for the keyring, and check a keyring file.",
         subcommands = {KeysCommand.Generate.class, KeysCommand.Token.class, KeysCommand.Check.class})
@@ -46,7 +48,8 @@ final class KeysCommand implements Runnable {
     }
 
     /** {@code keys generate}: an Ed25519 pair (private PEM written 0600) or a 32-byte HMAC secret, and the keyring entry. */
-    @Command(name = "generate", mixinStandardHelpOptions = true,
+    @Command(name = "generate",
+        header = "A new key and its keyring entry.", mixinStandardHelpOptions = true,
             description = {"A new key and its keyring entry. ed25519: the private key goes to --out (PKCS#8 PEM, mode 0600),",
                 "the entry with the public key is printed. hmac-sha256: a 32-byte random secret, printed once inside the entry."})
     static final class Generate implements Callable<Integer> {
@@ -95,7 +98,8 @@ final class KeysCommand implements Runnable {
     }
 
     /** {@code keys token}: a new gateway token (printed once) and its keyring entry (only its SHA-256). */
-    @Command(name = "token", mixinStandardHelpOptions = true,
+    @Command(name = "token",
+        header = "A new gateway token and its keyring entry.", mixinStandardHelpOptions = true,
             description = "A new gateway token, printed once on the first line; the keyring entry (its SHA-256) on the second.")
     static final class Token implements Callable<Integer> {
         @Option(names = "--token-id", required = true, paramLabel = "ID") String tokenId;
@@ -114,7 +118,8 @@ final class KeysCommand implements Runnable {
     }
 
     /** {@code keys check FILE}: validate a keyring as the services would; print its digest and every window. */
-    @Command(name = "check", mixinStandardHelpOptions = true,
+    @Command(name = "check",
+        header = "Validate a keyring file as the services do.", mixinStandardHelpOptions = true,
             description = {"Validate a keyring file exactly as the services do (a refused file is refused whole).",
                 "Prints its digest and each key's and token's window, and whether it is valid --at a time. Exit 0, or 2 naming the problem."})
     static final class Check implements Callable<Integer> {
@@ -153,6 +158,6 @@ final class KeysCommand implements Runnable {
     }
 
     static String quote(String s) {
-        return new String(io.sheratan.canonical.JsonCanonicalizer.canonicalString(s), StandardCharsets.UTF_8);
+        return new String(JsonCanonicalizer.canonicalString(s), StandardCharsets.UTF_8);
     }
 }

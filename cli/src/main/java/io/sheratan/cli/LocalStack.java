@@ -21,6 +21,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 
 /**
  * The whole pipeline in one process, as {@code sheratan up} and a self-contained {@code sheratan demo}
@@ -108,8 +110,8 @@ final class LocalStack implements AutoCloseable {
 
     private static String randomToken() {
         byte[] bytes = new byte[24];
-        new java.security.SecureRandom().nextBytes(bytes);
-        return java.util.HexFormat.of().formatHex(bytes);
+        new SecureRandom().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
     }
 
     /** The demo's own topics and its verifier's internal topics, from a cluster that is not ours. */

@@ -13,6 +13,7 @@ import java.util.Properties;
  * ({@code bench}, {@code soak}, {@code check}) live in {@code tools/} and its {@code ToolsMain}.
  */
 @Command(name = "sheratan",
+        header = "The Sheratan result pipeline.",
         mixinStandardHelpOptions = true,
         versionProvider = Main.BuildVersion.class,
         description = "Verify, deduplicate and audit job results moving through Kafka.",

@@ -23,6 +23,7 @@ import java.util.concurrent.Callable;
 
 /** {@code sheratan sign}: reads an envelope, ignores its mark, writes it back with a fresh one. */
 @Command(name = "sign",
+        header = "Write an envelope back with a fresh integrity mark.",
         mixinStandardHelpOptions = true,
         description = {
             "Read a JSON envelope (any integrity member is ignored) and write it back with a fresh mark.",

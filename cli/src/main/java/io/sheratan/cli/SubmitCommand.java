@@ -30,12 +30,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.io.InputStreamReader;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 
 /**
  * {@code sheratan submit}: signs and publishes one result from flags, or many from a JSON-lines file,
  * through {@link ResultPublisher}. Exit 0 only when every result was acknowledged by Kafka.
  */
 @Command(name = "submit",
+        header = "Sign and publish results to Kafka.",
         mixinStandardHelpOptions = true,
         description = {
             "Sign and publish results to the submitted topic (keyed by job_id, idempotent producer, acks=all).",
@@ -118,10 +122,10 @@ final class SubmitCommand implements Callable<Integer> {
         } catch (PipelineSaturatedException e) {
             System.err.println("sheratan submit: " + e.getMessage());
             return 1;
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             System.err.println("sheratan submit: not acknowledged: " + e.getCause().getMessage());
             return 1;
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             System.err.println("sheratan submit: not acknowledged within " + timeout + " (is Kafka reachable?)");
             return 1;
         }
@@ -137,7 +141,7 @@ final class SubmitCommand implements Callable<Integer> {
         CompletableFuture<?> all = CompletableFuture.completedFuture(null);
         long nextProgress = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
         try (BufferedReader lines = source.file.equals("-")
-                ? new BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8))
+                ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
                 : Files.newBufferedReader(Path.of(source.file), StandardCharsets.UTF_8)) {
             String line;
             long number = 0;
@@ -179,7 +183,7 @@ final class SubmitCommand implements Callable<Integer> {
         publisher.flush();
         try {
             all.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             System.err.println("sheratan submit: some results were not acknowledged within " + timeout);
         }
         long unacked = sent.get() - acked.get() - sendFailed.get();

@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 
 /** {@code sheratan topics}: create the three topics if missing (idempotent), for deployments that provision separately. */
 @Command(name = "topics",
+        header = "Create the three topics if they are missing.",
         mixinStandardHelpOptions = true,
         description = {
             "Create the submitted, verified and audit topics if they are missing (idempotent).",

@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 
 /** {@code sheratan up}: the local stack in one process, until Ctrl-C. */
 @Command(name = "up",
+        header = "The whole local stack in one process.",
         mixinStandardHelpOptions = true,
         description = {
             "Run the local stack: an embedded real Kafka broker (data kept under $SHERATAN_DATA_DIR, default ./data),",

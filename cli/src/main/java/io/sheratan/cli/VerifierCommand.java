@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 
 /** {@code sheratan verifier}: the verifier stream as one service (what a container runs). */
 @Command(name = "verifier",
+        header = "The verifier stream: verify, dedup and route every result.",
         mixinStandardHelpOptions = true,
         description = {
             "Run the verifier stream: verify, dedup and route every submitted result (exactly-once v2 by default).",

@@ -21,6 +21,7 @@ import java.util.concurrent.Callable;
 
 /** {@code sheratan verify}: the verifier's integrity check, offline, on one envelope. */
 @Command(name = "verify",
+        header = "Check one envelope offline under the env policy.",
         mixinStandardHelpOptions = true,
         description = {
             "Check one envelope (JSON or Avro single-object) under the env policy",

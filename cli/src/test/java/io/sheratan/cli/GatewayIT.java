@@ -29,6 +29,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import io.sheratan.canonical.CanonicalLimits;
+import io.sheratan.envelope.EnvelopeReader;
+import io.sheratan.envelope.EnvelopeWriter;
+import io.sheratan.integrity.IntegrityPolicy;
+import io.sheratan.integrity.Marks;
+import io.sheratan.keys.KeyringWatcher;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Every status code of the gateway (DESIGN.md section 7), the 429 bound, and scripts/verify-b3.sh against it. */
 class GatewayIT {
@@ -58,10 +67,10 @@ class GatewayIT {
     }
 
     private static String signed(String jobId, String result) {
-        var reader = new io.sheratan.envelope.EnvelopeReader(io.sheratan.canonical.CanonicalLimits.DEFAULTS);
+        var reader = new EnvelopeReader(CanonicalLimits.DEFAULTS);
         try {
             var s = reader.readJson(("{\"job_id\":\"" + jobId + "\",\"ok\":true,\"result\":" + result + "}").getBytes(StandardCharsets.UTF_8));
-            return new String(io.sheratan.envelope.EnvelopeWriter.toJson(s.signed(io.sheratan.integrity.IntegrityPolicy.defaults())), StandardCharsets.UTF_8);
+            return new String(EnvelopeWriter.toJson(s.signed(IntegrityPolicy.defaults())), StandardCharsets.UTF_8);
         } catch (Exception e) {
             throw new AssertionError(e);
         }
@@ -99,21 +108,21 @@ class GatewayIT {
     }
 
     @Test
-    void shouldRotateTokensByEditingTheKeyringWithoutARestart(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    void shouldRotateTokensByEditingTheKeyringWithoutARestart(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("keyring.json");
         String oldToken = "old-token-123";
         String newToken = "new-token-456";
-        java.nio.file.Files.writeString(file, "{\"tokens\":[" + tokenEntry("ops/old", oldToken, null) + "]}");
+        Files.writeString(file, "{\"tokens\":[" + tokenEntry("ops/old", oldToken, null) + "]}");
         Map<String, String> env = Map.of("SHERATAN_KEYRING_FILE", file.toString());
         GatewayConfig config = GatewayConfig.fromEnv(env, false).withPort(0);
         try (Gateway rotating = new Gateway(config, kafka.clientConfig(), "127.0.0.1",
-                io.sheratan.keys.KeyringWatcher.fromEnv(env, config.policy(), null)).start()) {
+                KeyringWatcher.fromEnv(env, config.policy(), null)).start()) {
             assertThat(post(rotating, oldToken, signed("rot-1", "1")).statusCode()).isEqualTo(200);
             assertThat(post(rotating, newToken, signed("rot-2", "1")).statusCode()).isEqualTo(401);
-            java.nio.file.Files.writeString(file.resolveSibling("k.tmp"), "{\"tokens\":[" + tokenEntry("ops/old", oldToken, System.currentTimeMillis())
+            Files.writeString(file.resolveSibling("k.tmp"), "{\"tokens\":[" + tokenEntry("ops/old", oldToken, System.currentTimeMillis())
                     + "," + tokenEntry("ops/new", newToken, null) + "]}");
-            java.nio.file.Files.move(file.resolveSibling("k.tmp"), file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(file.resolveSibling("k.tmp"), file, StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             int status = 0;
             while (System.nanoTime() < deadline && (status = post(rotating, newToken, signed("rot-3", "1")).statusCode()) != 200) {
@@ -126,7 +135,7 @@ class GatewayIT {
     }
 
     private static String tokenEntry(String id, String token, Long notAfter) {
-        return "{\"token_id\":\"" + id + "\",\"sha256\":\"" + io.sheratan.integrity.Marks.sha256Hex(token.getBytes(StandardCharsets.UTF_8))
+        return "{\"token_id\":\"" + id + "\",\"sha256\":\"" + Marks.sha256Hex(token.getBytes(StandardCharsets.UTF_8))
                 + "\"" + (notAfter == null ? "" : ",\"not_after\":" + notAfter) + "}";
     }
 

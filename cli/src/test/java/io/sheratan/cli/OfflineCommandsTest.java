@@ -13,6 +13,13 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import io.sheratan.integrity.Ed25519;
+import java.io.PrintWriter;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.util.Base64;
+import java.util.HexFormat;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code canon}, {@code sign} and {@code verify} as DESIGN.md section 6 fixes them: stdout, stderr, exit code. */
 class OfflineCommandsTest {
@@ -34,7 +41,7 @@ class OfflineCommandsTest {
         PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
         CommandLine cli = new CommandLine(factory.create(new ByteArrayInputStream(stdin),
                 new PrintStream(out, true, StandardCharsets.UTF_8), errStream));
-        cli.setErr(new java.io.PrintWriter(errStream, true));
+        cli.setErr(new PrintWriter(errStream, true));
         cli.setExecutionExceptionHandler(new ErrorHandler());
         int exit = cli.execute(args);
         return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
@@ -59,7 +66,7 @@ class OfflineCommandsTest {
     }
 
     @Test
-    void shouldReadAFile(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    void shouldReadAFile(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("in.json");
         Files.writeString(file, "[1.0, 2e0]");
         assertThat(run(CANON, "", file.toString()).out()).isEqualTo("[1,2]");
@@ -109,13 +116,13 @@ class OfflineCommandsTest {
     }
 
     @Test
-    void shouldSignVersion2WithEd25519AndVerifyItAgainstAKeyring(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
-        java.security.KeyPair pair = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    void shouldSignVersion2WithEd25519AndVerifyItAgainstAKeyring(@TempDir Path dir) throws Exception {
+        KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         Path pem = dir.resolve("w7.pem");
-        java.nio.file.Files.writeString(pem, io.sheratan.integrity.Ed25519.privateKeyToPem(pair.getPrivate()));
+        Files.writeString(pem, Ed25519.privateKeyToPem(pair.getPrivate()));
         Path keyring = dir.resolve("keyring.json");
-        java.nio.file.Files.writeString(keyring, "{\"keys\":[{\"key_id\":\"w7\",\"alg\":\"ed25519\",\"public_key\":\""
-                + java.util.Base64.getEncoder().encodeToString(io.sheratan.integrity.Ed25519.raw(pair.getPublic())) + "\",\"nodes\":[\"worker-7\"]}]}");
+        Files.writeString(keyring, "{\"keys\":[{\"key_id\":\"w7\",\"alg\":\"ed25519\",\"public_key\":\""
+                + Base64.getEncoder().encodeToString(Ed25519.raw(pair.getPublic())) + "\",\"nodes\":[\"worker-7\"]}]}");
         String envelope = "{\"job_id\":\"j\",\"ok\":true,\"result\":{\"v\":1}}";
         long now = System.currentTimeMillis();
 
@@ -135,13 +142,13 @@ class OfflineCommandsTest {
     }
 
     @Test
-    void shouldRefuseAKeyringHoldingASmallOrderKey(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    void shouldRefuseAKeyringHoldingASmallOrderKey(@TempDir Path dir) throws Exception {
         Path keyring = dir.resolve("keyring.json");
-        String smallOrder = java.util.Base64.getEncoder().encodeToString(java.util.HexFormat.of().parseHex(
+        String smallOrder = Base64.getEncoder().encodeToString(HexFormat.of().parseHex(
                 "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"));
-        java.nio.file.Files.writeString(keyring, "{\"keys\":[{\"key_id\":\"evil\",\"alg\":\"ed25519\",\"public_key\":\"" + smallOrder + "\"}]}");
-        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream saved = System.err;
+        Files.writeString(keyring, "{\"keys\":[{\"key_id\":\"evil\",\"alg\":\"ed25519\",\"public_key\":\"" + smallOrder + "\"}]}");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream saved = System.err;
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         int exit;
         try {

@@ -38,6 +38,8 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import io.sheratan.canonical.JsonCanonicalizer;
+import java.util.Collections;
 
 /**
  * The HTTP gateway of DESIGN.md section 7 (port 8788), for the hub's existing clients:
@@ -73,7 +75,7 @@ public final class Gateway implements AutoCloseable {
             .description("submissions answered 429 because maxInFlight were in flight").register(registry);
     private final OutputCodec auditCodec;
     private final ThreadLocal<EnvelopeReader> readers;
-    private final Map<String, String> answers = java.util.Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
+    private final Map<String, String> answers = Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
             return size() > REMEMBERED_ANSWERS;
@@ -238,7 +240,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     private static String quote(String s) {
-        return s == null ? "null" : new String(io.sheratan.canonical.JsonCanonicalizer.canonicalString(s), StandardCharsets.UTF_8);
+        return s == null ? "null" : new String(JsonCanonicalizer.canonicalString(s), StandardCharsets.UTF_8);
     }
 
     @Override

@@ -43,7 +43,7 @@ public final class JsonCanonicalizer {
     private int pos;
     private int end;
 
-    // top-level member capture for canonicalizeObject
+    // top-level member capture for applyToObject
     private boolean captureTopLevel;
     private CanonicalObject.Builder topLevel;
 

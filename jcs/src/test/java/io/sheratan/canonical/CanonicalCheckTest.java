@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import java.util.Locale;
 
 /**
  * Holds the fast path ({@link CanonicalCheck}) to the full parser: the fast path may only ever say
@@ -290,7 +291,7 @@ class CanonicalCheckTest {
         return switch (random.nextInt(4)) {
             case 0 -> Long.toString(random.nextLong() >> random.nextInt(64));
             case 1 -> Double.toString(random.nextDouble() * Math.pow(10, random.nextInt(30) - 10));
-            case 2 -> String.format(java.util.Locale.ROOT, "%." + random.nextInt(8) + "f", (random.nextDouble() - 0.5) * 1000);
+            case 2 -> String.format(Locale.ROOT, "%." + random.nextInt(8) + "f", (random.nextDouble() - 0.5) * 1000);
             default -> Integer.toString(random.nextInt(1_000_000));
         };
     }

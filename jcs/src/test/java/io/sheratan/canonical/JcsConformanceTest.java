@@ -16,6 +16,7 @@ import java.util.HexFormat;
 import java.util.zip.GZIPInputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import java.math.BigDecimal;
 
 /** The RFC 8785 reference vectors and the ES6 number sequence from {@code shared/conformance/jcs}. */
 class JcsConformanceTest {
@@ -82,7 +83,7 @@ class JcsConformanceTest {
 
     private static boolean isInexactIntegerLiteral(String text, double value) {
         return text.indexOf('.') < 0 && text.indexOf('e') < 0
-                && new java.math.BigDecimal(text).compareTo(new java.math.BigDecimal(value)) != 0;
+                && new BigDecimal(text).compareTo(new BigDecimal(value)) != 0;
     }
 
     private static boolean rejectsAsInexact(JsonCanonicalizer canonicalizer, String text) {

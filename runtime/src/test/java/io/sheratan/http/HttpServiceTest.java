@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import org.assertj.core.api.Assertions;
 
 /** The edges every service relies on: idle and half-open clients, huge headers, bodies that stop. */
 class HttpServiceTest {
@@ -105,7 +106,7 @@ class HttpServiceTest {
     void shouldNameTheAddressWhenThePortIsTaken() {
         start(HttpService.Settings.of("test", "127.0.0.1", 0));
         int taken = service.port();
-        org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+        Assertions.assertThatThrownBy(() ->
                         HttpService.builder(HttpService.Settings.of("second", "127.0.0.1", taken)).start())
                 .hasMessageContaining("127.0.0.1:" + taken);
     }

@@ -19,6 +19,8 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import io.sheratan.canonical.JsonCanonicalizer;
+import java.util.Map;
 
 class EnvelopeReaderTest {
 
@@ -81,13 +83,13 @@ class EnvelopeReaderTest {
 
     @Test
     void shouldWriteSignedEnvelopesThatAreThemselvesCanonical() throws Exception {
-        io.sheratan.integrity.IntegrityPolicy hmac = io.sheratan.integrity.IntegrityPolicy.fromEnv(java.util.Map.of(
+        IntegrityPolicy hmac = IntegrityPolicy.fromEnv(Map.of(
                 "SHERATAN_RESULT_INTEGRITY_MODE", "hmac", "SHERATAN_RESULT_HMAC_KEY", "k", "SHERATAN_RESULT_HMAC_KEY_ID", "k1"));
         for (String json : new String[] {
                 "{\"job_id\":\"j\",\"ok\":true,\"result\":{\"b\":1,\"a\":[2]}}",
                 "{\"job_id\":\"j\",\"ok\":false,\"error\":{\"code\":\"E1\"}}"}) {
             byte[] envelope = EnvelopeWriter.toJson(reader.read(utf8(json)).signed(hmac));
-            assertThat(io.sheratan.canonical.JsonCanonicalizer.canonicalize(envelope)).isEqualTo(envelope);
+            assertThat(JsonCanonicalizer.canonicalize(envelope)).isEqualTo(envelope);
             assertThat(reader.read(envelope).mark().keyId()).isEqualTo("k1");
         }
     }

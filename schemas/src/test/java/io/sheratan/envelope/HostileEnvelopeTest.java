@@ -13,6 +13,7 @@ import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import io.sheratan.avro.IntegrityMark;
 
 /**
  * Envelopes built by an attacker rather than a worker: Avro length fields that lie, truncations at
@@ -118,7 +119,7 @@ class HostileEnvelopeTest {
                 .setOk(true)
                 .setResult("{\"value\":42}")
                 .setError(null)
-                .setIntegrity(io.sheratan.avro.IntegrityMark.newBuilder().setMode("sha256").setSha256("ab".repeat(32))
+                .setIntegrity(IntegrityMark.newBuilder().setMode("sha256").setSha256("ab".repeat(32))
                         .setSig(null).setKeyId(null).build())
                 .build();
     }

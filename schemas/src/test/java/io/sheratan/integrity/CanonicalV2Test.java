@@ -14,6 +14,8 @@ import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import io.sheratan.avro.ResultSubmission;
+import io.sheratan.envelope.IntegrityMark;
 
 /** Canonical version 2 (DESIGN.md section 3b): the core, the DSSE encoding, and every verdict it adds. */
 class CanonicalV2Test {
@@ -65,7 +67,7 @@ class CanonicalV2Test {
         assertThat(json.outcome()).isEqualTo(Verdict.Outcome.VERIFIED);
         assertThat(json.mode()).isEqualTo("ed25519");
         assertThat(json.keyId()).isEqualTo("worker-7/2026-11");
-        AvroCodec<io.sheratan.avro.ResultSubmission> avro = AvroCodec.resultSubmissions();
+        AvroCodec<ResultSubmission> avro = AvroCodec.resultSubmissions();
         Submission fromAvro = reader.read(avro.encode(EnvelopeWriter.toAvro(signed)));
         assertThat(fromAvro.core()).isEqualTo(signed.core());
         assertThat(verify(fromAvro).outcome()).isEqualTo(Verdict.Outcome.VERIFIED);
@@ -77,7 +79,7 @@ class CanonicalV2Test {
         Submission signed = s.signedBy(Signer.hmac("hmac/2026-11", KeyringFixture.HMAC_SECRET, 2));
         assertThat(signed.mark().sig()).isEqualTo(Marks.hmacHex(KeyringFixture.HMAC_SECRET, Pae.encode(s.core())));
         assertThat(verify(roundTrip(signed)).outcome()).isEqualTo(Verdict.Outcome.VERIFIED);
-        Submission bare = s.withMark(new io.sheratan.envelope.IntegrityMark("hmac", s.coreSha256(),
+        Submission bare = s.withMark(new IntegrityMark("hmac", s.coreSha256(),
                 Marks.hmacHex(KeyringFixture.HMAC_SECRET, s.core()), "hmac/2026-11", 2));
         assertThat(verify(roundTrip(bare)).reason()).isEqualTo(Reason.SIG_MISMATCH);
     }
@@ -107,7 +109,7 @@ class CanonicalV2Test {
     @Test
     void shouldRejectUnknownKeysAndKeysOutsideTheirWindow() throws Exception {
         Submission signed = unsigned("worker-7", T, "sheratan").signedBy(worker7());
-        Submission renamed = signed.withMark(new io.sheratan.envelope.IntegrityMark("ed25519", signed.coreSha256(),
+        Submission renamed = signed.withMark(new IntegrityMark("ed25519", signed.coreSha256(),
                 signed.mark().sig(), "worker-7/2025-01", 2));
         assertThat(verify(roundTrip(renamed)).reason()).isEqualTo(Reason.UNKNOWN_KEY);
         long after = KeyringFixture.NOT_AFTER;
@@ -139,7 +141,7 @@ class CanonicalV2Test {
         String later = json.replace("\"issued_at\":" + T, "\"issued_at\":" + (T + 1));
         Submission tampered = reader.read(later.getBytes(StandardCharsets.UTF_8));
         assertThat(verify(tampered).reason()).isEqualTo(Reason.SHA_MISMATCH);
-        Submission noSha = tampered.withMark(new io.sheratan.envelope.IntegrityMark("ed25519", null, signed.mark().sig(),
+        Submission noSha = tampered.withMark(new IntegrityMark("ed25519", null, signed.mark().sig(),
                 "worker-7/2026-11", 2));
         assertThat(verify(noSha).reason()).isEqualTo(Reason.SIG_MISMATCH);
     }

@@ -7,6 +7,7 @@ import java.util.Base64;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import java.util.HexFormat;
 
 /** Keyring admission (DESIGN.md section 3c): a file with any problem is refused whole, naming it. */
 class KeyringTest {
@@ -37,7 +38,7 @@ class KeyringTest {
 
     @Test
     void shouldRefuseTheWholeFileForAnyBadEntry() {
-        String small = Base64.getEncoder().encodeToString(java.util.HexFormat.of().parseHex(Ed25519Test.LOW_ORDER.get(4)));
+        String small = Base64.getEncoder().encodeToString(HexFormat.of().parseHex(Ed25519Test.LOW_ORDER.get(4)));
         String[][] cases = {
                 {"{\"keys\":[{\"key_id\":\"a\",\"alg\":\"hmac-sha256\",\"secret\":\"" + b64(32) + "\"},{\"key_id\":\"a\",\"alg\":\"hmac-sha256\",\"secret\":\"" + b64(32) + "\"}]}", "appears twice"},
                 {"{\"keys\":[{\"key_id\":\"a\",\"alg\":\"rsa\",\"secret\":\"" + b64(32) + "\"}]}", "unknown alg"},

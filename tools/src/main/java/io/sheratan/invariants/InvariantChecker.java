@@ -33,6 +33,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import io.sheratan.avro.codec.FlatJson;
+import java.time.Instant;
+import java.util.Comparator;
 
 /**
  * The product's promises, checked from the outside once the pipeline is quiet: reads the
@@ -198,7 +201,7 @@ public final class InvariantChecker {
             return VerifiedResult.newBuilder().setJobId(n.path("job_id").asText()).setOk(n.path("ok").asBoolean())
                     .setResult(n.path("result").isNull() ? null : n.path("result").asText())
                     .setError(n.path("error").isNull() ? null : n.path("error").asText())
-                    .setSha256(n.path("sha256").asText()).setVerifiedAt(java.time.Instant.ofEpochMilli(n.path("verified_at").asLong()))
+                    .setSha256(n.path("sha256").asText()).setVerifiedAt(Instant.ofEpochMilli(n.path("verified_at").asLong()))
                     .setSourcePartition(n.path("source_partition").asInt()).setSourceOffset(n.path("source_offset").asLong()).build();
         } catch (Exception e) {
             return null;
@@ -208,7 +211,7 @@ public final class InvariantChecker {
     private static JsonNode decodeAudit(byte[] value, AvroCodec<AuditEvent> codec) {
         try {
             if (isAvro(value)) {
-                return JSON.readTree(io.sheratan.avro.codec.FlatJson.write(codec.decode(value)));
+                return JSON.readTree(FlatJson.write(codec.decode(value)));
             }
             return JSON.readTree(value);
         } catch (Exception e) {
@@ -228,7 +231,7 @@ public final class InvariantChecker {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).sorted(java.util.Comparator.comparingInt(TopicPartition::partition)).toList();
+                    .map(p -> new TopicPartition(topic, p.partition())).sorted(Comparator.comparingInt(TopicPartition::partition)).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
@@ -237,7 +240,7 @@ public final class InvariantChecker {
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
             }
         }
-        records.sort(java.util.Comparator.<ConsumerRecord<byte[], byte[]>>comparingInt(ConsumerRecord::partition)
+        records.sort(Comparator.<ConsumerRecord<byte[], byte[]>>comparingInt(ConsumerRecord::partition)
                 .thenComparingLong(ConsumerRecord::offset));
         return records;
     }

@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 
 /** {@code sheratan check}: the invariant checker, for tests and for operators. */
 @Command(name = "check",
+        header = "The invariant checker: one outcome per input.",
         mixinStandardHelpOptions = true,
         description = {
             "After the pipeline goes quiet, read the submitted, verified and audit topics (read_committed) and check:",

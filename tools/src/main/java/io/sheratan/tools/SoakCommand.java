@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 
 /** {@code sheratan soak}: the long fault suite on embedded brokers in their own processes, ending with the invariant checker. */
 @Command(name = "soak",
+        header = "The long fault suite under kill -9, SIGSTOP and scaling.",
         mixinStandardHelpOptions = true,
         description = {
             "Run a mixed load for about N minutes while killing (-9) and restarting the verifier and the audit sink,",

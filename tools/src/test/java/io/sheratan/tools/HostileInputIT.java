@@ -45,6 +45,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import io.sheratan.audit.ChainLog;
 
 /**
  * The hostile-input suite of the poison-pill issue, against {@code ./sheratan up} as a user runs it
@@ -162,9 +163,9 @@ class HostileInputIT {
         int found = 0;
         while (System.nanoTime() < deadline && found < values.size()) {
             found = 0;
-            for (Path file : io.sheratan.audit.ChainLog.files(data.resolve("audit"))) {
+            for (Path file : ChainLog.files(data.resolve("audit"))) {
                 for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                    if (line.contains("AUDIT_RECORD_UNREADABLE") || line.contains(io.sheratan.audit.ChainLog.PLACEHOLDER)) {
+                    if (line.contains("AUDIT_RECORD_UNREADABLE") || line.contains(ChainLog.PLACEHOLDER)) {
                         found++;
                     }
                 }

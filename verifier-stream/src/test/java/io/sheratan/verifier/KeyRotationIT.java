@@ -35,6 +35,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import io.sheratan.integrity.Marks;
 
 /**
  * Key rotation on a running verifier (DESIGN.md section 3c), by editing the keyring file: a new key
@@ -108,7 +109,7 @@ class KeyRotationIT {
                 acks.add(signedOld.publish("old-" + i, true, "{\"i\":" + i + "}", null));
                 expectVerified.add("old-" + i);
             }
-            Duration applied = awaitDigest(watcher, io.sheratan.integrity.Marks.sha256Hex(Files.readAllBytes(file)));
+            Duration applied = awaitDigest(watcher, Marks.sha256Hex(Files.readAllBytes(file)));
             assertThat(applied).as("the new keyring takes effect well within 10 s").isLessThan(Duration.ofSeconds(10));
             for (int i = 0; i < 50; i++) {
                 acks.add(signedNew.publish("new-" + i, true, "{\"i\":" + i + "}", null));
@@ -121,7 +122,7 @@ class KeyRotationIT {
             long notAfter = System.currentTimeMillis();
             Thread.sleep(5);
             write(file, "{\"keys\":[" + entry("worker-7/old", oldKey, notAfter) + "," + entry("worker-7/new", newKey, null) + "]}");
-            awaitDigest(watcher, io.sheratan.integrity.Marks.sha256Hex(Files.readAllBytes(file)));
+            awaitDigest(watcher, Marks.sha256Hex(Files.readAllBytes(file)));
             signedOld.publish(rejectedJob, true, "1", null).get(30, TimeUnit.SECONDS);
             signedNew.publish("new-after", true, "1", null).get(30, TimeUnit.SECONDS);
             expectVerified.add("new-after");

@@ -34,6 +34,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import io.sheratan.envelope.EnvelopeWriter;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 
 /** The verifier on a real broker: exact counts for a mixed stream, queries across two instances, no loss when one stops. */
 class VerifierIT {
@@ -82,7 +86,7 @@ class VerifierIT {
                 }
                 if (i % 5 == 2) {
                     byte[] key = (prefix + "tampered-" + i).getBytes(StandardCharsets.UTF_8);
-                    String json = new String(io.sheratan.envelope.EnvelopeWriter.toJson(
+                    String json = new String(EnvelopeWriter.toJson(
                             publisher.prepare(prefix + "tampered-" + i, true, "{\"i\":1}", null).signed(config.policy())),
                             StandardCharsets.UTF_8).replace("{\"i\":1}", "{\"i\":2}");
                     acks.add(toFuture(raw.send(new ProducerRecord<>(config.topics().submitted(), key, json.getBytes(StandardCharsets.UTF_8)))));
@@ -108,7 +112,7 @@ class VerifierIT {
         return sent;
     }
 
-    private static CompletableFuture<Object> toFuture(java.util.concurrent.Future<?> f) {
+    private static CompletableFuture<Object> toFuture(Future<?> f) {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 return f.get(60, TimeUnit.SECONDS);
@@ -183,7 +187,7 @@ class VerifierIT {
         byte[] signed;
         try (ResultPublisher publisher = ResultPublisher.builder().clientConfig(kafka.clientConfig())
                 .topic(config.topics().submitted()).build()) {
-            signed = io.sheratan.envelope.EnvelopeWriter.toJson(publisher.prepare("replayed-1", true, "{\"v\":1}", null).signed(config.policy()));
+            signed = EnvelopeWriter.toJson(publisher.prepare("replayed-1", true, "{\"v\":1}", null).signed(config.policy()));
         }
         try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
             raw.send(new ProducerRecord<>(config.topics().submitted(), key, signed)).get(60, TimeUnit.SECONDS);
@@ -230,9 +234,9 @@ class VerifierIT {
 
     private static long endOffsets(String topic) throws Exception {
         try (Admin admin = Admin.create(kafka.clientConfig())) {
-            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             for (int p = 0; p < 3; p++) {
-                latest.put(new org.apache.kafka.common.TopicPartition(topic, p), org.apache.kafka.clients.admin.OffsetSpec.latest());
+                latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
             }
             return admin.listOffsets(latest).all().get().values().stream().mapToLong(i -> i.offset()).sum();
         }

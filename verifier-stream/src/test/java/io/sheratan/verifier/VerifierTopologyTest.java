@@ -43,6 +43,13 @@ import java.util.Properties;
 import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import io.sheratan.avro.ResultSubmission;
+import io.sheratan.integrity.Marks;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** One test per row of DESIGN.md section 4, and the cases around dedup and expiry. */
 class VerifierTopologyTest {
@@ -55,7 +62,7 @@ class VerifierTopologyTest {
     private final EnvelopeReader reader = new EnvelopeReader(CanonicalLimits.DEFAULTS);
     private final AvroCodec<VerifiedResult> verifiedCodec = AvroCodec.verifiedResults();
     private final AvroCodec<AuditEvent> auditCodec = AvroCodec.auditEvents();
-    private final AvroCodec<io.sheratan.avro.ResultSubmission> submissionCodec = AvroCodec.resultSubmissions();
+    private final AvroCodec<ResultSubmission> submissionCodec = AvroCodec.resultSubmissions();
 
     private TopologyTestDriver driver;
     private TestInputTopic<byte[], byte[]> submitted;
@@ -391,7 +398,7 @@ class VerifierTopologyTest {
         byte[] avro = signedAvro("avro-x", "1", SHA256);
         byte[] wrongFingerprint = avro.clone();
         wrongFingerprint[5] ^= 0x55;
-        java.util.Random random = new java.util.Random(3);
+        Random random = new Random(3);
         byte[] randomBytes = new byte[512];
         random.nextBytes(randomBytes);
         List<byte[]> hostile = List.of(
@@ -404,14 +411,14 @@ class VerifierTopologyTest {
                 ("{\"job_id\":\"h\",\"ok\":true,\"result\":\"" + "x".repeat(3 * 1024 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8), // multi-MB
                 randomBytes,
                 wrongFingerprint,
-                java.util.Arrays.copyOf(avro, avro.length - 3),                                             // truncated Avro
+                Arrays.copyOf(avro, avro.length - 3),                                             // truncated Avro
                 new byte[0]);
         for (byte[] value : hostile) {
             send("h", value);
         }
         send("after", signedJson("after", "1", SHA256));
 
-        List<AuditEvent> events = new java.util.ArrayList<>();
+        List<AuditEvent> events = new ArrayList<>();
         for (TestRecord<String, byte[]> r : audit.readRecordsToList()) {
             events.add(auditCodec.decode(r.value()));
         }
@@ -429,7 +436,7 @@ class VerifierTopologyTest {
     void shouldRejectAResultWhoseVerifiedRecordWouldExceedTheOutputLimit() throws Exception {
         startWith(config(SHA256).withMaxOutputBytes(8_192));
         // 1e20 is 4 bytes of text and 21 in canonical form: the canonical core is ~4 times the input
-        String expanding = "[" + String.join(",", java.util.Collections.nCopies(1_000, "1e20")) + "]";
+        String expanding = "[" + String.join(",", Collections.nCopies(1_000, "1e20")) + "]";
         String sha = unsigned("job-big", expanding).coreSha256();
         byte[] envelope = ("{\"job_id\":\"job-big\",\"ok\":true,\"result\":" + expanding
                 + ",\"integrity\":{\"mode\":\"sha256\",\"sha256\":\"" + sha + "\"}}").getBytes(StandardCharsets.UTF_8);
@@ -486,7 +493,7 @@ class VerifierTopologyTest {
         AuditEvent event = onlyAudit();
         assertThat(event.getEventType()).isEqualTo("RESULT_MALFORMED");
         assertThat(event.getDetail()).startsWith("quarantined");
-        assertThat(event.getReceivedSha256()).isEqualTo(io.sheratan.integrity.Marks.sha256Hex(poison));
+        assertThat(event.getReceivedSha256()).isEqualTo(Marks.sha256Hex(poison));
         assertThat(event.getEventId()).isEqualTo(topic + "/0/0");
         assertThat(counter("sheratan_results_quarantined_total")).isEqualTo(1);
         assertThat(onlyVerified().getJobId()).isEqualTo("after");
@@ -538,7 +545,7 @@ class VerifierTopologyTest {
                 {"key_not_valid", v2("j6", "worker-7", KeyringFixture.NOT_AFTER, "sheratan", worker7()), KeyringFixture.NOT_AFTER},
         };
         for (Object[] c : cases) {
-            String jobId = "j" + (java.util.Arrays.asList(cases).indexOf(c) + 1);
+            String jobId = "j" + (Arrays.asList(cases).indexOf(c) + 1);
             sendAt(jobId, (byte[]) c[1], (long) c[2]);
             AuditEvent event = onlyAudit();
             assertThat(event.getReason()).as((String) c[0]).isEqualTo(c[0]);
@@ -558,7 +565,7 @@ class VerifierTopologyTest {
 
     @Test
     void shouldJudgeEachRecordWithTheKeyringInForceWhenItIsRead() throws Exception {
-        java.util.concurrent.atomic.AtomicReference<Keyring> current = new java.util.concurrent.atomic.AtomicReference<>(
+        AtomicReference<Keyring> current = new AtomicReference<>(
                 Keyring.legacy(null, null, null));
         startWith(config(SHA256), new PoisonGuard(), current::get);
         sendAt("job-a", v2("job-a", "worker-7", KeyringFixture.T, "sheratan", worker7()), KeyringFixture.T);

@@ -26,6 +26,10 @@ import java.util.Properties;
 import java.util.StringJoiner;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
+import java.net.InetAddress;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Set;
 
 /**
  * A real Apache Kafka broker in this JVM: KRaft, every node a combined broker+controller, started
@@ -232,7 +236,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             settings.saslUsers.forEach((user, password) ->
                     jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
             jaas.append(';');
-            p.put("listener.name." + CLIENT.toLowerCase(java.util.Locale.ROOT) + ".plain.sasl.jaas.config", jaas.toString());
+            p.put("listener.name." + CLIENT.toLowerCase(Locale.ROOT) + ".plain.sasl.jaas.config", jaas.toString());
         } else {
             p.put("inter.broker.listener.name", CLIENT);
         }
@@ -327,7 +331,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** A port free on the loopback interface right now (for tests and processes that need one). */
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();
         } catch (IOException e) {
@@ -366,8 +370,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         private int nodes = 1;
         private int[] clientPorts;
         private int[] controllerPorts;
-        private java.util.Set<Integer> localNodes;
-        private final Map<String, String> saslUsers = new java.util.LinkedHashMap<>();
+        private Set<Integer> localNodes;
+        private final Map<String, String> saslUsers = new LinkedHashMap<>();
         private final Map<String, String> overrides = new HashMap<>();
 
         /** Keep data here across restarts (default: a temp directory deleted on close). */
@@ -409,8 +413,8 @@ public final class EmbeddedKafka implements AutoCloseable {
          * Run only these nodes (0-based) in this JVM; the others are expected in other processes
          * sharing the data directory (its {@code cluster.id} must exist before they start).
          */
-        public Builder localNodes(java.util.Set<Integer> nodes) {
-            this.localNodes = java.util.Set.copyOf(nodes);
+        public Builder localNodes(Set<Integer> nodes) {
+            this.localNodes = Set.copyOf(nodes);
             return this;
         }
 

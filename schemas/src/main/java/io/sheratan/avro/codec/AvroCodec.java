@@ -27,6 +27,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import io.sheratan.avro.IntegrityMark;
 
 /**
  * Avro single-object encoding ({@code C3 01} + 8-byte fingerprint + body) for one generated record
@@ -154,7 +155,7 @@ public final class AvroCodec<T extends SpecificRecordBase> {
     private static synchronized void trustGeneratedClasses() {
         ClassSecurityValidator.ClassSecurityPredicate ours = ClassSecurityValidator.builder()
                 .add(ResultSubmission.class)
-                .add(io.sheratan.avro.IntegrityMark.class)
+                .add(IntegrityMark.class)
                 .add(VerifiedResult.class)
                 .add(AuditEvent.class)
                 .build();

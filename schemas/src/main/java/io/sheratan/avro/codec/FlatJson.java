@@ -9,6 +9,7 @@ import org.apache.avro.specific.SpecificRecordBase;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Instant;
 
 /**
  * A generated record as a flat JSON object with the Avro field names and no union wrappers, the
@@ -37,7 +38,7 @@ public final class FlatJson {
                     g.writeNumber(i);
                 } else if (value instanceof Long l) {
                     g.writeNumber(l);
-                } else if (value instanceof java.time.Instant instant) {
+                } else if (value instanceof Instant instant) {
                     g.writeNumber(instant.toEpochMilli());
                 } else {
                     g.writeString(value.toString());

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.Comparator;
 
 /**
  * {@code sheratan bench audit}: the audit log's numbers. (1) The sink end to end: N events from the
@@ -37,6 +38,7 @@ import java.util.concurrent.TimeUnit;
  * {@code verify-chain} and a {@code query} by job id over it, timed.
  */
 @Command(name = "audit",
+        header = "Benchmark: audit sink appends, verify-chain and query.",
         mixinStandardHelpOptions = true,
         description = {
             "Audit sink append throughput (topic -> fsynced lines), then verify-chain and query over a generated log.",
@@ -97,7 +99,7 @@ public final class AuditBench implements Callable<Integer> {
         double querySeconds = (System.nanoTime() - start) / 1e9;
         System.out.printf(Locale.ROOT, "  query --job-id: %d match in %.2f s%n", matched, querySeconds);
         try (var paths = Files.walk(root)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
         System.out.printf(Locale.ROOT, "verify-chain of %,d lines: %.2f s (target < 10 s)%n", report.lines(), verifySeconds);
         return report.intact() ? 0 : 1;

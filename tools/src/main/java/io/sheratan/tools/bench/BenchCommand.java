@@ -5,6 +5,7 @@ import picocli.CommandLine.Command;
 
 /** {@code sheratan bench ...}: benchmarks that compare against a baseline run in the same process. */
 @Command(name = "bench",
+        header = "Benchmarks against a baseline in the same run.",
         mixinStandardHelpOptions = true,
         description = "Benchmarks; each prints medians and, on its last line, the ratio against its baseline.",
         subcommands = {CanonBench.class, PublishBench.class, PipelineBench.class, AuditBench.class, LatencyBench.class, HeapBench.class,

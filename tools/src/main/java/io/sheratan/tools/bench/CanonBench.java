@@ -21,6 +21,7 @@ import java.util.concurrent.Callable;
  * alternate between the two so that drift in machine load hits both alike, and medians are compared.
  */
 @Command(name = "canon",
+        header = "Benchmark: canonicalization against the RFC 8785 reference.",
         mixinStandardHelpOptions = true,
         description = {
             "Throughput of canonicalize+SHA-256: ours vs the erdtman reference (same JVM, alternating rounds).",

@@ -34,6 +34,10 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import io.sheratan.avro.codec.AvroCodec;
+import java.util.Random;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * {@code sheratan bench heap}: the verifier's Java heap with a million job ids in its store. The
@@ -44,6 +48,7 @@ import java.util.regex.Pattern;
  * outside the heap).
  */
 @Command(name = "heap",
+        header = "Benchmark: verifier heap with a million job ids.",
         mixinStandardHelpOptions = true,
         description = {
             "Verifier heap with --ids job ids in its store: the verifier runs as its own JVM with -Xmx<--max-heap>,",
@@ -155,7 +160,7 @@ public final class HeapBench implements Callable<Integer> {
 
     /** Hostile records in turn: deep nesting, near-limit strings with a bad escape at the end, bad UTF-8, random bytes, junk Avro. */
     private static long sendHostile(Map<String, Object> client, String topic, int count) throws Exception {
-        java.util.Random random = new java.util.Random(13);
+        Random random = new Random(13);
         byte[] randomBytes = new byte[64 * 1024];
         random.nextBytes(randomBytes);
         List<byte[]> corpus = List.of(
@@ -171,7 +176,7 @@ public final class HeapBench implements Callable<Integer> {
         config.put("compression.type", "lz4");
         long bytes = 0;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
-            List<java.util.concurrent.Future<?>> acks = new ArrayList<>();
+            List<Future<?>> acks = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 byte[] value = corpus.get(i % corpus.size());
                 bytes += value.length;
@@ -185,7 +190,7 @@ public final class HeapBench implements Callable<Integer> {
     }
 
     private static long countMalformed(Map<String, Object> client, String audit) throws Exception {
-        var codec = io.sheratan.avro.codec.AvroCodec.auditEvents();
+        var codec = AvroCodec.auditEvents();
         long[] malformed = {0};
         readToEnd(client, audit, record -> {
             if (codec.decode(record.value()).getEventType().equals("RESULT_MALFORMED")) {
@@ -203,7 +208,7 @@ public final class HeapBench implements Callable<Integer> {
     }
 
     private interface RecordHandler {
-        void handle(org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> record) throws Exception;
+        void handle(ConsumerRecord<byte[], byte[]> record) throws Exception;
     }
 
     /** Reads {@code topic} from the beginning to its read_committed end, handing each record to {@code each}. */

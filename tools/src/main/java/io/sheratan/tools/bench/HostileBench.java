@@ -28,6 +28,7 @@ import java.util.concurrent.Callable;
  * on a noisy machine. Tells how much work an attacker buys with one record.
  */
 @Command(name = "hostile",
+        header = "Benchmark: CPU per record of each hostile input class.",
         mixinStandardHelpOptions = true,
         description = {
             "CPU per record of each hostile input class on the verifier's path (read + verify + evidence hash),",

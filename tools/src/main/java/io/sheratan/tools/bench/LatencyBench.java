@@ -40,6 +40,7 @@ import java.util.concurrent.locks.LockSupport;
  * paced phase has its own unmeasured warm-up.
  */
 @Command(name = "latency",
+        header = "Benchmark: send to verified, end to end.",
         mixinStandardHelpOptions = true,
         description = {
             "Send -> read_committed arrival on the verified topic, through the verifier (EOS v2, default commit interval).",

@@ -34,6 +34,7 @@ import java.util.concurrent.Callable;
  * Tells what worker attestation costs per result.
  */
 @Command(name = "marks",
+        header = "Benchmark: CPU per result of each kind of mark.",
         mixinStandardHelpOptions = true,
         description = {"CPU per 1 KB result of reading and verifying each kind of mark (sha256 v1, hmac v1, hmac v2, ed25519 v2),",
             "against hmac v1 in the same run. Last line: the ratios."})

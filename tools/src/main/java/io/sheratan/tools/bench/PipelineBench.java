@@ -46,6 +46,10 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import com.sun.management.OperatingSystemMXBean;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.function.ToDoubleFunction;
 
 /**
  * {@code sheratan bench pipeline}: the verifier's throughput against (a) a passthrough topology and
@@ -57,6 +61,7 @@ import java.util.function.Function;
  * cancels the drift of a noisy machine between rounds.
  */
 @Command(name = "pipeline",
+        header = "Benchmark: the verifier against passthrough topologies.",
         mixinStandardHelpOptions = true,
         description = {
             "Verifier throughput vs a passthrough (a) and a passthrough with one store get/put per key (b), EOS, same broker;",
@@ -143,7 +148,7 @@ public final class PipelineBench implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "sheratan bench pipeline: %d signed ~1 KB results (%s), %d runs per variant, exactly_once_v2, %d stream thread(s), batch.size %s%n",
                 count, ed25519 ? "ed25519 v2" : "sha256 v1", rounds, threads, batchSize == null ? "default" : batchSize);
 
-        Map<String, Function<String, Topology>> variants = new java.util.LinkedHashMap<>();
+        Map<String, Function<String, Topology>> variants = new LinkedHashMap<>();
         variants.put(PASSTHROUGH, out -> passthrough(input, out, false));
         variants.put(STORE_PASSTHROUGH, out -> passthrough(input, out, true));
         variants.put(VERIFIER, out -> {
@@ -207,8 +212,8 @@ public final class PipelineBench implements Callable<Integer> {
         return 0;
     }
 
-    private static double median(Run[] runs, java.util.function.ToDoubleFunction<Run> figure) {
-        return Stats.median(java.util.Arrays.stream(runs).mapToDouble(figure).toArray());
+    private static double median(Run[] runs, ToDoubleFunction<Run> figure) {
+        return Stats.median(Arrays.stream(runs).mapToDouble(figure).toArray());
     }
 
     /** One measured run: results per second, and CPU per result (stream threads; the whole process, broker included). */
@@ -298,7 +303,7 @@ public final class PipelineBench implements Callable<Integer> {
     }
 
     private static long processCpu() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static Topology passthrough(String input, String output, boolean withStore) {

@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import com.sun.management.OperatingSystemMXBean;
 
 /**
  * {@code sheratan bench publish}: N signed ~1 KB results through {@link ResultPublisher} against N
@@ -28,6 +29,7 @@ import java.util.concurrent.TimeUnit;
  * (acks=all, idempotence, linger 5 ms, lz4), alternating rounds on one broker in one JVM.
  */
 @Command(name = "publish",
+        header = "Benchmark: signed publishing against a plain producer.",
         mixinStandardHelpOptions = true,
         description = {
             "Throughput of ResultPublisher (validate+sign+send) vs a plain KafkaProducer, same settings, same broker.",
@@ -113,8 +115,8 @@ public final class PublishBench implements Callable<Integer> {
      * process (the broker too when it is embedded) — the figures that explain the ratio.
      */
     private static final class Side {
-        private static final com.sun.management.OperatingSystemMXBean OS =
-                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        private static final OperatingSystemMXBean OS =
+                (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
         final double[] rates;

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.TreeMap;
 
 /**
  * Faults that Kafka operators see, injected while {@link MixedLoad} runs, then the
@@ -50,7 +51,7 @@ public final class FaultSuite {
     private final Path launcher;
     private final Path data;
     private final PrintStream progress;
-    private final Map<String, Integer> faults = new java.util.TreeMap<>();
+    private final Map<String, Integer> faults = new TreeMap<>();
     private final List<Process> verifiers = new ArrayList<>();
     private Map<String, String> env;
     private Process sink;

@@ -30,6 +30,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * The verifier's HTTP face (DESIGN.md section 7, port 8789): {@code GET /results/{job_id}} answered
@@ -128,7 +129,7 @@ public final class VerifierHttp implements AutoCloseable {
             if (config.isExpired(result.getVerifiedAt().toEpochMilli(), System.currentTimeMillis())) {
                 return Reply.json(404, "{\"error\":\"not_found\",\"note\":\"expired\"}");
             }
-            return new Reply(200, "application/json", OutputCodec.json(result), java.util.Map.of());
+            return new Reply(200, "application/json", OutputCodec.json(result), Map.of());
         } catch (AvroCodec.AvroDecodeException e) {
             return Reply.json(500, "{\"error\":\"unreadable store entry\"}");
         }
