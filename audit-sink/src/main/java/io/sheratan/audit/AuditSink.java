@@ -7,7 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.sheratan.avro.AuditEvent;
 import io.sheratan.avro.codec.AvroCodec;
-import io.sheratan.avro.codec.FlatJson;
+import io.sheratan.avro.codec.OutputCodec;
 import io.sheratan.integrity.Marks;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -133,14 +133,11 @@ public final class AuditSink implements Runnable, AutoCloseable {
     private ObjectNode event(ConsumerRecord<byte[], byte[]> record) {
         byte[] value = record.value();
         try {
-            if (AvroCodec.isSingleObject(value)) {
-                return (ObjectNode) ChainLog.JSON.readTree(FlatJson.write(codec.decode(value)));
+            ObjectNode event = OutputCodec.readFlat(value, codec);
+            if (event.hasNonNull("event_type") && event.hasNonNull("reason")) {
+                return event;
             }
-            JsonNode node = value == null ? null : ChainLog.JSON.readTree(value);
-            if (node instanceof ObjectNode object && object.hasNonNull("event_type") && object.hasNonNull("reason")) {
-                return object;
-            }
-        } catch (IOException | AvroCodec.AvroDecodeException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             LOG.warn("unreadable record on {}/{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getClass().getSimpleName());
         }
         ObjectNode unreadable = ChainLog.JSON.createObjectNode();

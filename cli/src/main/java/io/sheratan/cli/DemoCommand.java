@@ -1,10 +1,10 @@
 package io.sheratan.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sheratan.avro.AuditEvent;
 import io.sheratan.avro.VerifiedResult;
 import io.sheratan.avro.codec.AvroCodec;
+import io.sheratan.avro.codec.OutputCodec;
 import io.sheratan.envelope.EnvelopeWriter;
 import io.sheratan.envelope.WireFormat;
 import io.sheratan.integrity.Ed25519;
@@ -300,30 +300,15 @@ final class DemoCommand implements Callable<Integer> {
         long wanted = expected.values().stream().filter(c -> !c.expected().equals("duplicate")).count();
         AvroCodec<VerifiedResult> verifiedCodec = AvroCodec.verifiedResults();
         AvroCodec<AuditEvent> auditCodec = AvroCodec.auditEvents();
-        ObjectMapper mapper = new ObjectMapper();
         long deadline = System.nanoTime() + timeout.toNanos();
         long settleUntil = Long.MAX_VALUE;
         while (System.nanoTime() < Math.min(deadline, settleUntil)) {
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                 boolean isVerified = r.topic().equals(topics.verified());
-                String coordinates;
-                String outcome;
-                if (isAvro(r.value())) {
-                    if (isVerified) {
-                        VerifiedResult v = verifiedCodec.decode(r.value());
-                        coordinates = v.getSourcePartition() + "@" + v.getSourceOffset();
-                        outcome = "verified";
-                    } else {
-                        AuditEvent a = auditCodec.decode(r.value());
-                        coordinates = a.getSourcePartition() + "@" + a.getSourceOffset();
-                        outcome = "RESULT_INTEGRITY_MISSING_ACCEPTED".equals(a.getEventType()) ? null : "audit " + a.getReason();
-                    }
-                } else {
-                    JsonNode n = mapper.readTree(r.value());
-                    coordinates = n.path("source_partition").asInt() + "@" + n.path("source_offset").asLong();
-                    outcome = isVerified ? "verified"
-                            : "RESULT_INTEGRITY_MISSING_ACCEPTED".equals(n.path("event_type").asText()) ? null : "audit " + n.path("reason").asText();
-                }
+                JsonNode n = OutputCodec.readFlat(r.value(), isVerified ? verifiedCodec : auditCodec);
+                String coordinates = n.path("source_partition").asInt() + "@" + n.path("source_offset").asLong();
+                String outcome = isVerified ? "verified"
+                        : "RESULT_INTEGRITY_MISSING_ACCEPTED".equals(n.path("event_type").asText()) ? null : "audit " + n.path("reason").asText();
                 if (outcome != null && expected.containsKey(coordinates)) {
                     observed.put(coordinates, outcome);
                 }
@@ -333,10 +318,6 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         return observed;
-    }
-
-    private static boolean isAvro(byte[] value) {
-        return AvroCodec.isSingleObject(value);
     }
 
     private double metric(int port, String name) {

@@ -1,5 +1,6 @@
 package io.sheratan.producer;
 
+import io.sheratan.testing.TopicReader;
 import io.sheratan.canonical.CanonicalLimits;
 import io.sheratan.envelope.EnvelopeReader;
 import io.sheratan.envelope.Submission;
@@ -157,20 +158,6 @@ class ResultPublisherIT {
     }
 
     static List<ConsumerRecord<byte[], byte[]>> readAll(Map<String, Object> clientConfig, String topic, int expected) {
-        Map<String, Object> config = new HashMap<>(clientConfig);
-        config.put("group.id", "reader-" + System.nanoTime());
-        config.put("auto.offset.reset", "earliest");
-        config.put("isolation.level", "read_committed");
-        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(Set.of(topic));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (records.size() < expected && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
-            // a short extra poll: more than expected would be a bug worth seeing
-            consumer.poll(Duration.ofMillis(500)).forEach(records::add);
-        }
-        return records;
+        return TopicReader.readAll(clientConfig, topic, expected, r -> true, Duration.ofSeconds(60));
     }
 }

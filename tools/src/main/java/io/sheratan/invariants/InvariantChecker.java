@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import io.sheratan.avro.codec.FlatJson;
+import io.sheratan.avro.codec.OutputCodec;
 import java.time.Instant;
 import java.util.Comparator;
 
@@ -210,11 +211,8 @@ public final class InvariantChecker {
 
     private static JsonNode decodeAudit(byte[] value, AvroCodec<AuditEvent> codec) {
         try {
-            if (isAvro(value)) {
-                return JSON.readTree(FlatJson.write(codec.decode(value)));
-            }
-            return JSON.readTree(value);
-        } catch (Exception e) {
+            return OutputCodec.readFlat(value, codec);
+        } catch (IOException e) {
             return null;
         }
     }

@@ -1,5 +1,6 @@
 package io.sheratan.verifier;
 
+import io.sheratan.testing.TopicReader;
 import io.sheratan.kafka.TopicProvisioner;
 import io.sheratan.kafka.Topics;
 import io.sheratan.producer.ResultPublisher;
@@ -54,19 +55,6 @@ class VerifierContainerIT {
     }
 
     private static int count(Map<String, Object> client, String topic, int expected) {
-        Map<String, Object> config = new HashMap<>(client);
-        config.put("group.id", "tc-" + System.nanoTime());
-        config.put("auto.offset.reset", "earliest");
-        config.put("isolation.level", "read_committed");
-        int n = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(Set.of(topic));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (n < expected && System.nanoTime() < deadline) {
-                n += consumer.poll(Duration.ofMillis(200)).count();
-            }
-            n += consumer.poll(Duration.ofSeconds(1)).count();
-        }
-        return n;
+        return TopicReader.readAll(client, topic, expected, r -> true, Duration.ofSeconds(90)).size();
     }
 }

@@ -1,5 +1,6 @@
 package io.sheratan.verifier;
 
+import io.sheratan.testing.TopicReader;
 import io.sheratan.envelope.WireFormat;
 import io.sheratan.kafka.TopicProvisioner;
 import io.sheratan.kafka.Topics;
@@ -243,19 +244,6 @@ class VerifierIT {
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
-        Map<String, Object> config = new HashMap<>(kafka.clientConfig());
-        config.put("group.id", "reader-" + System.nanoTime());
-        config.put("auto.offset.reset", "earliest");
-        config.put("isolation.level", "read_committed");
-        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(Set.of(topic));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            while (records.size() < expected && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
-            consumer.poll(Duration.ofSeconds(2)).forEach(records::add); // anything beyond the expected is a bug
-        }
-        return records;
+        return TopicReader.readAll(kafka.clientConfig(), topic, expected, r -> true, Duration.ofSeconds(90));
     }
 }

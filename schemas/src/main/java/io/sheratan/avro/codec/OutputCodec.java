@@ -2,7 +2,12 @@ package io.sheratan.avro.codec;
 
 import io.sheratan.avro.AuditEvent;
 import io.sheratan.avro.VerifiedResult;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.avro.specific.SpecificRecordBase;
+
+import java.io.IOException;
 
 
 /**
@@ -35,6 +40,35 @@ public final class OutputCodec {
 
     public byte[] audit(AuditEvent event) {
         return format == OutputFormat.AVRO ? audit.encode(event) : json(event);
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * An output record (verified result or audit event) as a flat JSON object, whichever form it was
+     * written in: Avro single-object encoding (decoded with {@code codec}) or flat JSON. The one reader
+     * of both forms, for the audit sink, the invariant checker and the demo.
+     *
+     * @throws IOException when the bytes are neither readable Avro nor a JSON object
+     */
+    public static ObjectNode readFlat(byte[] value, AvroCodec<? extends SpecificRecordBase> codec) throws IOException {
+        if (value == null) {
+            throw new IOException("null value");
+        }
+        JsonNode node;
+        if (AvroCodec.isSingleObject(value)) {
+            try {
+                node = JSON.readTree(FlatJson.write(codec.decode(value)));
+            } catch (AvroCodec.AvroDecodeException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        } else {
+            node = JSON.readTree(value);
+        }
+        if (!(node instanceof ObjectNode object)) {
+            throw new IOException("not a JSON object");
+        }
+        return object;
     }
 
     /** A flat JSON object of a generated record's fields (see {@link FlatJson}). */
