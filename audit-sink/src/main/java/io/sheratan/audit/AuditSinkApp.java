@@ -1,5 +1,6 @@
 package io.sheratan.audit;
 
+import io.sheratan.config.Setting;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sheratan.http.HttpService;
@@ -24,7 +25,8 @@ import java.util.function.Consumer;
  */
 public final class AuditSinkApp implements AutoCloseable {
 
-    public static final String PORT = "SHERATAN_AUDIT_PORT";
+    public static final Setting PORT_SETTING = Setting.of("SHERATAN_AUDIT_PORT", "8790", "the audit sink's HTTP port");
+    public static final String PORT = PORT_SETTING.name();
     public static final String DEFAULT_GROUP_ID = "sheratan-audit-sink";
     private static final Logger LOG = LoggerFactory.getLogger(AuditSinkApp.class);
 

@@ -33,7 +33,7 @@ final class AuditSinkCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Map<String, String> env = System.getenv();
         Path logDir = dir != null ? dir : DataDir.audit(env);
-        int port = EnvParsers.getInt(env, AuditSinkApp.PORT, 8790, 0, 65535);
+        int port = AuditSinkApp.PORT_SETTING.integer(env, 0, 65535);
         AuditSinkApp app = new AuditSinkApp(kafka.clientConfig(env), Topics.fromEnv(env).audit(), logDir, port,
                 HttpService.bindAddress(env), AuditSinkApp.DEFAULT_GROUP_ID, LocalStack::sinkDied).start();
         return Services.runUntilSignal("audit-sink", app,

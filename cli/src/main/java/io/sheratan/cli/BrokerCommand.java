@@ -69,7 +69,7 @@ final class BrokerCommand implements Callable<Integer> {
             }
             builder.ports(clientPorts, controllerPorts);
         } else if (nodes == 1) {
-            builder.port(EnvParsers.getInt(env, KafkaOptions.EMBEDDED_PORT, 9092, 1, 65534));
+            builder.port(KafkaOptions.EMBEDDED_PORT_SETTING.integer(env, 1, 65534));
         } else {
             throw new ParameterException(spec.commandLine(), "a three-node member needs --client-ports and --controller-ports");
         }

@@ -1,12 +1,14 @@
 package io.sheratan.cli;
 
+import io.sheratan.config.Setting;
 import java.nio.file.Path;
 import java.util.Map;
 
 /** {@code SHERATAN_DATA_DIR} (default {@code ./data}) and its parts: {@code kafka/}, {@code streams/}, {@code audit/}. */
 final class DataDir {
 
-    static final String VARIABLE = "SHERATAN_DATA_DIR";
+    static final Setting SETTING = Setting.of("SHERATAN_DATA_DIR", "./data", "kafka/, streams/, audit/ live here");
+    static final String VARIABLE = SETTING.name();
 
     private DataDir() {
     }

@@ -83,7 +83,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Map<String, String> env = new HashMap<>(System.getenv());
         Governance governance = null;
-        int verifierPort = Integer.parseInt(env.getOrDefault(VerifierConfig.HTTP_PORT, "8789"));
+        int verifierPort = VerifierConfig.HTTP_PORT_SETTING.integer(env, 1, 65535);
         LocalStack own = null;
         Path ownData = null;
         Map<String, Object> client;

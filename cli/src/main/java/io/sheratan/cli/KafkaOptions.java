@@ -1,5 +1,6 @@
 package io.sheratan.cli;
 
+import io.sheratan.config.Setting;
 import io.sheratan.kafka.KafkaClientConfig;
 import picocli.CommandLine.Option;
 
@@ -15,7 +16,11 @@ import java.util.Map;
  */
 public final class KafkaOptions {
 
-    public static final String EMBEDDED_PORT = "SHERATAN_EMBEDDED_KAFKA_PORT";
+    public static final Setting EMBEDDED_PORT_SETTING = Setting.of("SHERATAN_EMBEDDED_KAFKA_PORT", "9092",
+            "the embedded broker's port, 127.0.0.1 (its controller takes the next one)");
+    public static final Setting BOOTSTRAP_SETTING = Setting.optional("KAFKA_BOOTSTRAP_SERVERS", "the embedded broker",
+            "an existing cluster; then nothing is embedded");
+    public static final String EMBEDDED_PORT = EMBEDDED_PORT_SETTING.name();
 
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT,...",
             description = "Kafka to use (default: KAFKA_BOOTSTRAP_SERVERS, else the local stack on 127.0.0.1:9092)")

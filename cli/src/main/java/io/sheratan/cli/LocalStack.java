@@ -65,7 +65,7 @@ final class LocalStack implements AutoCloseable {
         if (externalClientConfig != null) {
             client = externalClientConfig;
         } else {
-            int port = ports ? EnvParsers.getInt(env, KafkaOptions.EMBEDDED_PORT, 9092, 1, 65534) : 0;
+            int port = ports ? KafkaOptions.EMBEDDED_PORT_SETTING.integer(env, 1, 65534) : 0;
             startedBroker = EmbeddedKafka.builder().dataDir(dataRoot.resolve("kafka")).port(port).start();
             client = new HashMap<>(startedBroker.clientConfig());
         }
@@ -86,7 +86,7 @@ final class LocalStack implements AutoCloseable {
         this.verifier = new VerifierApp(config, client, dataRoot.resolve("streams"), "127.0.0.1", bind,
                 KeyringWatcher.fromEnv(env, config.policy(), null)).start(false);
         this.auditDir = dataRoot.resolve("audit");
-        int auditPort = ports ? EnvParsers.getInt(env, AuditSinkApp.PORT, 8790, 0, 65535) : 0;
+        int auditPort = ports ? AuditSinkApp.PORT_SETTING.integer(env, 0, 65535) : 0;
         String auditGroup = isolation == null ? AuditSinkApp.DEFAULT_GROUP_ID : "sheratan-demo-audit-" + isolation;
         this.auditSink = new AuditSinkApp(client, topics.audit(), auditDir, auditPort, bind, auditGroup, LocalStack::sinkDied).start();
         String configured = EnvParsers.get(env, GatewayConfig.TOKEN);

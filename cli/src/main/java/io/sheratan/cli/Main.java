@@ -31,6 +31,7 @@ import java.util.Properties;
             TopicsCommand.class,
             AuditCommand.class,
             KeysCommand.class,
+            ConfigCommand.class,
             BrokerCommand.class,
             CommandLine.HelpCommand.class
         })

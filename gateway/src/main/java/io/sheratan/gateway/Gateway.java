@@ -1,5 +1,6 @@
 package io.sheratan.gateway;
 
+import io.sheratan.avro.codec.AuditEvents;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -214,17 +215,9 @@ public final class Gateway implements AutoCloseable {
     }
 
     private void audit(EventType type, Reason reason, String jobId, String mode, String keyId, String detail, String remote, byte[] body) {
-        AuditEvent event = AuditEvent.newBuilder()
-                .setEventId("gateway/" + UUID.randomUUID())
-                .setEventType(type.name())
-                .setReason(reason.code())
-                .setDetail(detail)
-                .setJobId(jobId)
-                .setMode(mode)
-                .setKeyId(keyId)
+        AuditEvent event = AuditEvents.event("gateway/" + UUID.randomUUID(), type.name(), reason.code(), Instant.now(),
+                        jobId, mode, keyId, null, detail, body)
                 .setRemoteAddr(remote)
-                .setTs(Instant.now())
-                .setReceivedSha256(Marks.sha256Hex(body))
                 .build();
         publishAudit(event);
     }

@@ -1,5 +1,6 @@
 package io.sheratan.gateway;
 
+import io.sheratan.config.Setting;
 import io.sheratan.avro.codec.OutputFormat;
 import io.sheratan.config.ConfigException;
 import io.sheratan.config.EnvParsers;
@@ -19,9 +20,14 @@ import java.util.Map;
 public record GatewayConfig(Topics topics, IntegrityPolicy policy, OutputFormat auditFormat,
                             String token, boolean open, int port, int maxInFlight, int retryAfterSeconds) {
 
-    public static final String TOKEN = "SHERATAN_HUB_TOKEN";
-    public static final String PORT = "SHERATAN_GATEWAY_PORT";
-    public static final String MAX_IN_FLIGHT = "SHERATAN_GATEWAY_MAX_IN_FLIGHT";
+    public static final Setting TOKEN_SETTING = Setting.secret("SHERATAN_HUB_TOKEN",
+            "the gateway token (X-Sheratan-Token) when there is no keyring file");
+    public static final Setting PORT_SETTING = Setting.of("SHERATAN_GATEWAY_PORT", "8788", "the gateway's HTTP port");
+    public static final Setting MAX_IN_FLIGHT_SETTING = Setting.of("SHERATAN_GATEWAY_MAX_IN_FLIGHT", "64",
+            "gateway requests in flight before 429 (answered at once)");
+    public static final String TOKEN = TOKEN_SETTING.name();
+    public static final String PORT = PORT_SETTING.name();
+    public static final String MAX_IN_FLIGHT = MAX_IN_FLIGHT_SETTING.name();
 
     public static GatewayConfig fromEnv(Map<String, String> env, boolean open) {
         String token = EnvParsers.get(env, TOKEN);
@@ -30,8 +36,8 @@ public record GatewayConfig(Topics topics, IntegrityPolicy policy, OutputFormat 
                     + ", or run the gateway open, explicitly, with --open)");
         }
         return new GatewayConfig(Topics.fromEnv(env), IntegrityPolicy.fromEnv(env), OutputFormat.fromEnv(env), token, open,
-                EnvParsers.getInt(env, PORT, 8788, 0, 65535),
-                EnvParsers.getInt(env, MAX_IN_FLIGHT, 64, 1, 100_000), 1);
+                PORT_SETTING.integer(env, 0, 65535),
+                MAX_IN_FLIGHT_SETTING.integer(env, 1, 100_000), 1);
     }
 
     public GatewayConfig withPort(int newPort) {

@@ -1,5 +1,6 @@
 package io.sheratan.producer;
 
+import io.sheratan.kafka.Topics;
 import io.sheratan.avro.ResultSubmission;
 import io.sheratan.avro.codec.AvroCodec;
 import io.sheratan.canonical.JsonCanonicalizer;
@@ -196,7 +197,7 @@ public final class ResultPublisher implements AutoCloseable {
     /** Settings; defaults: topic {@code sheratan.results.submitted}, JSON, the env's integrity policy, 32 MiB buffer, 60 s block. */
     public static final class Builder {
         private Map<String, Object> clientConfig = Map.of();
-        private String topic = "sheratan.results.submitted";
+        private String topic = Topics.SUBMITTED_SETTING.defaultValue();
         private IntegrityPolicy policy = IntegrityPolicy.defaults();
         private WireFormat format = WireFormat.JSON;
         private String nodeId;

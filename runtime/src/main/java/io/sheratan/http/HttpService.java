@@ -1,5 +1,6 @@
 package io.sheratan.http;
 
+import io.sheratan.config.Setting;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.UriCompliance;
@@ -45,15 +46,16 @@ import java.util.Map;
 public final class HttpService implements AutoCloseable {
 
     /** Where every HTTP server listens; {@code 0.0.0.0} in containers (set by the image). */
-    public static final String BIND_ADDRESS = "SHERATAN_BIND_ADDRESS";
-    public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
+    public static final Setting BIND_ADDRESS_SETTING = Setting.of("SHERATAN_BIND_ADDRESS", "127.0.0.1",
+            "where every HTTP server listens (0.0.0.0 in the image)");
+    public static final String BIND_ADDRESS = BIND_ADDRESS_SETTING.name();
+    public static final String DEFAULT_BIND_ADDRESS = BIND_ADDRESS_SETTING.defaultValue();
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpService.class);
 
     /** {@value #BIND_ADDRESS}, or loopback: a service is reachable from elsewhere only when asked to be. */
     public static String bindAddress(Map<String, String> env) {
-        String value = env.get(BIND_ADDRESS);
-        return value == null || value.isBlank() ? DEFAULT_BIND_ADDRESS : value.trim();
+        return BIND_ADDRESS_SETTING.text(env).trim();
     }
 
     /** Where a server listens and how much it takes at once. */

@@ -1,5 +1,6 @@
 package io.sheratan.kafka;
 
+import io.sheratan.config.Setting;
 import io.sheratan.config.EnvParsers;
 
 import java.util.Map;
@@ -11,11 +12,20 @@ import java.util.Map;
  */
 public record Topics(String submitted, String verified, String audit, int partitions, int replication) {
 
-    public static final String SUBMITTED = "SHERATAN_TOPIC_SUBMITTED";
-    public static final String VERIFIED = "SHERATAN_TOPIC_VERIFIED";
-    public static final String AUDIT = "SHERATAN_TOPIC_AUDIT";
-    public static final String PARTITIONS = "SHERATAN_TOPIC_PARTITIONS";
-    public static final String REPLICATION = "SHERATAN_TOPIC_REPLICATION";
+    public static final Setting SUBMITTED_SETTING = Setting.of("SHERATAN_TOPIC_SUBMITTED", "sheratan.results.submitted",
+            "extension: the submitted topic's name");
+    public static final Setting VERIFIED_SETTING = Setting.of("SHERATAN_TOPIC_VERIFIED", "sheratan.results.verified",
+            "extension: the verified topic's name");
+    public static final Setting AUDIT_SETTING = Setting.of("SHERATAN_TOPIC_AUDIT", "sheratan.results.audit",
+            "extension: the audit topic's name");
+    public static final Setting PARTITIONS_SETTING = Setting.of("SHERATAN_TOPIC_PARTITIONS", "3", "provisioning: partitions per topic");
+    public static final Setting REPLICATION_SETTING = new Setting("SHERATAN_TOPIC_REPLICATION", "0", "min(3, brokers)",
+            "provisioning: replicas per topic (0: min(3, brokers))", false);
+    public static final String SUBMITTED = SUBMITTED_SETTING.name();
+    public static final String VERIFIED = VERIFIED_SETTING.name();
+    public static final String AUDIT = AUDIT_SETTING.name();
+    public static final String PARTITIONS = PARTITIONS_SETTING.name();
+    public static final String REPLICATION = REPLICATION_SETTING.name();
 
     /** Replication 0 means: as many replicas as brokers, at most 3. */
     public static final int AUTO_REPLICATION = 0;
@@ -26,11 +36,11 @@ public record Topics(String submitted, String verified, String audit, int partit
 
     public static Topics fromEnv(Map<String, String> env) {
         return new Topics(
-                EnvParsers.get(env, SUBMITTED, "sheratan.results.submitted"),
-                EnvParsers.get(env, VERIFIED, "sheratan.results.verified"),
-                EnvParsers.get(env, AUDIT, "sheratan.results.audit"),
-                EnvParsers.getInt(env, PARTITIONS, 3, 1, 10_000),
-                EnvParsers.getInt(env, REPLICATION, AUTO_REPLICATION, 0, 7));
+                SUBMITTED_SETTING.text(env),
+                VERIFIED_SETTING.text(env),
+                AUDIT_SETTING.text(env),
+                PARTITIONS_SETTING.integer(env, 1, 10_000),
+                REPLICATION_SETTING.integer(env, 0, 7));
     }
 
     /** The same names with a suffix: unique topics per test or per benchmark run. */

@@ -1,5 +1,6 @@
 package io.sheratan.keys;
 
+import io.sheratan.avro.codec.AuditEvents;
 import io.sheratan.avro.AuditEvent;
 import io.sheratan.avro.codec.OutputCodec;
 import io.sheratan.integrity.Keyring;
@@ -48,14 +49,9 @@ public final class ServiceEvents implements AutoCloseable {
         if (detail.length() > 60_000) {
             detail = "{\"digest\":\"" + keyring.digest() + "\",\"keys\":" + keyring.keys().size() + ",\"tokens\":" + keyring.tokens().size() + "}";
         }
-        return AuditEvent.newBuilder()
-                .setEventId("keyring/" + instance + "/" + keyring.digest() + "/" + at.toEpochMilli())
-                .setEventType(KEYRING_APPLIED)
-                .setReason("keyring_applied")
-                .setDetail(detail)
-                .setNodeId(instance)
-                .setReceivedSha256(keyring.digest())
-                .setTs(at)
+        return AuditEvents.event("keyring/" + instance + "/" + keyring.digest() + "/" + at.toEpochMilli(), KEYRING_APPLIED,
+                        "keyring_applied", at, null, null, null, instance, detail, null)
+                .setReceivedSha256(keyring.digest()) // the evidence here is the keyring file's own hash
                 .build();
     }
 

@@ -1,5 +1,6 @@
 package io.sheratan.integrity;
 
+import io.sheratan.config.Setting;
 import io.sheratan.canonical.CanonicalLimits;
 import io.sheratan.config.ConfigException;
 import io.sheratan.config.EnvParsers;
@@ -20,17 +21,39 @@ import java.util.Map;
 public record IntegrityPolicy(Mode mode, boolean required, byte[] hmacKey, String keyId, CanonicalLimits limits,
                               int minVersion, String pipelineId, Duration maxAge, Duration maxSkew) {
 
-    public static final String MODE = "SHERATAN_RESULT_INTEGRITY_MODE";
-    public static final String REQUIRED = "SHERATAN_RESULT_INTEGRITY_REQUIRED";
-    public static final String HMAC_KEY = "SHERATAN_RESULT_HMAC_KEY";
-    /** Optional: when set, an hmac mark that names another key_id is {@code unknown_key}. */
-    public static final String HMAC_KEY_ID = "SHERATAN_RESULT_HMAC_KEY_ID";
-    public static final String CANONICAL_VERSION = "SHERATAN_RESULT_CANONICAL_VERSION";
-    public static final String MAX_BYTES = "SHERATAN_RESULT_MAX_BYTES";
-    public static final String MAX_DEPTH = "SHERATAN_RESULT_MAX_DEPTH";
-    public static final String PIPELINE_ID = "SHERATAN_PIPELINE_ID";
-    public static final String MAX_AGE = "SHERATAN_RESULT_MAX_AGE";
-    public static final String MAX_SKEW = "SHERATAN_RESULT_MAX_SKEW";
+    public static final Setting MODE_SETTING = Setting.of("SHERATAN_RESULT_INTEGRITY_MODE", "sha256",
+            "the minimum mode: sha256, hmac or ed25519 (weaker marks are unsupported_mode)");
+    public static final Setting REQUIRED_SETTING = Setting.of("SHERATAN_RESULT_INTEGRITY_REQUIRED", "1",
+            "0 accepts unmarked results with a RESULT_INTEGRITY_MISSING_ACCEPTED event");
+    public static final Setting HMAC_KEY_SETTING = Setting.secret("SHERATAN_RESULT_HMAC_KEY",
+            "the single HMAC key when there is no keyring file; required when the mode is hmac");
+    public static final Setting HMAC_KEY_ID_SETTING = Setting.optional("SHERATAN_RESULT_HMAC_KEY_ID", null,
+            "extension: that key's id; when set, an hmac mark naming another key_id is unknown_key");
+    public static final Setting CANONICAL_VERSION_SETTING = Setting.of("SHERATAN_RESULT_CANONICAL_VERSION", "1",
+            "the minimum canonical version accepted: 1 (v1 and v2 marks) or 2 (v2 only)");
+    public static final Setting MAX_BYTES_SETTING = Setting.of("SHERATAN_RESULT_MAX_BYTES", String.valueOf(CanonicalLimits.DEFAULT_MAX_BYTES),
+            "extension: the largest document the strict profile reads");
+    public static final Setting MAX_DEPTH_SETTING = Setting.of("SHERATAN_RESULT_MAX_DEPTH", String.valueOf(CanonicalLimits.DEFAULT_MAX_DEPTH),
+            "extension: the deepest nesting the strict profile reads (at most 1000)");
+    public static final Setting PIPELINE_ID_SETTING = Setting.of("SHERATAN_PIPELINE_ID", "sheratan",
+            "the aud that version 2 marks must carry");
+    public static final Setting MAX_AGE_SETTING = Setting.of("SHERATAN_RESULT_MAX_AGE", "PT1H",
+            "version 2: issued_at older than the record's time minus this is stale");
+    public static final Setting MAX_SKEW_SETTING = Setting.of("SHERATAN_RESULT_MAX_SKEW", "PT5M",
+            "version 2: issued_at later than the record's time plus this is future_dated");
+    public static final Setting KEYRING_FILE_SETTING = Setting.optional("SHERATAN_KEYRING_FILE", null,
+            "keys and gateway tokens (DESIGN 3c), re-read while running");
+
+    public static final String MODE = MODE_SETTING.name();
+    public static final String REQUIRED = REQUIRED_SETTING.name();
+    public static final String HMAC_KEY = HMAC_KEY_SETTING.name();
+    public static final String HMAC_KEY_ID = HMAC_KEY_ID_SETTING.name();
+    public static final String CANONICAL_VERSION = CANONICAL_VERSION_SETTING.name();
+    public static final String MAX_BYTES = MAX_BYTES_SETTING.name();
+    public static final String MAX_DEPTH = MAX_DEPTH_SETTING.name();
+    public static final String PIPELINE_ID = PIPELINE_ID_SETTING.name();
+    public static final String MAX_AGE = MAX_AGE_SETTING.name();
+    public static final String MAX_SKEW = MAX_SKEW_SETTING.name();
 
     public IntegrityPolicy {
         hmacKey = hmacKey == null ? null : hmacKey.clone();
@@ -42,11 +65,11 @@ public record IntegrityPolicy(Mode mode, boolean required, byte[] hmacKey, Strin
     }
 
     public static IntegrityPolicy fromEnv(Map<String, String> env) {
-        String modeValue = EnvParsers.get(env, MODE, "sha256");
+        String modeValue = MODE_SETTING.text(env);
         Mode mode = Mode.parse(modeValue).orElseThrow(
                 () -> new ConfigException(MODE, "expected sha256, hmac or ed25519, was '" + modeValue + "'"));
-        boolean required = EnvParsers.getFlag(env, REQUIRED, true);
-        String version = EnvParsers.get(env, CANONICAL_VERSION, "1");
+        boolean required = REQUIRED_SETTING.flag(env);
+        String version = CANONICAL_VERSION_SETTING.text(env);
         if (!version.equals("1") && !version.equals("2")) {
             throw new ConfigException(CANONICAL_VERSION, "expected 1 (v1 and v2 marks) or 2 (v2 only), was '" + version + "'");
         }
@@ -55,17 +78,18 @@ public record IntegrityPolicy(Mode mode, boolean required, byte[] hmacKey, Strin
         if (mode == Mode.HMAC && keyBytes == null && env.get(KEYRING_FILE) == null) {
             throw new ConfigException(HMAC_KEY, "required when " + MODE + " is hmac (or give a keyring: " + KEYRING_FILE + ")");
         }
-        String pipeline = EnvParsers.get(env, PIPELINE_ID, DEFAULT_PIPELINE_ID);
+        String pipeline = PIPELINE_ID_SETTING.text(env);
         return new IntegrityPolicy(mode, required, keyBytes, EnvParsers.get(env, HMAC_KEY_ID), limitsFromEnv(env),
-                Integer.parseInt(version), pipeline, duration(env, MAX_AGE, "PT1H"), duration(env, MAX_SKEW, "PT5M"));
+                Integer.parseInt(version), pipeline, duration(env, MAX_AGE_SETTING), duration(env, MAX_SKEW_SETTING));
     }
 
     /** Where the keyring lives (DESIGN.md section 3c); without it, the single-key variables make one. */
-    public static final String KEYRING_FILE = "SHERATAN_KEYRING_FILE";
-    public static final String DEFAULT_PIPELINE_ID = "sheratan";
+    public static final String KEYRING_FILE = KEYRING_FILE_SETTING.name();
+    public static final String DEFAULT_PIPELINE_ID = PIPELINE_ID_SETTING.defaultValue();
 
-    private static Duration duration(Map<String, String> env, String name, String fallback) {
-        String text = EnvParsers.get(env, name, fallback);
+    private static Duration duration(Map<String, String> env, Setting setting) {
+        String name = setting.name();
+        String text = setting.text(env);
         Duration value;
         try {
             value = Duration.parse(text.toUpperCase(Locale.ROOT));
@@ -85,8 +109,8 @@ public record IntegrityPolicy(Mode mode, boolean required, byte[] hmacKey, Strin
 
     /** Only the strict-profile limits ({@value #MAX_BYTES}, {@value #MAX_DEPTH}), for commands that need no mark policy. */
     public static CanonicalLimits limitsFromEnv(Map<String, String> env) {
-        int maxBytes = EnvParsers.getInt(env, MAX_BYTES, CanonicalLimits.DEFAULT_MAX_BYTES, 2, 64 * 1024 * 1024);
-        int maxDepth = EnvParsers.getInt(env, MAX_DEPTH, CanonicalLimits.DEFAULT_MAX_DEPTH, 1, CanonicalLimits.DEPTH_CEILING);
+        int maxBytes = MAX_BYTES_SETTING.integer(env, 2, 64 * 1024 * 1024);
+        int maxDepth = MAX_DEPTH_SETTING.integer(env, 1, CanonicalLimits.DEPTH_CEILING);
         return new CanonicalLimits(maxBytes, maxDepth);
     }
 

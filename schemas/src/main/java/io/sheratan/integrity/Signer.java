@@ -1,5 +1,6 @@
 package io.sheratan.integrity;
 
+import io.sheratan.config.Setting;
 import io.sheratan.envelope.IntegrityMark;
 import io.sheratan.envelope.Submission;
 
@@ -60,9 +61,15 @@ public final class Signer {
         return new Signer(Mode.ED25519, keyId, null, key, 2);
     }
 
-    public static final String SIGNING_KEY_FILE = "SHERATAN_SIGNING_KEY_FILE";
-    public static final String SIGNING_KEY_ID = "SHERATAN_SIGNING_KEY_ID";
-    public static final String NODE_ID = "SHERATAN_NODE_ID";
+    public static final Setting SIGNING_KEY_FILE_SETTING = Setting.optional("SHERATAN_SIGNING_KEY_FILE", null,
+            "a worker's Ed25519 private key (PKCS#8 PEM): submit and ResultPublisher then sign version 2");
+    public static final Setting SIGNING_KEY_ID_SETTING = Setting.optional("SHERATAN_SIGNING_KEY_ID", null,
+            "that key's id in the keyring");
+    public static final Setting NODE_ID_SETTING = Setting.optional("SHERATAN_NODE_ID", null,
+            "the worker's node id, signed into version 2 results");
+    public static final String SIGNING_KEY_FILE = SIGNING_KEY_FILE_SETTING.name();
+    public static final String SIGNING_KEY_ID = SIGNING_KEY_ID_SETTING.name();
+    public static final String NODE_ID = NODE_ID_SETTING.name();
 
     /**
      * A worker's signer from the environment (DESIGN.md section 5): with {@value #SIGNING_KEY_FILE} (a

@@ -1,5 +1,6 @@
 package io.sheratan.verifier;
 
+import io.sheratan.config.Setting;
 import io.sheratan.avro.codec.OutputFormat;
 import io.sheratan.config.ConfigException;
 import io.sheratan.config.EnvParsers;
@@ -27,16 +28,25 @@ import java.util.Map;
 public record VerifierConfig(Topics topics, IntegrityPolicy policy, Duration retention, OutputFormat outputFormat,
                              String applicationId, String processingGuarantee, int httpPort, int maxOutputBytes) {
 
-    public static final String RETENTION = "SHERATAN_VERIFIER_RETENTION";
+    public static final Setting RETENTION_SETTING = Setting.of("SHERATAN_VERIFIER_RETENTION", "P7D",
+            "how long a job id is remembered for dedup; must exceed MAX_AGE + MAX_SKEW");
+    public static final Setting GUARANTEE_SETTING = Setting.of("SHERATAN_PROCESSING_GUARANTEE", "exactly_once_v2",
+            "exactly_once_v2 or at_least_once");
+    public static final Setting APPLICATION_ID_SETTING = Setting.of("SHERATAN_VERIFIER_APPLICATION_ID", "sheratan-verifier",
+            "the Kafka Streams application id");
+    public static final Setting HTTP_PORT_SETTING = Setting.of("SHERATAN_VERIFIER_PORT", "8789", "the verifier's HTTP port");
+    public static final Setting MAX_OUTPUT_BYTES_SETTING = Setting.of("SHERATAN_OUTPUT_MAX_BYTES", "1000000",
+            "extension: the largest record the verifier writes (key + value); larger results are malformed");
+    public static final String RETENTION = RETENTION_SETTING.name();
     public static final String OUTPUT_FORMAT = OutputFormat.ENV;
-    public static final String APPLICATION_ID = "SHERATAN_VERIFIER_APPLICATION_ID";
-    public static final String GUARANTEE = "SHERATAN_PROCESSING_GUARANTEE";
-    public static final String HTTP_PORT = "SHERATAN_VERIFIER_PORT";
-    public static final String MAX_OUTPUT_BYTES = "SHERATAN_OUTPUT_MAX_BYTES";
-    public static final int DEFAULT_MAX_OUTPUT_BYTES = 1_000_000;
+    public static final String APPLICATION_ID = APPLICATION_ID_SETTING.name();
+    public static final String GUARANTEE = GUARANTEE_SETTING.name();
+    public static final String HTTP_PORT = HTTP_PORT_SETTING.name();
+    public static final String MAX_OUTPUT_BYTES = MAX_OUTPUT_BYTES_SETTING.name();
+    public static final int DEFAULT_MAX_OUTPUT_BYTES = Integer.parseInt(MAX_OUTPUT_BYTES_SETTING.defaultValue());
 
     public static VerifierConfig fromEnv(Map<String, String> env) {
-        String retentionText = EnvParsers.get(env, RETENTION, "P7D");
+        String retentionText = RETENTION_SETTING.text(env);
         Duration retention;
         try {
             retention = Duration.parse(retentionText.toUpperCase(Locale.ROOT));
@@ -53,14 +63,14 @@ public record VerifierConfig(Topics topics, IntegrityPolicy policy, Duration ret
                     + " (" + policy.maxAge() + " + " + policy.maxSkew() + "), was " + retentionText);
         }
         OutputFormat outputFormat = OutputFormat.fromEnv(env);
-        String guarantee = EnvParsers.get(env, GUARANTEE, "exactly_once_v2");
+        String guarantee = GUARANTEE_SETTING.text(env);
         if (!guarantee.equals("exactly_once_v2") && !guarantee.equals("at_least_once")) {
             throw new ConfigException(GUARANTEE, "expected exactly_once_v2 or at_least_once, was '" + guarantee + "'");
         }
         return new VerifierConfig(Topics.fromEnv(env), policy, retention, outputFormat,
-                EnvParsers.get(env, APPLICATION_ID, "sheratan-verifier"), guarantee,
-                EnvParsers.getInt(env, HTTP_PORT, 8789, 0, 65535),
-                EnvParsers.getInt(env, MAX_OUTPUT_BYTES, DEFAULT_MAX_OUTPUT_BYTES, 4096, 100 * 1024 * 1024));
+                APPLICATION_ID_SETTING.text(env), guarantee,
+                HTTP_PORT_SETTING.integer(env, 0, 65535),
+                MAX_OUTPUT_BYTES_SETTING.integer(env, 4096, 100 * 1024 * 1024));
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.sheratan.avro.codec;
 
+import io.sheratan.config.Setting;
 import io.sheratan.config.ConfigException;
 import io.sheratan.config.EnvParsers;
 
@@ -11,11 +12,13 @@ public enum OutputFormat {
     AVRO,
     JSON;
 
-    public static final String ENV = "SHERATAN_OUTPUT_FORMAT";
+    public static final Setting SETTING = Setting.of("SHERATAN_OUTPUT_FORMAT", "avro",
+            "avro or json for the verified and audit topics");
+    public static final String ENV = SETTING.name();
 
     /** {@value #ENV}: {@code avro} (default) or {@code json}; anything else fails naming the variable. */
     public static OutputFormat fromEnv(Map<String, String> env) {
-        String format = EnvParsers.get(env, ENV, "avro").toLowerCase(Locale.ROOT);
+        String format = SETTING.text(env).toLowerCase(Locale.ROOT);
         return switch (format) {
             case "avro" -> AVRO;
             case "json" -> JSON;

@@ -1,5 +1,6 @@
 package io.sheratan.tools.faults;
 
+import io.sheratan.audit.AuditSinkApp;
 import io.sheratan.integrity.IntegrityPolicy;
 import io.sheratan.invariants.InvariantChecker;
 import io.sheratan.kafka.TopicProvisioner;
@@ -46,7 +47,7 @@ public final class FaultSuite {
     }
 
     private static final String APP_ID = "fault-verifier";
-    private static final String SINK_GROUP = "sheratan-audit-sink";
+    private static final String SINK_GROUP = AuditSinkApp.DEFAULT_GROUP_ID;
 
     private final Path launcher;
     private final Path data;

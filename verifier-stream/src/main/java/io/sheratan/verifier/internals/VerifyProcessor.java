@@ -1,5 +1,6 @@
 package io.sheratan.verifier.internals;
 
+import io.sheratan.avro.codec.AuditEvents;
 import io.sheratan.avro.codec.OutputCodec;
 import io.sheratan.avro.AuditEvent;
 import io.sheratan.avro.VerifiedResult;
@@ -257,21 +258,11 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
 
     private void audit(Record<byte[], byte[]> record, Coordinates from, EventType type, Reason reason, String jobId,
                        String mode, String keyId, String nodeId, String detail, String firstSha, String newSha) {
-        byte[] value = record.value();
-        AuditEvent event = AuditEvent.newBuilder()
-                .setEventId(from.eventId())
-                .setEventType(type.name())
-                .setReason(reason.code())
-                .setDetail(detail)
-                .setJobId(jobId)
-                .setMode(mode)
-                .setKeyId(keyId)
-                .setNodeId(nodeId)
-                .setTs(Instant.ofEpochMilli(context.currentSystemTimeMs()))
+        AuditEvent event = AuditEvents.event(from.eventId(), type.name(), reason.code(), Instant.ofEpochMilli(context.currentSystemTimeMs()),
+                        jobId, mode, keyId, nodeId, detail, record.value())
                 .setSourceTopic(from.topic)
                 .setSourcePartition(from.partition)
                 .setSourceOffset(from.offset)
-                .setReceivedSha256(value == null ? null : Marks.sha256Hex(value))
                 .setFirstSha256(firstSha)
                 .setNewSha256(newSha)
                 .build();

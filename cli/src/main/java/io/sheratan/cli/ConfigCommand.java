@@ -1,0 +1,81 @@
+package io.sheratan.cli;
+
+import io.sheratan.audit.AuditSinkApp;
+import io.sheratan.avro.codec.OutputFormat;
+import io.sheratan.config.Setting;
+import io.sheratan.gateway.GatewayConfig;
+import io.sheratan.http.HttpService;
+import io.sheratan.integrity.IntegrityPolicy;
+import io.sheratan.integrity.Signer;
+import io.sheratan.kafka.Topics;
+import io.sheratan.verifier.VerifierConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code sheratan config}: every environment setting, from the one place each is declared (a
+ * {@link Setting} beside its parser), with its effective value here, secrets redacted. With
+ * {@code --markdown}, the README's configuration table: {@code ConfigurationDocsTest} holds the
+ * README to exactly that output, so documentation and code cannot disagree.
+ */
+@Command(name = "config",
+        header = "The effective configuration, secrets redacted.",
+        mixinStandardHelpOptions = true,
+        description = {"Every environment setting with its effective value (secrets redacted), default and meaning.",
+            "--markdown prints the README's configuration table instead."})
+final class ConfigCommand implements Callable<Integer> {
+
+    /** Settings the launcher script reads, and the log level the bundled log4j2.xml reads. */
+    static final Setting JAVA_OPTS = Setting.optional("SHERATAN_JAVA_OPTS", null, "extra JVM options for the launcher's java (e.g. -Xmx256m)");
+    static final Setting NO_BUILD = Setting.optional("SHERATAN_NO_BUILD", null,
+            "1: the launcher runs the existing build even when sources are newer (set for the processes sheratan starts)");
+    static final Setting LOG_LEVEL = Setting.of("SHERATAN_LOG_LEVEL", "WARN", "the log level of io.sheratan (logs go to stderr)");
+
+    /** Every setting, in the order the README lists them. */
+    static final List<Setting> ALL = List.of(
+            IntegrityPolicy.MODE_SETTING, IntegrityPolicy.REQUIRED_SETTING, IntegrityPolicy.HMAC_KEY_SETTING,
+            IntegrityPolicy.HMAC_KEY_ID_SETTING, IntegrityPolicy.CANONICAL_VERSION_SETTING, IntegrityPolicy.KEYRING_FILE_SETTING,
+            IntegrityPolicy.PIPELINE_ID_SETTING, IntegrityPolicy.MAX_AGE_SETTING, IntegrityPolicy.MAX_SKEW_SETTING,
+            IntegrityPolicy.MAX_BYTES_SETTING, IntegrityPolicy.MAX_DEPTH_SETTING,
+            Signer.SIGNING_KEY_FILE_SETTING, Signer.SIGNING_KEY_ID_SETTING, Signer.NODE_ID_SETTING,
+            GatewayConfig.TOKEN_SETTING, KafkaOptions.BOOTSTRAP_SETTING, KafkaOptions.EMBEDDED_PORT_SETTING,
+            DataDir.SETTING, HttpService.BIND_ADDRESS_SETTING,
+            Topics.SUBMITTED_SETTING, Topics.VERIFIED_SETTING, Topics.AUDIT_SETTING, Topics.PARTITIONS_SETTING, Topics.REPLICATION_SETTING,
+            VerifierConfig.RETENTION_SETTING, OutputFormat.SETTING, VerifierConfig.MAX_OUTPUT_BYTES_SETTING, VerifierConfig.GUARANTEE_SETTING,
+            VerifierConfig.APPLICATION_ID_SETTING, VerifierConfig.HTTP_PORT_SETTING, AuditSinkApp.PORT_SETTING, GatewayConfig.PORT_SETTING,
+            GatewayConfig.MAX_IN_FLIGHT_SETTING, JAVA_OPTS, NO_BUILD, LOG_LEVEL);
+
+    @Option(names = "--markdown", description = "print the README's configuration table")
+    boolean markdown;
+
+    @Override
+    public Integer call() {
+        System.out.print(markdown ? markdownTable() : effective(System.getenv()));
+        return 0;
+    }
+
+    static String markdownTable() {
+        StringBuilder out = new StringBuilder("| variable | default | meaning |\n|---|---|---|\n");
+        for (Setting s : ALL) {
+            String shown = s.documentedDefault();
+            out.append("| `").append(s.name()).append("` | ")
+                    .append(s.defaultValue() != null && s.shownDefault() == null ? "`" + shown + "`" : shown)
+                    .append(" | ").append(s.description()).append(s.secret() ? " (a secret: never logged or printed)" : "").append(" |\n");
+        }
+        out.append("| `SHERATAN_KAFKA_*` | — | any Kafka client setting: `SHERATAN_KAFKA_SECURITY_PROTOCOL=SASL_SSL` → `security.protocol`;"
+                + " also `--kafka-config FILE`; secrets are never logged |\n");
+        return out.toString();
+    }
+
+    static String effective(Map<String, String> env) {
+        StringBuilder out = new StringBuilder();
+        for (Setting s : ALL) {
+            out.append(String.format("%-36s %s%n", s.name(), s.shown(env)));
+        }
+        return out.toString();
+    }
+}
