@@ -306,6 +306,9 @@ final class DemoCommand implements Callable<Integer> {
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                 boolean isVerified = r.topic().equals(topics.verified());
                 JsonNode n = OutputCodec.readFlat(r.value(), isVerified ? verifiedCodec : auditCodec);
+                if (!n.path("source_partition").isNumber()) {
+                    continue; // a service's own event (KEYRING_APPLIED, the gateway's): no input record
+                }
                 String coordinates = n.path("source_partition").asInt() + "@" + n.path("source_offset").asLong();
                 String outcome = isVerified ? "verified"
                         : "RESULT_INTEGRITY_MISSING_ACCEPTED".equals(n.path("event_type").asText()) ? null : "audit " + n.path("reason").asText();

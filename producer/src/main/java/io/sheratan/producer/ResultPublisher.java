@@ -1,5 +1,6 @@
 package io.sheratan.producer;
 
+import io.sheratan.envelope.MalformedEnvelopeException;
 import io.sheratan.kafka.Topics;
 import io.sheratan.avro.ResultSubmission;
 import io.sheratan.avro.codec.AvroCodec;
@@ -140,8 +141,10 @@ public final class ResultPublisher implements AutoCloseable {
 
     /** Builds the unsigned submission, enforcing the strict profile and the envelope rules. */
     public Submission prepare(String jobId, boolean ok, String resultJson, String errorJson) {
-        if (jobId == null || jobId.isEmpty() || jobId.codePointCount(0, jobId.length()) > EnvelopeReader.MAX_JOB_ID_LENGTH) {
-            throw new InvalidResultException("job_id must be 1 to " + EnvelopeReader.MAX_JOB_ID_LENGTH + " characters", null);
+        try {
+            EnvelopeReader.checkRules(jobId, null);
+        } catch (MalformedEnvelopeException e) {
+            throw new InvalidResultException(e.detail(), e);
         }
         JsonCanonicalizer canonicalizer = canonicalizers.get();
         byte[] jobIdCanonical;
@@ -152,8 +155,10 @@ public final class ResultPublisher implements AutoCloseable {
         }
         byte[] result = canonical(canonicalizer, "result", resultJson);
         byte[] error = canonical(canonicalizer, "error", errorJson);
-        if (error != null && error[0] != '"' && error[0] != '{') {
-            throw new InvalidResultException("error must be a JSON string or object", null);
+        try {
+            EnvelopeReader.checkRules(jobId, error);
+        } catch (MalformedEnvelopeException e) {
+            throw new InvalidResultException(e.detail(), e);
         }
         return Submission.of(jobId, jobIdCanonical, ok, result, error, null, format);
     }

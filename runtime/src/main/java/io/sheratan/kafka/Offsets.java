@@ -1,5 +1,11 @@
 package io.sheratan.kafka;
 
+import java.util.function.Consumer;
+import java.util.concurrent.TimeoutException;
+import java.time.Duration;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -43,6 +49,36 @@ public final class Offsets {
             }
         }
         return committed;
+    }
+
+    /**
+     * Reads every committed record of {@code topic} from the beginning to the end offsets it has now
+     * (read_committed), handing each to {@code each} as it comes: a million records never sit in
+     * memory at once. The one read-to-the-end of the harness (the invariant checker, the heap bench).
+     */
+    public static void readToEnd(Map<String, Object> client, String topic, Duration timeout,
+                                 Consumer<ConsumerRecord<byte[], byte[]>> each) throws Exception {
+        Map<TopicPartition, Long> ends;
+        try (Admin admin = Admin.create(client)) {
+            ends = ends(admin, topic);
+        }
+        Map<String, Object> config = new HashMap<>(client);
+        config.put("isolation.level", "read_committed");
+        config.put("enable.auto.commit", false);
+        config.putIfAbsent("max.poll.records", 5000);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.assign(ends.keySet());
+            consumer.seekToBeginning(ends.keySet());
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (ends.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+                if (System.nanoTime() > deadline) {
+                    throw new TimeoutException("reading " + topic + " to its end took longer than " + timeout);
+                }
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    each.accept(record);
+                }
+            }
+        }
     }
 
     public static long sum(Map<TopicPartition, Long> offsets) {

@@ -141,6 +141,16 @@ public final class EnvelopeReader {
         return jobId;
     }
 
+    /**
+     * The envelope rules a worker must meet before signing (DESIGN.md section 3.1): a job id of
+     * 1..{@value #MAX_JOB_ID_LENGTH} characters and an error that is a string or an object. The
+     * reader enforces them on receipt; {@code ResultPublisher} calls this before it sends.
+     */
+    public static void checkRules(String jobId, byte[] errorCanonical) throws MalformedEnvelopeException {
+        checkJobId(jobId, null);
+        checkError(errorCanonical, jobId);
+    }
+
     private static void checkJobId(String jobId, String known) throws MalformedEnvelopeException {
         if (jobId == null || jobId.isEmpty()) {
             throw new MalformedEnvelopeException("job_id must not be empty", known);

@@ -1,5 +1,7 @@
 package io.sheratan.envelope;
 
+import io.sheratan.avro.codec.AvroCodec;
+
 /**
  * The two envelope forms that share the submitted topic, told apart by their first bytes: Avro
  * single-object encoding starts with {@code C3 01}; a JSON envelope starts (after optional
@@ -9,15 +11,12 @@ public enum WireFormat {
     JSON,
     AVRO;
 
-    static final byte AVRO_MAGIC_0 = (byte) 0xC3;
-    static final byte AVRO_MAGIC_1 = (byte) 0x01;
-
     /** The form of {@code bytes}, or null when they are neither. */
     public static WireFormat detect(byte[] bytes) {
         if (bytes == null || bytes.length == 0) {
             return null;
         }
-        if (bytes.length >= 2 && bytes[0] == AVRO_MAGIC_0 && bytes[1] == AVRO_MAGIC_1) {
+        if (AvroCodec.isSingleObject(bytes)) {
             return AVRO;
         }
         for (byte b : bytes) {

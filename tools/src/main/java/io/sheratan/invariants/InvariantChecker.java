@@ -1,5 +1,6 @@
 package io.sheratan.invariants;
 
+import io.sheratan.kafka.Offsets;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sheratan.audit.ChainLog;
@@ -223,20 +224,14 @@ public final class InvariantChecker {
 
     /** Every committed record of a topic, in partition and offset order. */
     static List<ConsumerRecord<byte[], byte[]>> readAll(Map<String, Object> client, String topic) {
-        Map<String, Object> config = new HashMap<>(client);
-        config.put("isolation.level", "read_committed");
-        config.put("enable.auto.commit", false);
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).sorted(Comparator.comparingInt(TopicPartition::partition)).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-            while (System.nanoTime() < deadline && partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
+        try {
+            Offsets.readToEnd(client, topic, Duration.ofMinutes(2), records::add);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading " + topic, e);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read " + topic + " to its end: " + e.getMessage(), e);
         }
         records.sort(Comparator.<ConsumerRecord<byte[], byte[]>>comparingInt(ConsumerRecord::partition)
                 .thenComparingLong(ConsumerRecord::offset));

@@ -213,23 +213,13 @@ public final class HeapBench implements Callable<Integer> {
 
     /** Reads {@code topic} from the beginning to its read_committed end, handing each record to {@code each}. */
     private static void readToEnd(Map<String, Object> client, String topic, RecordHandler each) throws Exception {
-        Map<TopicPartition, Long> ends;
-        try (Admin admin = Admin.create(client)) {
-            ends = Offsets.ends(admin, topic);
-        }
-        Map<String, Object> config = new HashMap<>(client);
-        config.put("isolation.level", "read_committed");
-        config.put("enable.auto.commit", false);
-        config.put("max.poll.records", 5000);
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.assign(ends.keySet());
-            consumer.seekToBeginning(ends.keySet());
-            while (ends.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
-                for (var record : consumer.poll(Duration.ofMillis(500))) {
-                    each.handle(record);
-                }
+        Offsets.readToEnd(client, topic, Duration.ofMinutes(30), record -> {
+            try {
+                each.handle(record);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
             }
-        }
+        });
     }
 
     private static String jobId(int i) {
