@@ -15,7 +15,7 @@ import java.nio.charset.StandardCharsets;
  * search over the precision with {@link BigDecimal}, choosing the closer of the two neighbours (ties
  * to even) as ES6 asks. Java 17's {@code Double.toString} is not always shortest, so it is not used.
  */
-public final class Es6Numbers {
+final class Es6Numbers {
 
     private Es6Numbers() {
     }

@@ -30,27 +30,7 @@ public final class Core {
 
     /** As above, with {@code result} as the slice {@code [resultFrom, resultTo)} of {@code src} (null src: no result). */
     public static byte[] build(byte[] jobIdCanonical, boolean ok, byte[] src, int resultFrom, int resultTo, byte[] error) {
-        int size = 2 + JOB_ID.length + jobIdCanonical.length + OK_FALSE.length
-                + (error == null ? 0 : ERROR.length + error.length + 1)
-                + (src == null ? 0 : RESULT.length + resultTo - resultFrom);
-        byte[] core = new byte[size - (ok ? 1 : 0)];
-        int at = 0;
-        core[at++] = '{';
-        if (error != null) {
-            at = put(core, at, ERROR);
-            at = put(core, at, error);
-            core[at++] = ',';
-        }
-        at = put(core, at, JOB_ID);
-        at = put(core, at, jobIdCanonical);
-        at = put(core, at, ok ? OK_TRUE : OK_FALSE);
-        if (src != null) {
-            at = put(core, at, RESULT);
-            System.arraycopy(src, resultFrom, core, at, resultTo - resultFrom);
-            at += resultTo - resultFrom;
-        }
-        core[at] = '}';
-        return core;
+        return write(jobIdCanonical, ok, src, resultFrom, resultTo, error, null, 0, null);
     }
 
     /**
@@ -60,32 +40,46 @@ public final class Core {
      */
     public static byte[] buildV2(byte[] jobIdCanonical, boolean ok, byte[] src, int resultFrom, int resultTo, byte[] error,
                                  byte[] audCanonical, long issuedAt, byte[] nodeIdCanonical) {
-        byte[] issued = Long.toString(issuedAt).getBytes(StandardCharsets.US_ASCII);
-        int size = 2 + AUD.length + audCanonical.length + 1
+        return write(jobIdCanonical, ok, src, resultFrom, resultTo, error, audCanonical, issuedAt, nodeIdCanonical);
+    }
+
+    /** Both versions: the claims ({@code aud} non-null) add three members around the version 1 ones. */
+    private static byte[] write(byte[] jobIdCanonical, boolean ok, byte[] src, int resultFrom, int resultTo, byte[] error,
+                                byte[] aud, long issuedAt, byte[] nodeId) {
+        boolean v2 = aud != null;
+        byte[] issued = v2 ? Long.toString(issuedAt).getBytes(StandardCharsets.US_ASCII) : null;
+        int size = 2
+                + (v2 ? AUD.length + aud.length + 1 : 0)
                 + (error == null ? 0 : ERROR.length + error.length + 1)
-                + ISSUED_AT.length + issued.length + 1
+                + (v2 ? ISSUED_AT.length + issued.length + 1 : 0)
                 + JOB_ID.length + jobIdCanonical.length
-                + NODE_ID.length + nodeIdCanonical.length
+                + (v2 ? NODE_ID.length + nodeId.length : 0)
                 + (ok ? OK_TRUE.length : OK_FALSE.length)
                 + (src == null ? 0 : RESULT.length + resultTo - resultFrom);
         byte[] core = new byte[size];
         int at = 0;
         core[at++] = '{';
-        at = put(core, at, AUD);
-        at = put(core, at, audCanonical);
-        core[at++] = ',';
+        if (v2) {
+            at = put(core, at, AUD);
+            at = put(core, at, aud);
+            core[at++] = ',';
+        }
         if (error != null) {
             at = put(core, at, ERROR);
             at = put(core, at, error);
             core[at++] = ',';
         }
-        at = put(core, at, ISSUED_AT);
-        at = put(core, at, issued);
-        core[at++] = ',';
+        if (v2) {
+            at = put(core, at, ISSUED_AT);
+            at = put(core, at, issued);
+            core[at++] = ',';
+        }
         at = put(core, at, JOB_ID);
         at = put(core, at, jobIdCanonical);
-        at = put(core, at, NODE_ID);
-        at = put(core, at, nodeIdCanonical);
+        if (v2) {
+            at = put(core, at, NODE_ID);
+            at = put(core, at, nodeId);
+        }
         at = put(core, at, ok ? OK_TRUE : OK_FALSE);
         if (src != null) {
             at = put(core, at, RESULT);

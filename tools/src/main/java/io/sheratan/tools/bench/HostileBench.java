@@ -13,8 +13,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -44,7 +42,6 @@ public final class HostileBench implements Callable<Integer> {
     int roundMillis;
 
     private final PrintStream out = System.out;
-    private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     private final EnvelopeReader reader = new EnvelopeReader(CanonicalLimits.DEFAULTS);
     private final IntegrityPolicy policy = IntegrityPolicy.defaults();
 
@@ -87,20 +84,8 @@ public final class HostileBench implements Callable<Integer> {
         return 0;
     }
 
-    /** Median-able CPU nanoseconds per record over one round of at least {@code millis} of CPU. */
     private double cpuPerRecord(byte[] value, int millis) {
-        long start = threads.getCurrentThreadCpuTime();
-        long budget = millis * 1_000_000L;
-        long done = 0;
-        int sink = 0;
-        while (threads.getCurrentThreadCpuTime() - start < budget || done == 0) {
-            sink += once(value);
-            done++;
-        }
-        if (sink == 42) {
-            System.err.print(""); // keeps results observable so the JIT cannot drop the work
-        }
-        return (double) (threads.getCurrentThreadCpuTime() - start) / done;
+        return Stats.cpuNanosPerCall(millis, () -> once(value));
     }
 
     /** What the verifier does with one record before routing it. */

@@ -16,8 +16,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -47,7 +45,6 @@ public final class MarksBench implements Callable<Integer> {
     int roundMillis;
 
     private final PrintStream out = System.out;
-    private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     private final EnvelopeReader reader = new EnvelopeReader(CanonicalLimits.DEFAULTS);
 
     @Override
@@ -99,18 +96,16 @@ public final class MarksBench implements Callable<Integer> {
         return verdict.accepted();
     }
 
-    private double cpuPerRecord(byte[] value, IntegrityPolicy policy, Keyring keyring, long now) throws MalformedEnvelopeException {
-        long start = threads.getCurrentThreadCpuTime();
-        long budget = roundMillis * 1_000_000L;
-        long done = 0;
-        int accepted = 0;
-        while (threads.getCurrentThreadCpuTime() - start < budget || done == 0) {
-            accepted += once(value, policy, keyring, now) ? 1 : 0;
-            done++;
-        }
-        if (accepted != done) {
-            throw new IllegalStateException("a mark stopped verifying during the benchmark");
-        }
-        return (double) (threads.getCurrentThreadCpuTime() - start) / done;
+    private double cpuPerRecord(byte[] value, IntegrityPolicy policy, Keyring keyring, long now) {
+        return Stats.cpuNanosPerCall(roundMillis, () -> {
+            try {
+                if (!once(value, policy, keyring, now)) {
+                    throw new IllegalStateException("a mark stopped verifying during the benchmark");
+                }
+                return 1;
+            } catch (MalformedEnvelopeException e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 }
