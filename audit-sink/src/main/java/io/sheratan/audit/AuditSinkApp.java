@@ -1,5 +1,6 @@
 package io.sheratan.audit;
 
+import io.sheratan.metrics.JvmMetrics;
 import io.sheratan.config.Setting;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -31,6 +32,7 @@ public final class AuditSinkApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AuditSinkApp.class);
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final JvmMetrics jvmMetrics = new JvmMetrics().bindTo(registry);
     private final ChainLog log;
     private final AuditSink sink;
     private final Thread thread;
@@ -115,5 +117,6 @@ public final class AuditSinkApp implements AutoCloseable {
             http.close();
         }
         log.close();
+        jvmMetrics.close();
     }
 }

@@ -1,5 +1,6 @@
 package io.sheratan.cli;
 
+import io.sheratan.verifier.VerifierTopology;
 import io.sheratan.http.HttpService;
 import io.sheratan.keys.KeyringWatcher;
 import io.sheratan.verifier.VerifierApp;
@@ -34,6 +35,9 @@ final class VerifierCommand implements Callable<Integer> {
             description = "host other verifier instances use to reach this one's HTTP port (default: ${DEFAULT-VALUE})")
     String host;
 
+    @Option(names = "--describe", description = "print the topology (sources, processor, store, sinks) and exit")
+    boolean describe;
+
     @Mixin
     KafkaOptions kafka;
 
@@ -41,6 +45,10 @@ final class VerifierCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Map<String, String> env = System.getenv();
         VerifierConfig config = VerifierConfig.fromEnv(env);
+        if (describe) {
+            System.out.println(VerifierTopology.build(config).describe());
+            return 0;
+        }
         Path state = stateDir != null ? stateDir : DataDir.streams(env);
         VerifierApp app = new VerifierApp(config, kafka.clientConfig(env), state, host, HttpService.bindAddress(env),
                 KeyringWatcher.fromEnv(env, config.policy(), null)).start(reset);

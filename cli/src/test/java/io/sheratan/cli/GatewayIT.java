@@ -104,7 +104,9 @@ class GatewayIT {
         String huge = "{\"job_id\":\"gw-5\",\"ok\":true,\"result\":\"" + "x".repeat(1_100_000) + "\"}";
         assertThat(post(gateway, TOKEN, huge).statusCode()).isEqualTo(413);
         assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body()).contains("integrity_fail_1m", "integrity_verified_1m", "integrity_missing_1m");
+                HttpResponse.BodyHandlers.ofString()).body()).contains("integrity_fail_1m", "integrity_verified_1m", "integrity_missing_1m",
+                "jvm_memory_used_bytes", "process_cpu_usage", "sheratan_gateway_requests_seconds_count{status=\"401\"}",
+                "sheratan_gateway_requests_seconds_count{status=\"413\"}");
     }
 
     @Test

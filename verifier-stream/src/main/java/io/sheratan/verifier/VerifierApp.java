@@ -1,5 +1,6 @@
 package io.sheratan.verifier;
 
+import io.sheratan.metrics.JvmMetrics;
 import io.sheratan.metrics.ResultMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -49,6 +50,7 @@ public final class VerifierApp implements AutoCloseable {
     private final KeyringWatcher keyrings;
     private final Map<String, Object> clientConfig;
     private ServiceEvents serviceEvents;
+    private final JvmMetrics jvmMetrics = new JvmMetrics();
     private final AtomicInteger threadsReplaced = new AtomicInteger();
     private VerifierHttp http;
     private KafkaStreamsMetrics streamsMetrics;
@@ -106,6 +108,8 @@ public final class VerifierApp implements AutoCloseable {
         FunctionCounter.builder("sheratan_stream_threads_replaced", threadsReplaced, AtomicInteger::get)
                 .description("stream threads that died and were replaced").register(registry);
         keyrings.bindTo(registry);
+        jvmMetrics.bindTo(registry);
+        LOG.info("verifier topology:\n{}", VerifierTopology.build(config).describe());
         if (keyrings.fromFile()) {
             serviceEvents = new ServiceEvents(clientConfig, config.topics().audit(), "verifier@" + self, new OutputCodec(config.outputFormat()));
             keyrings.listen(serviceEvents::keyringApplied);
@@ -155,6 +159,7 @@ public final class VerifierApp implements AutoCloseable {
             streamsMetrics.close();
         }
         keyrings.close();
+        jvmMetrics.close();
         if (serviceEvents != null) {
             serviceEvents.close();
         }
