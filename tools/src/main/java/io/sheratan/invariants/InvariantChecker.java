@@ -15,6 +15,7 @@ import io.sheratan.envelope.MalformedEnvelopeException;
 import io.sheratan.envelope.Submission;
 import io.sheratan.integrity.IntegrityPolicy;
 import io.sheratan.integrity.IntegrityVerifier;
+import io.sheratan.integrity.Keyring;
 import io.sheratan.integrity.Marks;
 import io.sheratan.integrity.Verdict;
 import io.sheratan.kafka.Topics;
@@ -69,6 +70,15 @@ public final class InvariantChecker {
 
     public static Report check(Map<String, Object> client, Topics topics, IntegrityPolicy policy, Path auditDir)
             throws IOException {
+        return check(client, topics, policy, policy.legacyKeyring(), auditDir);
+    }
+
+    /**
+     * @param keyring the keys the verifier used (its keyring file as it is now); windows are judged at
+     *                each input's own timestamp, as the verifier judges them
+     */
+    public static Report check(Map<String, Object> client, Topics topics, IntegrityPolicy policy, Keyring keyring, Path auditDir)
+            throws IOException {
         Map<String, Long> counts = new TreeMap<>();
         List<String> violations = new ArrayList<>();
 
@@ -78,7 +88,7 @@ public final class InvariantChecker {
         EnvelopeReader reader = new EnvelopeReader(policy.limits());
         for (ConsumerRecord<byte[], byte[]> r : readAll(client, topics.submitted())) {
             String coordinates = r.partition() + "@" + r.offset();
-            expected.put(coordinates, expectedOutcome(r, reader, policy, verifiedSha));
+            expected.put(coordinates, expectedOutcome(r, reader, policy, keyring, verifiedSha));
             counts.merge("input", 1L, Long::sum);
             counts.merge("expected " + expected.get(coordinates), 1L, Long::sum);
         }
@@ -165,7 +175,7 @@ public final class InvariantChecker {
         return new Report(counts, violations);
     }
 
-    private static String expectedOutcome(ConsumerRecord<byte[], byte[]> r, EnvelopeReader reader, IntegrityPolicy policy,
+    private static String expectedOutcome(ConsumerRecord<byte[], byte[]> r, EnvelopeReader reader, IntegrityPolicy policy, Keyring keyring,
                                           Map<String, String> verifiedSha) {
         Submission s;
         try {
@@ -176,7 +186,7 @@ public final class InvariantChecker {
         if (r.key() == null || !s.jobId().equals(new String(r.key(), StandardCharsets.UTF_8))) {
             return "audit malformed";
         }
-        Verdict verdict = IntegrityVerifier.verify(s, policy, policy.legacyKeyring(), r.timestamp());
+        Verdict verdict = IntegrityVerifier.verify(s, policy, keyring, r.timestamp());
         if (!verdict.accepted()) {
             return "audit " + verdict.reason().code();
         }

@@ -1,5 +1,7 @@
 package io.sheratan.tools;
 
+import java.nio.file.Files;
+import io.sheratan.integrity.Keyring;
 import io.sheratan.cli.KafkaOptions;
 import io.sheratan.integrity.IntegrityPolicy;
 import io.sheratan.invariants.InvariantChecker;
@@ -18,7 +20,7 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         description = {
             "After the pipeline goes quiet, read the submitted, verified and audit topics (read_committed) and check:",
-            "every input has exactly one outcome (recomputed with the env policy), each job id is verified at most once,",
+            "every input has exactly one outcome (recomputed with the env policy and SHERATAN_KEYRING_FILE), each job id is verified at most once,",
             "every verified mark recomputes, nothing was emitted without an input, and (with --audit-dir) the audit",
             "log's chain is intact and holds every audit event exactly once. Prints counts and each violation.",
             "Exit 0 when there is no violation, 1 otherwise."
@@ -34,8 +36,16 @@ final class CheckCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, String> env = System.getenv();
-        InvariantChecker.Report report = InvariantChecker.check(kafka.clientConfig(env), Topics.fromEnv(env),
-                IntegrityPolicy.fromEnv(env), auditDir);
+        IntegrityPolicy policy = IntegrityPolicy.fromEnv(env);
+        String file = env.get(IntegrityPolicy.KEYRING_FILE);
+        Keyring keyring;
+        try {
+            keyring = file == null ? policy.legacyKeyring() : Keyring.parse(Files.readAllBytes(Path.of(file)));
+        } catch (Keyring.KeyringException e) {
+            System.err.println("sheratan check: keyring " + file + " refused: " + e.getMessage());
+            return 2;
+        }
+        InvariantChecker.Report report = InvariantChecker.check(kafka.clientConfig(env), Topics.fromEnv(env), policy, keyring, auditDir);
         report.counts().forEach((name, count) -> System.out.printf("  %-40s %d%n", name, count));
         report.violations().stream().limit(50).forEach(v -> System.out.println("VIOLATION " + v));
         if (report.violations().size() > 50) {
