@@ -18,7 +18,7 @@ import java.util.zip.GZIPInputStream;
 import static org.assertj.core.api.Assertions.assertThat;
 import java.math.BigDecimal;
 
-/** The RFC 8785 reference vectors and the ES6 number sequence from {@code shared/conformance/jcs}. */
+/** The RFC 8785 reference vectors and the ES6 number sequence from {@code conformance/vectors/jcs}. */
 class JcsConformanceTest {
 
     @ParameterizedTest
