@@ -1,7 +1,6 @@
 package io.sheratan.http;
 
 import io.sheratan.config.Setting;
-import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.io.Content;
@@ -29,7 +28,6 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -279,11 +277,6 @@ public final class HttpService implements AutoCloseable {
                 }
             }
             return body.toByteArray();
-        }
-
-        /** All header names and values, for forwarding. */
-        public List<HttpField> headers() {
-            return new ArrayList<>(request.getHeaders().asImmutable().stream().toList());
         }
     }
 

@@ -88,11 +88,6 @@ public final class Ed25519 {
         return FAST ? verifyFast(raw(key), message, signature) : verifyJdk(key, message, signature);
     }
 
-    /** As {@link #verify}, with the raw key already at hand (a keyring keeps it). */
-    public static boolean verify(byte[] rawKey, PublicKey key, byte[] message, byte[] signature) {
-        return FAST ? verifyFast(rawKey, message, signature) : verifyJdk(key, message, signature);
-    }
-
     /** Whether the fast (Bouncy Castle) path is in use. */
     public static boolean fast() {
         return FAST;

@@ -85,7 +85,6 @@ public record IntegrityPolicy(Mode mode, boolean required, byte[] hmacKey, Strin
 
     /** Where the keyring lives (DESIGN.md section 3c); without it, the single-key variables make one. */
     public static final String KEYRING_FILE = KEYRING_FILE_SETTING.name();
-    public static final String DEFAULT_PIPELINE_ID = PIPELINE_ID_SETTING.defaultValue();
 
     private static Duration duration(Map<String, String> env, Setting setting) {
         String name = setting.name();

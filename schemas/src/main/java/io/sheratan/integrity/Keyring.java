@@ -178,10 +178,6 @@ public final class Keyring {
         return found != null && found.validAt(now) ? Optional.of(found) : Optional.empty();
     }
 
-    public boolean hasTokens() {
-        return !tokens.isEmpty();
-    }
-
     /** Key and token ids with their windows, as JSON: what {@code KEYRING_APPLIED} and {@code keys check} show. */
     public String summary() {
         ObjectNode root = JSON.createObjectNode();

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sheratan.canonical.CanonicalLimits;
-import io.sheratan.canonical.JsonCanonicalizer;
 import io.sheratan.envelope.Claims;
 import io.sheratan.envelope.EnvelopeReader;
 import io.sheratan.envelope.EnvelopeWriter;
@@ -180,10 +179,5 @@ class ConformanceV2Test {
         v.set("envelope", JSON.readTree(EnvelopeWriter.toJson(s)));
         v.put("t", T);
         v.put("expected", reason);
-    }
-
-    @SuppressWarnings("unused")
-    private static byte[] canonical(String s) {
-        return JsonCanonicalizer.canonicalString(s);
     }
 }

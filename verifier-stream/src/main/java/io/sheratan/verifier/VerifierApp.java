@@ -17,6 +17,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
@@ -43,6 +44,7 @@ public final class VerifierApp implements AutoCloseable {
 
     private final VerifierConfig config;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Topology topology;
     private final KafkaStreams streams;
     private final HostInfo self;
     private final String bindAddress;
@@ -92,7 +94,8 @@ public final class VerifierApp implements AutoCloseable {
         // room for the largest record the processor lets through (it checks maxOutputBytes first)
         props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                 Math.max(1024 * 1024, config.maxOutputBytes() + 64 * 1024));
-        this.streams = new KafkaStreams(VerifierTopology.build(config, new ResultMetrics(registry), guard, keyrings), props);
+        this.topology = VerifierTopology.build(config, new ResultMetrics(registry), guard, keyrings);
+        this.streams = new KafkaStreams(topology, props);
         LOG.info("verifier {} on {} with {}", config.applicationId(), self, KafkaClientConfig.redacted(clientConfig));
     }
 
@@ -109,7 +112,7 @@ public final class VerifierApp implements AutoCloseable {
                 .description("stream threads that died and were replaced").register(registry);
         keyrings.bindTo(registry);
         jvmMetrics.bindTo(registry);
-        LOG.info("verifier topology:\n{}", VerifierTopology.build(config).describe());
+        LOG.info("verifier topology:\n{}", topology.describe());
         if (keyrings.fromFile()) {
             serviceEvents = new ServiceEvents(clientConfig, config.topics().audit(), "verifier@" + self, new OutputCodec(config.outputFormat()));
             keyrings.listen(serviceEvents::keyringApplied);
