@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sheratan.envelope.Claims;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -104,7 +105,6 @@ public final class Keyring {
     public static final int MIN_HMAC_SECRET_BYTES = 32;
     private static final int MAX_FILE_BYTES = 4 * 1024 * 1024;
     private static final Pattern ID = Pattern.compile("[\\x21-\\x7E]{1,256}");
-    private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._:@/-]{1,128}");
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
 
@@ -300,7 +300,7 @@ public final class Keyring {
             }
             nodes = new LinkedHashSet<>();
             for (JsonNode n : list) {
-                if (!n.isTextual() || !NODE_ID.matcher(n.asText()).matches()) {
+                if (!n.isTextual() || !Claims.isNodeId(n.asText())) {
                     throw new KeyringException(where + ": nodes holds something that is not a node id (1..128 of [A-Za-z0-9._:@/-])");
                 }
                 nodes.add(n.asText());

@@ -6,6 +6,7 @@ import io.sheratan.avro.AuditEvent;
 import io.sheratan.avro.VerifiedResult;
 import io.sheratan.avro.codec.AvroCodec;
 import io.sheratan.avro.codec.VerifiedResultEncoder;
+import io.sheratan.envelope.Claims;
 import io.sheratan.envelope.EnvelopeReader;
 import io.sheratan.envelope.MalformedEnvelopeException;
 import io.sheratan.envelope.Submission;
@@ -279,16 +280,10 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
         Header header = headers == null ? null : headers.lastHeader(name);
         byte[] value = header == null ? null : header.value();
         if (value == null || value.length == 0 || value.length > 128) {
-            return null;
+            return null; // checked before decoding: a megabyte header is never turned into a string
         }
-        for (byte b : value) {
-            boolean allowed = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')
-                    || b == '.' || b == '_' || b == ':' || b == '@' || b == '/' || b == '-';
-            if (!allowed) {
-                return null;
-            }
-        }
-        return new String(value, StandardCharsets.US_ASCII);
+        String nodeId = new String(value, StandardCharsets.US_ASCII);
+        return Claims.isNodeId(nodeId) ? nodeId : null;
     }
 
     private Coordinates coordinates() {
