@@ -190,8 +190,10 @@ public final class HttpService implements AutoCloseable {
             if (route == null) {
                 reply = Reply.json(404, "{\"error\":\"not_found\"}");
             } else {
+                Exchange exchange = new Exchange(request);
                 try {
-                    reply = route.handle(new Exchange(request));
+                    reply = route.handle(exchange);
+                    exchange.drain();
                 } catch (IOException e) {
                     reply = Reply.json(408, "{\"error\":\"request_not_read\"}");
                 } catch (Exception e) {
@@ -212,7 +214,13 @@ public final class HttpService implements AutoCloseable {
 
     /** One request as a handler sees it. */
     public static final class Exchange {
+        /** The most of an unread body drained before a reply (see {@link #drain()}). */
+        static final long DRAIN_LIMIT = 4L * 1024 * 1024;
+        static final Duration DRAIN_TIME = Duration.ofSeconds(2);
+
         private final Request request;
+        private InputStream body;
+        private long deadline;
         private Fields query;
 
         Exchange(Request request) {
@@ -264,19 +272,48 @@ public final class HttpService implements AutoCloseable {
          * an {@link IOException}, answered 408): a slow body cannot hold a thread for long.
          */
         public byte[] readBody(int max) throws IOException {
-            long deadline = System.nanoTime() + BODY_DEADLINE.toNanos();
             ByteArrayOutputStream body = new ByteArrayOutputStream(Math.min(max + 1, 64 * 1024));
+            read(max + 1, body);
+            return body.toByteArray();
+        }
+
+        /**
+         * Reads and discards what is left of the body, up to {@link #DRAIN_LIMIT} and for at most
+         * {@link #DRAIN_TIME}, before the reply is written: a client still sending a refused body (a
+         * 413, a 401, a 429) then reads its answer instead of a reset connection. A bigger or slower
+         * body is not waited for: Jetty closes the connection, and the thread is free again.
+         */
+        void drain() {
+            long cap = System.nanoTime() + DRAIN_TIME.toNanos();
+            deadline = body == null ? cap : Math.min(deadline, cap);
+            if (body == null) {
+                body = Content.Source.asInputStream(request);
+            }
+            try {
+                read(DRAIN_LIMIT, null);
+            } catch (IOException e) {
+                // the reply stands; the rest of the body is not waited for and Jetty closes the connection
+            }
+        }
+
+        /** Reads up to {@code max} bytes of the body into {@code into} (null: discard), within the body deadline. */
+        private void read(long max, ByteArrayOutputStream into) throws IOException {
+            if (body == null) {
+                body = Content.Source.asInputStream(request);
+                deadline = System.nanoTime() + BODY_DEADLINE.toNanos();
+            }
             byte[] chunk = new byte[16 * 1024];
-            try (InputStream in = Content.Source.asInputStream(request)) {
-                int n;
-                while (body.size() <= max && (n = in.read(chunk, 0, Math.min(chunk.length, max + 1 - body.size()))) >= 0) {
-                    body.write(chunk, 0, n);
-                    if (System.nanoTime() > deadline) {
-                        throw new IOException("request body not received within " + BODY_DEADLINE);
-                    }
+            long done = 0;
+            int n;
+            while (done < max && (n = body.read(chunk, 0, (int) Math.min(chunk.length, max - done))) >= 0) {
+                if (into != null) {
+                    into.write(chunk, 0, n);
+                }
+                done += n;
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("request body not received within " + BODY_DEADLINE);
                 }
             }
-            return body.toByteArray();
         }
     }
 

@@ -95,6 +95,16 @@ class HttpServiceTest {
     }
 
     @Test
+    void shouldAnswerAClientStillSendingABodyTheRouteRefused() throws Exception {
+        start(HttpService.Settings.of("test", "127.0.0.1", 0));
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + "/echo"))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[1_100_000])).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as("round %d", i).isEqualTo(413);
+        }
+    }
+
+    @Test
     void shouldRouteExactPathsAndPrefixes() throws Exception {
         start(HttpService.Settings.of("test", "127.0.0.1", 0));
         assertThat(get("/items/a%20b?q=x").body()).isEqualTo("{\"q\":\"x\",\"path\":\"/items/a b\"}");
