@@ -1,0 +1,177 @@
+package io.sheratan.tlog;
+
+import io.sheratan.integrity.Ed25519;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.spec.NamedParameterSpec;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.io.IOException;
+
+/**
+ * Ed25519 keys in the {@code c2sp.org/signed-note} formats, as Go's {@code golang.org/x/mod/sumdb/note}
+ * writes and reads them: the verifier key {@code <name>+<8 hex key ID>+<base64(0x01 || public key)>},
+ * the key ID the first four bytes of {@code SHA-256(name || 0x0A || 0x01 || public key)}. The log's
+ * private key lives in a PKCS#8 PEM file (as the workers' keys do), 0600.
+ */
+public final class NoteKeys {
+
+    static final byte ALG_ED25519 = 0x01;
+    private static final byte[] PKCS8_PREFIX = HexFormat.of().parseHex("302e020100300506032b657004220420");
+
+    private NoteKeys() {
+    }
+
+    /** A key that checks signatures of one name. */
+    public record Verifier(String name, int keyId, PublicKey key, byte[] raw) {
+        /** The note format, {@code name+hash+base64}. */
+        public String encoded() {
+            byte[] alg = new byte[1 + raw.length];
+            alg[0] = ALG_ED25519;
+            System.arraycopy(raw, 0, alg, 1, raw.length);
+            return name + "+" + String.format("%08x", keyId) + "+" + Base64.getEncoder().encodeToString(alg);
+        }
+    }
+
+    /** A key that signs notes under one name. */
+    public record Signer(String name, int keyId, PrivateKey key, Verifier verifier) {
+        public byte[] sign(byte[] message) {
+            return Ed25519.sign(key, message);
+        }
+    }
+
+    /** The 32-bit key ID of a name and an Ed25519 public key. */
+    public static int keyId(String name, byte[] rawPublicKey) {
+        MessageDigest sha = Merkle.sha256();
+        sha.update(name.getBytes(StandardCharsets.UTF_8));
+        sha.update((byte) '\n');
+        sha.update(ALG_ED25519);
+        sha.update(rawPublicKey);
+        byte[] h = sha.digest();
+        return ((h[0] & 0xff) << 24) | ((h[1] & 0xff) << 16) | ((h[2] & 0xff) << 8) | (h[3] & 0xff);
+    }
+
+    /** A name as signed-note allows it: non-empty, printable, no spaces and no '+'. */
+    public static void checkName(String name) throws NoteException {
+        if (name == null || name.isEmpty() || !name.codePoints().allMatch(c -> c > 0x20 && c != '+' && c != 0x7f && !Character.isISOControl(c) && !Character.isWhitespace(c))) {
+            throw new NoteException("a note name must be non-empty and hold no spaces, '+' or control characters: '"
+                    + Checkpoint.printable(String.valueOf(name)) + "'");
+        }
+    }
+
+    /** Parses a verifier key {@code name+hash+base64(0x01 || key)}, checking its hash and its point. */
+    public static Verifier parseVerifier(String encoded) throws NoteException {
+        String text = encoded == null ? "" : encoded.strip();
+        String[] parts = text.split("\\+", 3);
+        if (parts.length != 3) {
+            throw new NoteException("a verifier key is name+keyid+base64");
+        }
+        checkName(parts[0]);
+        if (!parts[1].matches("[0-9a-f]{8}")) {
+            throw new NoteException("the verifier key's ID is not 8 lowercase hex digits: '" + Checkpoint.printable(parts[1]) + "'");
+        }
+        byte[] alg;
+        try {
+            alg = Base64.getDecoder().decode(parts[2]);
+        } catch (IllegalArgumentException e) {
+            throw new NoteException("the verifier key is not base64");
+        }
+        if (alg.length == 0 || alg[0] != ALG_ED25519) {
+            throw new NoteException("the verifier key is not an Ed25519 key (algorithm byte 0x01)");
+        }
+        byte[] raw = Arrays.copyOfRange(alg, 1, alg.length);
+        PublicKey key;
+        try {
+            key = Ed25519.admit(raw);
+        } catch (Ed25519.KeyRefusedException e) {
+            throw new NoteException("the verifier key is refused: " + e.getMessage());
+        }
+        int id = (int) Long.parseLong(parts[1], 16);
+        if (id != keyId(parts[0], raw)) {
+            throw new NoteException("the verifier key's ID " + parts[1] + " does not match its name and key (expected "
+                    + String.format("%08x", keyId(parts[0], raw)) + ")");
+        }
+        return new Verifier(parts[0], id, key, raw);
+    }
+
+    /** The signer for a 32-byte Ed25519 seed (the form Go's {@code PRIVATE+KEY+...} strings carry). */
+    public static Signer fromSeed(String name, byte[] seed) throws GeneralSecurityException, NoteException {
+        checkName(name);
+        if (seed.length != 32) {
+            throw new GeneralSecurityException("an Ed25519 seed is 32 bytes, this one is " + seed.length);
+        }
+        byte[] der = Arrays.copyOf(PKCS8_PREFIX, PKCS8_PREFIX.length + 32);
+        System.arraycopy(seed, 0, der, PKCS8_PREFIX.length, 32);
+        PrivateKey key = KeyFactory.getInstance("Ed25519").generatePrivate(new PKCS8EncodedKeySpec(der));
+        byte[] raw = publicFromSeed(seed);
+        PublicKey pub;
+        try {
+            pub = Ed25519.admit(raw);
+        } catch (Ed25519.KeyRefusedException e) {
+            throw new GeneralSecurityException("derived public key refused: " + e.getMessage());
+        }
+        Verifier verifier = new Verifier(name, keyId(name, raw), pub, raw);
+        return new Signer(name, verifier.keyId(), key, verifier);
+    }
+
+    /** The signer for a PKCS#8 PEM private key. */
+    public static Signer fromPem(String name, String pem) throws GeneralSecurityException, NoteException {
+        PrivateKey key = Ed25519.privateKeyFromPem(pem);
+        byte[] der = key.getEncoded();
+        if (der.length < 48 || !Arrays.equals(Arrays.copyOf(der, PKCS8_PREFIX.length), PKCS8_PREFIX)) {
+            throw new GeneralSecurityException("not an Ed25519 PKCS#8 private key");
+        }
+        return fromSeed(name, Arrays.copyOfRange(der, PKCS8_PREFIX.length, PKCS8_PREFIX.length + 32));
+    }
+
+    /**
+     * The public key of a seed: the JDK has no call for it, but its key-pair generator takes the seed
+     * from the random source it is given, so a source that returns exactly the seed derives it.
+     */
+    private static byte[] publicFromSeed(byte[] seed) throws GeneralSecurityException {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("Ed25519");
+        generator.initialize(NamedParameterSpec.ED25519, new SecureRandom() {
+            @Override
+            public void nextBytes(byte[] bytes) {
+                System.arraycopy(seed, 0, bytes, 0, Math.min(seed.length, bytes.length));
+            }
+        });
+        KeyPair pair = generator.generateKeyPair();
+        return Ed25519.raw(pair.getPublic());
+    }
+
+    /**
+     * The log key in {@code file}; if the file does not exist, a new key is generated and written
+     * there (0600) first. Returns the signer under {@code origin}.
+     */
+    public static Signer loadOrGenerate(Path file, String origin) throws IOException, GeneralSecurityException, NoteException {
+        checkName(origin);
+        if (!Files.exists(file)) {
+            KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(tmp, "");
+            try {
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException ignored) {
+                // not a POSIX file system
+            }
+            Files.writeString(tmp, Ed25519.privateKeyToPem(pair.getPrivate()), StandardCharsets.US_ASCII);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+        return fromPem(origin, Files.readString(file, StandardCharsets.US_ASCII));
+    }
+}

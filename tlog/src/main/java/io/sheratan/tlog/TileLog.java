@@ -1,0 +1,333 @@
+package io.sheratan.tlog;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.Stream;
+
+/**
+ * An append-only RFC 6962 tree stored as {@code c2sp.org/tlog-tiles}. One writer appends; any number
+ * of readers ask for roots, proofs and entries of any size up to the current one.
+ *
+ * <p>What is in memory is the right edge only: at each level the partial tile being filled (at most
+ * 8 KiB) and the partial entry bundle; everything left of it is in full tiles on disk, which never
+ * change. So memory does not grow with the log, and a proof reads a handful of tiles (O(log n)).
+ *
+ * <p>Durability is the caller's rhythm: {@link #append} writes full tiles and bundles as they fill,
+ * without fsync; {@link #sync} writes the partial tiles and bundle of the current size and fsyncs
+ * everything written since the last sync. A checkpoint is signed only after a sync, so every tile a
+ * signed size needs is on disk; after a crash, {@link #open} resumes at the last signed size and the
+ * caller appends again what came after it (the JSONL log holds it, fsynced first).
+ */
+public final class TileLog implements Merkle.HashReader {
+
+    /** A tile's hashes as one source holds them; {@code width} of them are valid. */
+    record Tile(byte[] hashes, int width) {
+    }
+
+    @FunctionalInterface
+    interface TileSource {
+        Tile tile(int level, long n) throws IOException;
+    }
+
+    private final Path dir;
+    private final byte[][] levels = new byte[64][];
+    private final int[] widths = new int[64];
+    private final List<byte[]> bundle = new ArrayList<>();
+    private final Set<Path> dirty = new LinkedHashSet<>();
+    /** Partial-tile directories whose full tile was written since the last sync: deleted once it is durable. */
+    private final List<String> superseded = new ArrayList<>();
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final Map<String, byte[]> cache = new LinkedHashMap<>(128, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
+            return size() > 512; // 4 MiB of full tiles
+        }
+    };
+    private long size;
+
+    private TileLog(Path dir) {
+        this.dir = dir;
+    }
+
+    /** A new, empty log in {@code dir}; whatever tiles were there are removed. */
+    public static TileLog create(Path dir) throws IOException {
+        deleteTree(dir.resolve("tile"));
+        Files.createDirectories(dir);
+        return new TileLog(dir);
+    }
+
+    /**
+     * The log in {@code dir} as it stood at {@code size} (the last signed size): the right edge is read
+     * from that size's partial tiles (or the full ones). Throws if a tile or bundle it needs is missing.
+     */
+    public static TileLog open(Path dir, long size) throws IOException {
+        TileLog log = new TileLog(dir);
+        Tiles.Reader reader = Tiles.reader(dir, size);
+        try {
+            for (int level = 0; level < 64 && (size >>> (Tiles.HEIGHT * level)) > 0; level++) {
+                long count = size >>> (Tiles.HEIGHT * level);
+                int width = (int) (count % Tiles.WIDTH);
+                if (width > 0) {
+                    log.levels[level] = Arrays.copyOf(reader.tile(level, count / Tiles.WIDTH), Tiles.TILE_BYTES);
+                    log.widths[level] = width;
+                }
+            }
+            if (size % Tiles.WIDTH > 0) {
+                log.bundle.addAll(reader.bundle(size / Tiles.WIDTH));
+            }
+        } catch (Tiles.MissingTileException e) {
+            throw new IOException(e.getMessage());
+        }
+        log.size = size;
+        return log;
+    }
+
+    public long size() {
+        lock.readLock().lock();
+        try {
+            return size;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Appends entries in order (each at most 65,535 bytes); full tiles and bundles are written as they fill. */
+    public void append(List<byte[]> entries) throws IOException {
+        for (byte[] entry : entries) {
+            if (entry.length > Tiles.MAX_ENTRY_BYTES) {
+                throw new IllegalArgumentException("an entry is at most " + Tiles.MAX_ENTRY_BYTES + " bytes, this one is " + entry.length);
+            }
+        }
+        lock.writeLock().lock();
+        try {
+            for (byte[] entry : entries) {
+                bundle.add(entry);
+                size++;
+                push(0, Merkle.leafHash(entry));
+                if (bundle.size() == Tiles.WIDTH) {
+                    write(Tiles.bundlePath(size / Tiles.WIDTH - 1, Tiles.WIDTH), bundleBytes());
+                    superseded.add("tile/entries/" + Tiles.index(size / Tiles.WIDTH - 1) + ".p");
+                    bundle.clear();
+                }
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void push(int level, byte[] hash) throws IOException {
+        if (levels[level] == null) {
+            levels[level] = new byte[Tiles.TILE_BYTES];
+        }
+        System.arraycopy(hash, 0, levels[level], widths[level] * Merkle.HASH_SIZE, Merkle.HASH_SIZE);
+        widths[level]++;
+        if (widths[level] == Tiles.WIDTH) {
+            long n = (size >>> (Tiles.HEIGHT * level)) / Tiles.WIDTH - 1;
+            byte[] full = levels[level].clone();
+            write(Tiles.tilePath(level, n, Tiles.WIDTH), full);
+            superseded.add("tile/" + level + "/" + Tiles.index(n) + ".p");
+            cache.put(level + "/" + n, full);
+            widths[level] = 0;
+            push(level + 1, Merkle.perfectRoot(full, 0, Tiles.WIDTH));
+        }
+    }
+
+    /**
+     * Writes the partial tiles and bundle of the current size and fsyncs every file written since the
+     * last sync (and their directories). Returns the size now durable.
+     */
+    public long sync() throws IOException {
+        lock.writeLock().lock();
+        try {
+            for (int level = 0; level < 64 && (size >>> (Tiles.HEIGHT * level)) > 0; level++) {
+                if (widths[level] > 0) {
+                    long n = (size >>> (Tiles.HEIGHT * level)) / Tiles.WIDTH;
+                    write(Tiles.tilePath(level, n, widths[level]), Arrays.copyOf(levels[level], widths[level] * Merkle.HASH_SIZE));
+                }
+            }
+            if (!bundle.isEmpty()) {
+                write(Tiles.bundlePath(size / Tiles.WIDTH, bundle.size()), bundleBytes());
+            }
+            Set<Path> directories = new LinkedHashSet<>();
+            for (Path file : dirty) {
+                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                    channel.force(true);
+                }
+                directories.add(file.getParent());
+            }
+            for (Path directory : directories) {
+                forceDirectory(directory);
+            }
+            dirty.clear();
+            for (String partials : superseded) {
+                deletePartials(partials);
+            }
+            superseded.clear();
+            return size;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ reading
+
+    public byte[] root() {
+        return root(size());
+    }
+
+    public byte[] root(long treeSize) {
+        return read(treeSize, () -> Merkle.root(this, treeSize));
+    }
+
+    public List<byte[]> inclusionProof(long index, long treeSize) {
+        return read(treeSize, () -> Merkle.inclusionProof(this, index, treeSize));
+    }
+
+    public List<byte[]> consistencyProof(long oldSize, long newSize) {
+        return read(newSize, () -> Merkle.consistencyProof(this, oldSize, newSize));
+    }
+
+    /** The entry at {@code index}. */
+    public byte[] entry(long index) {
+        return read(index + 1, () -> {
+            long n = index / Tiles.WIDTH;
+            if (n == size / Tiles.WIDTH) {
+                return bundle.get((int) (index % Tiles.WIDTH));
+            }
+            try {
+                return Tiles.parseBundle(Files.readAllBytes(dir.resolve(Tiles.bundlePath(n, Tiles.WIDTH)))).get((int) (index % Tiles.WIDTH));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read entry " + index, e);
+            }
+        });
+    }
+
+    private <T> T read(long treeSize, java.util.function.Supplier<T> action) {
+        lock.readLock().lock();
+        try {
+            if (treeSize > size) {
+                throw new IllegalArgumentException("the log has " + size + " entries, not " + treeSize);
+            }
+            return action.get();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Called with the read lock held (inside {@link Merkle}'s recursion). */
+    @Override
+    public byte[] hash(int level, long index) {
+        try {
+            return subtree(level, index, this::tile);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private Tile tile(int level, long n) throws IOException {
+        long count = size >>> (Tiles.HEIGHT * level);
+        if (n == count / Tiles.WIDTH) {
+            return new Tile(levels[level], widths[level]);
+        }
+        String key = level + "/" + n;
+        byte[] data;
+        synchronized (cache) {
+            data = cache.get(key);
+        }
+        if (data == null) {
+            data = Files.readAllBytes(dir.resolve(Tiles.tilePath(level, n, Tiles.WIDTH)));
+            if (data.length != Tiles.TILE_BYTES) {
+                throw new IOException("tile " + key + " holds " + data.length + " bytes, not " + Tiles.TILE_BYTES);
+            }
+            synchronized (cache) {
+                cache.put(key, data);
+            }
+        }
+        return new Tile(data, Tiles.WIDTH);
+    }
+
+    /** The perfect subtree of height {@code level} at {@code index}, from the level-(level/8) tile that holds it. */
+    static byte[] subtree(int level, long index, TileSource source) throws IOException {
+        int tileLevel = level / Tiles.HEIGHT;
+        int within = level % Tiles.HEIGHT;
+        long first = index << within;
+        long n = first / Tiles.WIDTH;
+        int offset = (int) (first % Tiles.WIDTH);
+        int count = 1 << within;
+        Tile tile = source.tile(tileLevel, n);
+        if (tile == null || offset + count > tile.width()) {
+            throw new IOException("tile " + tileLevel + "/" + n + " does not hold hashes " + offset + ".." + (offset + count - 1));
+        }
+        return Merkle.perfectRoot(tile.hashes(), offset * Merkle.HASH_SIZE, count);
+    }
+
+    // ------------------------------------------------------------------ files
+
+    private byte[] bundleBytes() {
+        int total = bundle.stream().mapToInt(e -> e.length + 2).sum();
+        ByteBuffer b = ByteBuffer.allocate(total);
+        for (byte[] entry : bundle) {
+            b.putShort((short) entry.length).put(entry);
+        }
+        return b.array();
+    }
+
+    private void write(String relative, byte[] data) throws IOException {
+        Path file = dir.resolve(relative);
+        Files.createDirectories(file.getParent());
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer b = ByteBuffer.wrap(data);
+            while (b.hasRemaining()) {
+                channel.write(b);
+            }
+        }
+        dirty.add(file);
+    }
+
+    /** Partial tiles may go once the full tile is durable (tlog-tiles: "once the corresponding full tile is available"). */
+    private void deletePartials(String relative) throws IOException {
+        Path partials = dir.resolve(relative);
+        if (Files.isDirectory(partials)) {
+            try (Stream<Path> files = Files.list(partials)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(partials);
+        }
+    }
+
+    private static void forceDirectory(Path directory) {
+        try (FileChannel d = FileChannel.open(directory, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException ignored) {
+            // some file systems cannot open directories; the files themselves are fsynced
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
