@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.sheratan.avro.AuditEvent;
+import io.sheratan.avro.VerifiedResult;
+import io.sheratan.kafka.Topics;
 import io.sheratan.avro.codec.AvroCodec;
 import io.sheratan.avro.codec.OutputCodec;
 import io.sheratan.integrity.Marks;
@@ -35,11 +37,14 @@ import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.RetriableException;
 
 /**
- * Consumes the audit topic ({@code read_committed}) into the {@link ChainLog}, exactly once into the
- * file: each polled batch is appended and fsynced first, offsets are committed after; on start the
- * log's tail says the last offset written per partition and anything at or below it is skipped. So a
- * crash before the write loses nothing (the records are polled again) and a crash between write
- * and commit duplicates nothing (they are skipped).
+ * Consumes the audit topic and the verified topic ({@code read_committed}) into the {@link ChainLog}
+ * and its {@link TransparencyLog}, exactly once into the file: each polled batch is appended and
+ * fsynced first, offsets are committed after; on start the log's tail says the last offset written
+ * per partition and anything at or below it is skipped. So a crash before the write loses nothing
+ * (the records are polled again) and a crash between write and commit duplicates nothing (they are
+ * skipped). A verified result becomes one {@code RESULT_VERIFIED} entry (DESIGN section 9: its job,
+ * core hash, mark and source, never the result); a checkpoint is signed after a durable batch, at
+ * most once a second, and also when the sink falls idle.
  *
  * <p>A record that is not an AuditEvent is written as an event of its own kind,
  * {@code AUDIT_RECORD_UNREADABLE}, with its coordinates and the SHA-256 of its bytes; an event that
@@ -53,14 +58,21 @@ public final class AuditSink implements Runnable, AutoCloseable {
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final ChainLog log;
-    private final String topic;
+    private final TransparencyLog tree;
+    private final Topics topics;
     private final MeterRegistry registry;
     private final AvroCodec<AuditEvent> codec = AvroCodec.auditEvents();
+    private final AvroCodec<VerifiedResult> verifiedCodec = AvroCodec.verifiedResults();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Map<String, Counter> written = new HashMap<>();
     private final KafkaClientMetrics clientMetrics;
 
-    public AuditSink(Map<String, Object> clientConfig, String topic, String groupId, ChainLog log, MeterRegistry registry) {
+    /**
+     * @param tree the Merkle log beside {@code log}; null writes the chain alone (the benchmark's
+     *             baseline) and reads the audit topic only
+     */
+    public AuditSink(Map<String, Object> clientConfig, Topics topics, String groupId, ChainLog log, TransparencyLog tree,
+                     MeterRegistry registry) {
         Map<String, Object> config = new HashMap<>(clientConfig);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -69,7 +81,8 @@ public final class AuditSink implements Runnable, AutoCloseable {
         config.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
         this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.log = log;
-        this.topic = topic;
+        this.tree = tree;
+        this.topics = topics;
         this.registry = registry;
         this.clientMetrics = new KafkaClientMetrics(consumer);
         clientMetrics.bindTo(registry);
@@ -77,11 +90,14 @@ public final class AuditSink implements Runnable, AutoCloseable {
 
     @Override
     public void run() {
-        consumer.subscribe(Set.of(topic));
+        consumer.subscribe(tree == null ? Set.of(topics.audit()) : Set.of(topics.audit(), topics.verified()));
         try {
             while (running.get()) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
                 if (records.isEmpty()) {
+                    if (tree != null) {
+                        tree.maybeSign(); // the last batch's checkpoint, once a second has passed
+                    }
                     continue;
                 }
                 List<ChainLog.Entry> entries = new ArrayList<>();
@@ -92,7 +108,10 @@ public final class AuditSink implements Runnable, AutoCloseable {
                     }
                     entries.add(entry(record));
                 }
-                log.append(entries);
+                List<byte[]> logged = log.append(entries);
+                if (tree != null) {
+                    tree.append(logged);
+                }
                 entries.forEach(e -> count(e.event()));
                 // commit the consumer's position, not last offset + 1: on a transactional topic the
                 // position is past the commit markers, so a caught-up sink shows a lag of zero
@@ -100,6 +119,9 @@ public final class AuditSink implements Runnable, AutoCloseable {
                     commits.put(partition, new OffsetAndMetadata(consumer.position(partition)));
                 }
                 commit(commits);
+                if (tree != null) {
+                    tree.maybeSign();
+                }
             }
         } catch (WakeupException e) {
             if (running.get()) {
@@ -132,6 +154,9 @@ public final class AuditSink implements Runnable, AutoCloseable {
 
     private ObjectNode event(ConsumerRecord<byte[], byte[]> record) {
         byte[] value = record.value();
+        if (record.topic().equals(topics.verified())) {
+            return verified(record);
+        }
         try {
             ObjectNode event = OutputCodec.readFlat(value, codec);
             if (event.hasNonNull("event_type") && event.hasNonNull("reason")) {
@@ -140,6 +165,40 @@ public final class AuditSink implements Runnable, AutoCloseable {
         } catch (IOException | RuntimeException e) {
             LOG.warn("unreadable record on {}/{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getClass().getSimpleName());
         }
+        return unreadable(record);
+    }
+
+    /**
+     * The {@code RESULT_VERIFIED} entry of a verified result: what identifies it and its mark, never
+     * the result itself. Its event id is the submitted record's, as the audit events' are.
+     */
+    private ObjectNode verified(ConsumerRecord<byte[], byte[]> record) {
+        try {
+            ObjectNode result = OutputCodec.readFlat(record.value(), verifiedCodec);
+            if (result.hasNonNull("job_id") && result.hasNonNull("sha256") && result.path("source_offset").canConvertToLong()) {
+                ObjectNode event = ChainLog.JSON.createObjectNode();
+                event.put("event_type", TransparencyLog.RESULT_VERIFIED);
+                event.put("event_id", topics.submitted() + "/" + result.path("source_partition").asInt() + "/" + result.path("source_offset").asLong());
+                event.set("job_id", result.get("job_id"));
+                event.set("sha256", result.get("sha256"));
+                for (String field : List.of("mode", "key_id", "node_id")) {
+                    event.set(field, result.hasNonNull(field) ? result.get(field) : ChainLog.JSON.nullNode());
+                }
+                event.put("source_topic", topics.submitted());
+                event.set("source_partition", result.get("source_partition"));
+                event.set("source_offset", result.get("source_offset"));
+                event.set("verified_at", result.get("verified_at"));
+                event.set("ts", result.get("verified_at"));
+                return event;
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("unreadable record on {}/{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getClass().getSimpleName());
+        }
+        return unreadable(record);
+    }
+
+    private ObjectNode unreadable(ConsumerRecord<byte[], byte[]> record) {
+        byte[] value = record.value();
         ObjectNode unreadable = ChainLog.JSON.createObjectNode();
         unreadable.put("event_type", UNREADABLE);
         unreadable.put("reason", "malformed");
@@ -151,7 +210,7 @@ public final class AuditSink implements Runnable, AutoCloseable {
 
     private void count(ObjectNode event) {
         String type = event.path("event_type").asText("unknown");
-        String reason = event.path("reason").asText("unknown");
+        String reason = event.path("reason").asText("none");
         written.computeIfAbsent(type + "/" + reason, k -> Counter.builder("sheratan_audit_events_written_total")
                 .tag("type", type).tag("reason", reason).register(registry)).increment();
     }

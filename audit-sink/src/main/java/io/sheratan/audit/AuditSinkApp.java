@@ -6,62 +6,106 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sheratan.http.HttpService;
 import io.sheratan.http.HttpService.Reply;
+import io.micrometer.core.instrument.Gauge;
+import io.sheratan.config.EnvParsers;
+import io.sheratan.kafka.Topics;
+import io.sheratan.tlog.NoteException;
+import io.sheratan.tlog.NoteKeys;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 
 /**
  * Wires the audit sink: a {@link ChainLog} in the data directory (checked to belong to this cluster
- * and audit topic, see {@link LogIdentity}), the {@link AuditSink} on its own thread, and HTTP on
- * port 8790 ({@code /metrics}, {@code /health}). A sink thread that dies is reported to
- * {@code onFailure}: the command ends the process non-zero, so that an orchestrator restarts it
- * instead of leaving a process up that writes nothing.
+ * and audit topic, see {@link LogIdentity}) with its {@link TransparencyLog}, the {@link AuditSink} on
+ * its own thread, a producer for the checkpoints topic, and HTTP on port 8790 ({@code /metrics},
+ * {@code /health}, and the {@link AuditHttp} routes: checkpoint and proofs). A sink thread that dies
+ * is reported to {@code onFailure}: the command ends the process non-zero, so that an orchestrator
+ * restarts it instead of leaving a process up that writes nothing.
  */
 public final class AuditSinkApp implements AutoCloseable {
 
     public static final Setting PORT_SETTING = Setting.of("SHERATAN_AUDIT_PORT", "8790", "the audit sink's HTTP port");
     public static final String PORT = PORT_SETTING.name();
+    public static final Setting LOG_KEY_FILE_SETTING = Setting.optional("SHERATAN_AUDIT_LOG_KEY_FILE", "`<audit dir>/log-key.pem`",
+            "the audit log's Ed25519 checkpoint key (PKCS#8 PEM); generated there (0600) when missing. Keep it out of copies of the log");
+    public static final Setting ORIGIN_SETTING = Setting.of("SHERATAN_AUDIT_ORIGIN", "sheratan.local/audit",
+            "the audit log's origin: the first line of its checkpoints, the name in its verifier key");
     public static final String DEFAULT_GROUP_ID = "sheratan-audit-sink";
     private static final Logger LOG = LoggerFactory.getLogger(AuditSinkApp.class);
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmMetrics jvmMetrics = new JvmMetrics().bindTo(registry);
     private final ChainLog log;
+    private final TransparencyLog tree;
+    private final KafkaProducer<String, String> checkpoints;
     private final AuditSink sink;
     private final Thread thread;
     private final HttpService.Settings httpSettings;
+    private final Path tlogDir;
     private HttpService http;
     private volatile Throwable failure;
     private volatile boolean closing;
 
-    public AuditSinkApp(Map<String, Object> clientConfig, String topic, Path dir, int port) {
-        this(clientConfig, topic, dir, port, HttpService.DEFAULT_BIND_ADDRESS, DEFAULT_GROUP_ID, e -> { });
+    /** For tests: the default group, loopback, and a log key generated in the log directory. */
+    public AuditSinkApp(Map<String, Object> clientConfig, Topics topics, Path dir, int port) {
+        this(clientConfig, topics, dir, port, HttpService.DEFAULT_BIND_ADDRESS, DEFAULT_GROUP_ID,
+                logKey(Map.of(), dir), e -> { });
     }
 
     /**
      * @param groupId   the consumer group; one per log (a second log under the same group would miss events)
+     * @param logKey    signs the checkpoints (see {@link #logKey})
      * @param onFailure called once, from the sink thread, if it dies
      */
-    public AuditSinkApp(Map<String, Object> clientConfig, String topic, Path dir, int port, String bindAddress,
-                        String groupId, Consumer<Throwable> onFailure) {
+    public AuditSinkApp(Map<String, Object> clientConfig, Topics topics, Path dir, int port, String bindAddress,
+                        String groupId, NoteKeys.Signer logKey, Consumer<Throwable> onFailure) {
         this.log = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES);
+        KafkaProducer<String, String> producer = null;
+        TransparencyLog opened = null;
         try (Admin admin = Admin.create(clientConfig)) {
-            LogIdentity.of(admin, topic, Duration.ofSeconds(60)).checkAgainst(dir, log.lines() > 0);
+            LogIdentity.of(admin, topics.audit(), Duration.ofSeconds(60)).checkAgainst(dir, log.lines() > 0);
+            Map<String, Object> producerConfig = new HashMap<>(clientConfig);
+            producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+            producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+            producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new StringSerializer());
+            KafkaProducer<String, String> publishing = producer;
+            String checkpointTopic = topics.checkpoints();
+            opened = TransparencyLog.open(dir, log, logKey, note -> publish(publishing, checkpointTopic, logKey.name(), note),
+                    Clock.systemUTC());
         } catch (IOException e) {
-            closeQuietly();
-            throw new UncheckedIOException("cannot read or record the audit log's identity in " + dir, e);
+            closeQuietly(producer);
+            throw new UncheckedIOException("cannot open the audit log in " + dir + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            closeQuietly();
+            closeQuietly(producer);
             throw e;
         }
-        this.sink = new AuditSink(clientConfig, topic, groupId, log, registry);
+        this.checkpoints = producer;
+        this.tree = opened;
+        Gauge.builder("sheratan_audit_tree_size", tree, TransparencyLog::size)
+                .description("entries in the audit log's Merkle tree").register(registry);
+        Gauge.builder("sheratan_audit_checkpoint_age_seconds", tree, t -> {
+                    TransparencyLog.Signed signed = t.latest();
+                    return signed == null ? Double.NaN : Duration.between(signed.at(), Instant.now()).toMillis() / 1000.0;
+                })
+                .description("seconds since the newest signed checkpoint").register(registry);
+        this.sink = new AuditSink(clientConfig, topics, groupId, log, tree, registry);
         this.thread = new Thread(() -> {
             try {
                 sink.run();
@@ -77,11 +121,44 @@ public final class AuditSinkApp implements AutoCloseable {
             }
         }, "audit-sink");
         this.httpSettings = HttpService.Settings.of("audit-sink", bindAddress, port);
+        this.tlogDir = dir.resolve("tlog");
+    }
+
+    /**
+     * The log key: {@code SHERATAN_AUDIT_LOG_KEY_FILE}, else {@code log-key.pem} in the audit directory
+     * (generated, 0600, when missing), named by {@code SHERATAN_AUDIT_ORIGIN}.
+     */
+    public static NoteKeys.Signer logKey(Map<String, String> env, Path auditDir) {
+        String configured = EnvParsers.get(env, LOG_KEY_FILE_SETTING.name());
+        Path file = configured != null ? Path.of(configured) : auditDir.resolve("log-key.pem");
+        String origin = ORIGIN_SETTING.text(env);
+        try {
+            if (configured != null && !Files.exists(file)) {
+                throw new IllegalArgumentException(LOG_KEY_FILE_SETTING.name() + "=" + configured + ": no such file (unset it to have one generated)");
+            }
+            return NoteKeys.loadOrGenerate(file, origin);
+        } catch (NoteException e) {
+            throw new IllegalArgumentException(ORIGIN_SETTING.name() + ": " + e.getMessage());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException(LOG_KEY_FILE_SETTING.name() + " (" + file + ") is not an Ed25519 PKCS#8 PEM private key: " + e.getMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read or write the audit log key " + file, e);
+        }
+    }
+
+    private static void publish(KafkaProducer<String, String> producer, String topic, String origin, String note) {
+        producer.send(new ProducerRecord<>(topic, origin, note), (metadata, e) -> {
+            if (e != null) {
+                LOG.warn("could not publish a checkpoint on {} ({}); the next one supersedes it, and {} has it", topic, e.getClass().getSimpleName(),
+                        "audit/tlog/checkpoint");
+            }
+        });
     }
 
     public AuditSinkApp start() {
         http = HttpService.builder(httpSettings)
                 .route("/metrics", e -> Reply.text(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()))
+                .route("/audit/", new AuditHttp(tree, tlogDir))
                 .route("/health", e -> {
                     boolean up = thread.isAlive() && failure == null;
                     return Reply.json(up ? 200 : 503, up ? "{\"status\":\"up\",\"lines\":" + log.lines() + "}"
@@ -100,7 +177,14 @@ public final class AuditSinkApp implements AutoCloseable {
         return log;
     }
 
-    private void closeQuietly() {
+    public TransparencyLog tree() {
+        return tree;
+    }
+
+    private void closeQuietly(KafkaProducer<String, String> producer) {
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(5));
+        }
         try {
             log.close();
         } catch (IOException ignored) {
@@ -116,6 +200,8 @@ public final class AuditSinkApp implements AutoCloseable {
         if (http != null) {
             http.close();
         }
+        checkpoints.close(Duration.ofSeconds(10));
+        tree.close();
         log.close();
         jvmMetrics.close();
     }

@@ -84,20 +84,28 @@ public final class ChainLog implements AutoCloseable {
 
     /** The event type of a line that stands in for an event that could not be logged as it was. */
     public static final String PLACEHOLDER = "AUDIT_EVENT_NOT_LOGGABLE";
-    /** The largest line written; DESIGN section 9 bounds an entry (the canonical event) at 65,535 bytes. */
-    public static final int MAX_LINE_BYTES = 65_535 + 1_024;
+    /** DESIGN section 9 bounds a Merkle log entry (the canonical event) at 65,535 bytes: its length travels in 16 bits. */
+    public static final int MAX_ENTRY_BYTES = 65_535;
+    /** The largest line written: the entry plus the line's own fields (hashes, coordinates, the time). */
+    public static final int MAX_LINE_BYTES = MAX_ENTRY_BYTES + 1_024;
 
-    /** Appends the entries in order and returns once they are on disk (fsync). */
-    public void append(List<Entry> entries) throws IOException {
+    /**
+     * Appends the entries in order and returns once they are on disk (fsync). Returns, for each line
+     * written, its Merkle log entry: the canonical JSON of the event it holds (a placeholder's, for an
+     * event that could not be logged as it was).
+     */
+    public List<byte[]> append(List<Entry> entries) throws IOException {
         if (entries.isEmpty()) {
-            return;
+            return List.of();
         }
         ByteBuffer batch = null;
         List<byte[]> lines = new ArrayList<>(entries.size());
+        List<byte[]> logged = new ArrayList<>(entries.size());
         for (Entry entry : entries) {
             rotateIfNeeded();
             byte[] line = nextLine(entry);
             lines.add(line);
+            logged.add(pendingEntry);
             lastOffsets.merge(entry.topic() + "/" + entry.partition(), entry.offset(), Math::max);
         }
         int total = lines.stream().mapToInt(l -> l.length + 1).sum();
@@ -111,6 +119,7 @@ public final class ChainLog implements AutoCloseable {
         }
         channel.force(false);
         fileBytes += total;
+        return logged;
     }
 
     /**
@@ -122,16 +131,25 @@ public final class ChainLog implements AutoCloseable {
     private byte[] nextLine(Entry entry) {
         String why;
         try {
+            byte[] event = canonical(entry.event());
             byte[] line = line(entry.event(), entry);
-            if (line.length <= MAX_LINE_BYTES) {
+            if (event.length > MAX_ENTRY_BYTES) {
+                why = "event larger than " + MAX_ENTRY_BYTES + " bytes as a Merkle log entry (" + event.length + ")";
+            } else if (line.length > MAX_LINE_BYTES) {
+                why = "event larger than " + MAX_LINE_BYTES + " bytes as a log line (" + line.length + ")";
+            } else {
+                pendingEntry = event;
                 return commit(line);
             }
-            why = "event larger than " + MAX_LINE_BYTES + " bytes as a log line (" + line.length + ")";
         } catch (StrictJsonException e) {
             why = "event not canonicalizable: " + e.detail();
         }
-        return commit(line(placeholder(entry, why), entry));
+        ObjectNode placeholder = placeholder(entry, why);
+        pendingEntry = canonical(placeholder);
+        return commit(line(placeholder, entry));
     }
+
+    private byte[] pendingEntry;
 
     private byte[] commit(byte[] line) {
         seq++;
@@ -184,6 +202,42 @@ public final class ChainLog implements AutoCloseable {
             return JsonCanonicalizer.canonicalize(JSON.writeValueAsBytes(node));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Streams the Merkle log entries (canonical events) of the lines numbered {@code seq > from}, in
+     * order: how the transparency log catches up with lines written before a crash.
+     */
+    public static void entries(Path dir, long from, java.util.function.Consumer<byte[]> sink) throws IOException {
+        List<Path> files = files(dir);
+        int start = 0;
+        for (int i = files.size() - 1; i >= 0; i--) {
+            if (firstSeq(files.get(i)) <= from + 1) {
+                start = i;
+                break;
+            }
+        }
+        for (Path file : files.subList(start, files.size())) {
+            try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                String text;
+                while ((text = reader.readLine()) != null) {
+                    if (text.isBlank()) {
+                        continue;
+                    }
+                    JsonNode line = JSON.readTree(text);
+                    if (line.path("seq").asLong() > from) {
+                        sink.accept(canonical(line.get("event")));
+                    }
+                }
+            }
+        }
+    }
+
+    private static long firstSeq(Path file) throws IOException {
+        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String text = reader.readLine();
+            return text == null || text.isBlank() ? Long.MAX_VALUE : JSON.readTree(text).path("seq").asLong(Long.MAX_VALUE);
         }
     }
 

@@ -46,7 +46,7 @@ class AuditSinkIT {
         kafka.close();
     }
 
-    private static String produce(String suffix, int n) throws Exception {
+    private static Topics produce(String suffix, int n) throws Exception {
         Topics topics = Topics.defaults().withSuffix(suffix);
         try (Admin admin = Admin.create(kafka.clientConfig())) {
             new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(topics);
@@ -71,7 +71,7 @@ class AuditSinkIT {
                     "not an audit event".getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
             producer.flush();
         }
-        return topics.audit();
+        return topics;
     }
 
     private static void awaitLines(ChainLog log, long expected) throws InterruptedException {
@@ -83,11 +83,12 @@ class AuditSinkIT {
 
     @Test
     void shouldWriteEveryEventOnceInOrderPerPartition(@TempDir Path dir) throws Exception {
-        String topic = produce(".sink", 500);
-        try (AuditSinkApp app = new AuditSinkApp(kafka.clientConfig(), topic, dir, 0).start()) {
+        Topics topics = produce(".sink", 500);
+        try (AuditSinkApp app = new AuditSinkApp(kafka.clientConfig(), topics, dir, 0).start()) {
             awaitLines(app.log(), 501);
             Thread.sleep(1000); // nothing more may arrive
             assertThat(app.log().lines()).isEqualTo(501);
+            assertThat(app.tree().size()).as("one Merkle entry per line").isEqualTo(501);
         }
         ChainVerifier.Report report = ChainVerifier.verify(dir);
         assertThat(report.intact()).as(report.problem()).isTrue();
@@ -108,11 +109,12 @@ class AuditSinkIT {
 
     @Test
     void shouldNotDuplicateLinesAfterACrashBetweenWriteAndCommit(@TempDir Path dir) throws Exception {
-        String topic = produce(".crash", 300);
+        Topics topics = produce(".crash", 300);
+        String topic = topics.audit();
         ChainLog log = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES);
         // what a sink that crashed between the fsync and the offset commit leaves behind: the first
         // records' lines on disk, written by the sink's own conversion, and no committed offset
-        AuditSink crashed = new AuditSink(kafka.clientConfig(), topic, "crash-group", log, new SimpleMeterRegistry());
+        AuditSink crashed = new AuditSink(kafka.clientConfig(), topics, "crash-group", log, null, new SimpleMeterRegistry());
         List<ChainLog.Entry> firstBatch = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(kafka.clientConfig(), topic, 120, x -> true, Duration.ofSeconds(30))) {
             if (firstBatch.size() < 120) {
@@ -126,7 +128,7 @@ class AuditSinkIT {
         assertThat(writtenBeforeCrash).isEqualTo(120);
 
         ChainLog reopened = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES);
-        AuditSink restarted = new AuditSink(kafka.clientConfig(), topic, "crash-group", reopened, new SimpleMeterRegistry());
+        AuditSink restarted = new AuditSink(kafka.clientConfig(), topics, "crash-group", reopened, null, new SimpleMeterRegistry());
         Thread thread = new Thread(restarted);
         thread.start();
         awaitLines(reopened, 301);

@@ -4,6 +4,7 @@ import io.sheratan.audit.AuditSinkApp;
 import io.sheratan.http.HttpService;
 import io.sheratan.config.EnvParsers;
 import io.sheratan.kafka.Topics;
+import io.sheratan.tlog.NoteKeys;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -17,8 +18,11 @@ import java.util.concurrent.Callable;
         header = "The audit sink: the audit topic into the tamper-evident log.",
         mixinStandardHelpOptions = true,
         description = {
-            "Consume the audit topic (read_committed) into an append-only, hash-chained, fsynced log.",
-            "HTTP on SHERATAN_BIND_ADDRESS:SHERATAN_AUDIT_PORT (127.0.0.1:8790): /metrics, /health. Stops cleanly on SIGTERM / Ctrl-C;",
+            "Consume the audit and verified topics (read_committed) into an append-only, hash-chained, fsynced log that is",
+            "also a Merkle tree (C2SP tlog-tiles under tlog/), signed as a checkpoint at most once a second with the log key",
+            "(SHERATAN_AUDIT_LOG_KEY_FILE, generated under the log directory when unset; its verifier key is printed at start).",
+            "HTTP on SHERATAN_BIND_ADDRESS:SHERATAN_AUDIT_PORT (127.0.0.1:8790): /metrics, /health, /audit/checkpoint,",
+            "/audit/proof?index=N|event_id=E|job_id=J, /audit/consistency?old=M&new=N, /audit/tlog/... Stops cleanly on SIGTERM / Ctrl-C;",
             "exits 70 if the sink thread dies. Refuses a log that belongs to another cluster or audit topic (identity.json)."
         })
 final class AuditSinkCommand implements Callable<Integer> {
@@ -34,9 +38,11 @@ final class AuditSinkCommand implements Callable<Integer> {
         Map<String, String> env = System.getenv();
         Path logDir = dir != null ? dir : DataDir.audit(env);
         int port = AuditSinkApp.PORT_SETTING.integer(env, 0, 65535);
-        AuditSinkApp app = new AuditSinkApp(kafka.clientConfig(env), Topics.fromEnv(env).audit(), logDir, port,
-                HttpService.bindAddress(env), AuditSinkApp.DEFAULT_GROUP_ID, LocalStack::sinkDied).start();
+        NoteKeys.Signer logKey = AuditSinkApp.logKey(env, logDir);
+        AuditSinkApp app = new AuditSinkApp(kafka.clientConfig(env), Topics.fromEnv(env), logDir, port,
+                HttpService.bindAddress(env), AuditSinkApp.DEFAULT_GROUP_ID, logKey, LocalStack::sinkDied).start();
         return Services.runUntilSignal("audit-sink", app,
-                () -> System.err.printf("sheratan audit-sink: writing %s, HTTP on :%d%n", logDir, app.httpPort()));
+                () -> System.err.printf("sheratan audit-sink: writing %s, HTTP on :%d%nverifier key of the log: %s%n",
+                        logDir, app.httpPort(), logKey.verifier().encoded()));
     }
 }

@@ -9,6 +9,7 @@ import io.sheratan.integrity.IntegrityPolicy;
 import io.sheratan.keys.KeyringWatcher;
 import io.sheratan.kafka.TopicProvisioner;
 import io.sheratan.kafka.Topics;
+import io.sheratan.tlog.NoteKeys;
 import io.sheratan.kafka.embedded.EmbeddedKafka;
 import io.sheratan.verifier.VerifierApp;
 import io.sheratan.verifier.VerifierConfig;
@@ -42,6 +43,7 @@ final class LocalStack implements AutoCloseable {
     final VerifierApp verifier;
     final AuditSinkApp auditSink;
     final Path auditDir;
+    final NoteKeys.Signer logKey;
     final Gateway gateway;
     final String token;
     final boolean tokenGenerated;
@@ -83,12 +85,15 @@ final class LocalStack implements AutoCloseable {
         if (!ports) {
             config = config.withHttpPort(0);
         }
-        this.verifier = new VerifierApp(config, client, dataRoot.resolve("streams"), "127.0.0.1", bind,
-                KeyringWatcher.fromEnv(env, config.policy(), null)).start(false);
         this.auditDir = dataRoot.resolve("audit");
         int auditPort = ports ? AuditSinkApp.PORT_SETTING.integer(env, 0, 65535) : 0;
         String auditGroup = isolation == null ? AuditSinkApp.DEFAULT_GROUP_ID : "sheratan-demo-audit-" + isolation;
-        this.auditSink = new AuditSinkApp(client, topics.audit(), auditDir, auditPort, bind, auditGroup, LocalStack::sinkDied).start();
+        this.logKey = AuditSinkApp.logKey(env, auditDir);
+        this.auditSink = new AuditSinkApp(client, topics, auditDir, auditPort, bind, auditGroup, logKey, LocalStack::sinkDied).start();
+        // the verifier asks this stack's own sink for proofs
+        config = config.withAuditUrl("http://127.0.0.1:" + auditSink.httpPort());
+        this.verifier = new VerifierApp(config, client, dataRoot.resolve("streams"), "127.0.0.1", bind,
+                KeyringWatcher.fromEnv(env, config.policy(), null)).start(false);
         String configured = EnvParsers.get(env, GatewayConfig.TOKEN);
         boolean keyringFile = EnvParsers.get(env, IntegrityPolicy.KEYRING_FILE) != null;
         this.tokenGenerated = configured == null && !keyringFile;
@@ -118,7 +123,7 @@ final class LocalStack implements AutoCloseable {
     private void deleteIsolatedTopics() {
         try (Admin admin = Admin.create(clientConfig)) {
             String appId = "sheratan-demo-" + isolation;
-            List<String> names = new ArrayList<>(List.of(topics.submitted(), topics.verified(), topics.audit()));
+            List<String> names = new ArrayList<>(List.of(topics.submitted(), topics.verified(), topics.audit(), topics.checkpoints()));
             admin.listTopics().names().get(30, TimeUnit.SECONDS).stream().filter(n -> n.startsWith(appId + "-")).forEach(names::add);
             admin.deleteTopics(names).all().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -24,7 +24,9 @@ import java.util.concurrent.TimeoutException;
  *   <li><b>verified</b>: {@code compact} — one record per job id by construction, so compaction
  *       loses nothing and the topic stays a complete table of verified results;</li>
  *   <li><b>audit</b>: {@code delete}, 30 days — a buffer in front of the audit sink's hash-chained
- *       log, long enough to re-feed a sink that was down for weeks.</li>
+ *       log, long enough to re-feed a sink that was down for weeks;</li>
+ *   <li><b>checkpoints</b>: one partition (one log, one order), {@code delete}, 30 days — the signed
+ *       checkpoints, for witnesses and auditors who follow the log; the log itself keeps the newest.</li>
  * </ul>
  * The submitted and audit topics stamp records with the broker's append time
  * ({@code message.timestamp.type=LogAppendTime}): a sender's clock, or a negative or ancient
@@ -68,6 +70,10 @@ public final class TopicProvisioner {
                         "cleanup.policy", "delete",
                         "retention.ms", String.valueOf(AUDIT_RETENTION_MS),
                         "message.timestamp.type", "LogAppendTime",
+                        "min.insync.replicas", minIsr)),
+                new NewTopic(topics.checkpoints(), 1, (short) replication).configs(Map.of(
+                        "cleanup.policy", "delete",
+                        "retention.ms", String.valueOf(AUDIT_RETENTION_MS),
                         "min.insync.replicas", minIsr)));
         List<String> created = new ArrayList<>();
         var results = admin.createTopics(wanted).values();

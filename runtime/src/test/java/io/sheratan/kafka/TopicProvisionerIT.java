@@ -30,11 +30,11 @@ class TopicProvisionerIT {
     }
 
     @Test
-    void shouldCreateTheThreeTopicsOnceWithTheirPolicies() throws Exception {
+    void shouldCreateTheTopicsOnceWithTheirPolicies() throws Exception {
         Topics topics = Topics.defaults().withSuffix(".provision");
         try (Admin admin = Admin.create(kafka.clientConfig())) {
             TopicProvisioner provisioner = new TopicProvisioner(admin, Duration.ofSeconds(30));
-            assertThat(provisioner.ensure(topics)).containsExactly(topics.submitted(), topics.verified(), topics.audit());
+            assertThat(provisioner.ensure(topics)).containsExactly(topics.submitted(), topics.verified(), topics.audit(), topics.checkpoints());
             assertThat(provisioner.ensure(topics)).as("second run is a no-op").isEmpty();
 
             Map<String, TopicDescription> described = admin.describeTopics(
@@ -52,7 +52,7 @@ class TopicProvisionerIT {
 
     @Test
     void shouldSayWhenTheClusterHasTooFewBrokers() {
-        Topics topics = new Topics("a.x", "b.x", "c.x", 1, 3);
+        Topics topics = new Topics("a.x", "b.x", "c.x", "d.x", 1, 3);
         try (Admin admin = Admin.create(kafka.clientConfig())) {
             assertThatThrownBy(() -> new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(topics))
                     .isInstanceOf(TopicProvisioner.ProvisioningException.class)

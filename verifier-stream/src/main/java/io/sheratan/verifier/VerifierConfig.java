@@ -24,9 +24,11 @@ import java.util.Map;
  *                  {@code malformed}, instead of a send that fails on every retry. The default stays
  *                  under the producer's {@code max.request.size} and the broker's {@code message.max.bytes}
  *                  (both about 1 MiB by default); raise all three together.
+ * @param auditUrl  the audit sink's HTTP base URL, asked for the inclusion proof of a verified result's
+ *                  {@code RESULT_VERIFIED} entry ({@code GET /results/{job_id}/proof}).
  */
 public record VerifierConfig(Topics topics, IntegrityPolicy policy, Duration retention, OutputFormat outputFormat,
-                             String applicationId, String processingGuarantee, int httpPort, int maxOutputBytes) {
+                             String applicationId, String processingGuarantee, int httpPort, int maxOutputBytes, String auditUrl) {
 
     public static final Setting RETENTION_SETTING = Setting.of("SHERATAN_VERIFIER_RETENTION", "P7D",
             "how long a job id is remembered for dedup; must exceed MAX_AGE + MAX_SKEW");
@@ -37,6 +39,8 @@ public record VerifierConfig(Topics topics, IntegrityPolicy policy, Duration ret
     public static final Setting HTTP_PORT_SETTING = Setting.of("SHERATAN_VERIFIER_PORT", "8789", "the verifier's HTTP port");
     public static final Setting MAX_OUTPUT_BYTES_SETTING = Setting.of("SHERATAN_OUTPUT_MAX_BYTES", "1000000",
             "extension: the largest record the verifier writes (key + value); larger results are malformed");
+    public static final Setting AUDIT_URL_SETTING = Setting.of("SHERATAN_AUDIT_URL", "http://127.0.0.1:8790",
+            "where the verifier asks the audit sink for the proofs of GET /results/{job_id}/proof");
     public static final String RETENTION = RETENTION_SETTING.name();
     public static final String OUTPUT_FORMAT = OutputFormat.ENV;
     public static final String APPLICATION_ID = APPLICATION_ID_SETTING.name();
@@ -70,7 +74,16 @@ public record VerifierConfig(Topics topics, IntegrityPolicy policy, Duration ret
         return new VerifierConfig(Topics.fromEnv(env), policy, retention, outputFormat,
                 APPLICATION_ID_SETTING.text(env), guarantee,
                 HTTP_PORT_SETTING.integer(env, 0, 65535),
-                MAX_OUTPUT_BYTES_SETTING.integer(env, 4096, 100 * 1024 * 1024));
+                MAX_OUTPUT_BYTES_SETTING.integer(env, 4096, 100 * 1024 * 1024),
+                auditUrl(AUDIT_URL_SETTING.text(env)));
+    }
+
+    private static String auditUrl(String url) {
+        String trimmed = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+        if (!trimmed.matches("https?://[^/?#\\s]+(/[^?#\\s]*)?")) {
+            throw new ConfigException(AUDIT_URL_SETTING.name(), "expected an http(s) URL such as http://audit-sink:8790, was '" + url + "'");
+        }
+        return trimmed;
     }
 
     /**
@@ -82,30 +95,34 @@ public record VerifierConfig(Topics topics, IntegrityPolicy policy, Duration ret
     }
 
     public VerifierConfig withTopics(Topics newTopics) {
-        return new VerifierConfig(newTopics, policy, retention, outputFormat, applicationId, processingGuarantee, httpPort, maxOutputBytes);
+        return new VerifierConfig(newTopics, policy, retention, outputFormat, applicationId, processingGuarantee, httpPort, maxOutputBytes, auditUrl);
     }
 
     public VerifierConfig withRetention(Duration newRetention) {
-        return new VerifierConfig(topics, policy, newRetention, outputFormat, applicationId, processingGuarantee, httpPort, maxOutputBytes);
+        return new VerifierConfig(topics, policy, newRetention, outputFormat, applicationId, processingGuarantee, httpPort, maxOutputBytes, auditUrl);
     }
 
     public VerifierConfig withOutputFormat(OutputFormat format) {
-        return new VerifierConfig(topics, policy, retention, format, applicationId, processingGuarantee, httpPort, maxOutputBytes);
+        return new VerifierConfig(topics, policy, retention, format, applicationId, processingGuarantee, httpPort, maxOutputBytes, auditUrl);
     }
 
     public VerifierConfig withPolicy(IntegrityPolicy newPolicy) {
-        return new VerifierConfig(topics, newPolicy, retention, outputFormat, applicationId, processingGuarantee, httpPort, maxOutputBytes);
+        return new VerifierConfig(topics, newPolicy, retention, outputFormat, applicationId, processingGuarantee, httpPort, maxOutputBytes, auditUrl);
     }
 
     public VerifierConfig withApplicationId(String id) {
-        return new VerifierConfig(topics, policy, retention, outputFormat, id, processingGuarantee, httpPort, maxOutputBytes);
+        return new VerifierConfig(topics, policy, retention, outputFormat, id, processingGuarantee, httpPort, maxOutputBytes, auditUrl);
     }
 
     public VerifierConfig withMaxOutputBytes(int bytes) {
-        return new VerifierConfig(topics, policy, retention, outputFormat, applicationId, processingGuarantee, httpPort, bytes);
+        return new VerifierConfig(topics, policy, retention, outputFormat, applicationId, processingGuarantee, httpPort, bytes, auditUrl);
+    }
+
+    public VerifierConfig withAuditUrl(String url) {
+        return new VerifierConfig(topics, policy, retention, outputFormat, applicationId, processingGuarantee, httpPort, maxOutputBytes, auditUrl(url));
     }
 
     public VerifierConfig withHttpPort(int port) {
-        return new VerifierConfig(topics, policy, retention, outputFormat, applicationId, processingGuarantee, port, maxOutputBytes);
+        return new VerifierConfig(topics, policy, retention, outputFormat, applicationId, processingGuarantee, port, maxOutputBytes, auditUrl);
     }
 }

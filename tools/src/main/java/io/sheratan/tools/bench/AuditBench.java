@@ -9,6 +9,7 @@ import io.sheratan.audit.ChainLog;
 import io.sheratan.audit.ChainVerifier;
 import io.sheratan.avro.AuditEvent;
 import io.sheratan.avro.codec.AvroCodec;
+import io.sheratan.kafka.Topics;
 import io.sheratan.kafka.embedded.EmbeddedKafka;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -121,7 +122,8 @@ public final class AuditBench implements Callable<Integer> {
                 producer.flush();
             }
             ChainLog log = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES);
-            AuditSink sink = new AuditSink(kafka.clientConfig(), topic, "bench-sink", log, new SimpleMeterRegistry());
+            AuditSink sink = new AuditSink(kafka.clientConfig(), new Topics("bench.submitted", "bench.verified", topic, "bench.checkpoints", 3, 1),
+                    "bench-sink", log, null, new SimpleMeterRegistry());
             Thread thread = new Thread(sink, "bench-sink");
             long start = System.nanoTime();
             thread.start();

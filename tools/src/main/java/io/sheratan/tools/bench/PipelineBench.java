@@ -152,7 +152,7 @@ public final class PipelineBench implements Callable<Integer> {
         variants.put(PASSTHROUGH, out -> passthrough(input, out, false));
         variants.put(STORE_PASSTHROUGH, out -> passthrough(input, out, true));
         variants.put(VERIFIER, out -> {
-            Topics topics = new Topics(input, out, out + ".audit", 3, 1);
+            Topics topics = new Topics(input, out, out + ".audit", out + ".checkpoints", 3, 1);
             return VerifierTopology.build(VerifierConfig.fromEnv(Map.of()).withTopics(topics),
                     new ResultMetrics(new SimpleMeterRegistry()), () -> keyring);
         });

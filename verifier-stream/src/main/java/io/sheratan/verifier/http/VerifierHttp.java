@@ -1,7 +1,12 @@
 package io.sheratan.verifier.http;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sheratan.avro.VerifiedResult;
+import io.sheratan.tlog.InclusionProof;
+import io.sheratan.tlog.NoteException;
 import io.sheratan.avro.codec.AvroCodec;
 import io.sheratan.http.HttpService;
 import io.sheratan.keys.KeyringWatcher;
@@ -35,7 +40,9 @@ import java.util.Map;
 /**
  * The verifier's HTTP face (DESIGN.md section 7, port 8789): {@code GET /results/{job_id}} answered
  * from the store of whichever instance owns the key (forwarded once, using the
- * {@code application.server} metadata), {@code /health/live}, {@code /health/ready} and {@code /metrics}.
+ * {@code application.server} metadata), {@code GET /results/{job_id}/proof} (the result with the
+ * inclusion proof of its {@code RESULT_VERIFIED} entry, fetched from the audit sink and checked to
+ * name the same job and core hash), {@code /health/live}, {@code /health/ready} and {@code /metrics}.
  * Served by {@link HttpService}, so idle or slow clients cannot keep it from answering.
  *
  * <p>Liveness is more than "the process is up": it turns false while a stream thread keeps dying on
@@ -45,6 +52,7 @@ import java.util.Map;
 public final class VerifierHttp implements AutoCloseable {
 
     static final String FORWARDED = "X-Sheratan-Forwarded";
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger LOG = LoggerFactory.getLogger(VerifierHttp.class);
 
     private final HttpService server;
@@ -89,8 +97,58 @@ public final class VerifierHttp implements AutoCloseable {
     }
 
     private Reply result(HttpService.Exchange exchange) {
+        String raw = exchange.rawPath().substring("/results/".length());
+        // an id's own '/' arrives as %2F, so a literal "/proof" ending is the proof route
+        if (raw.endsWith("/proof") && raw.length() > "/proof".length()) {
+            return proof(exchange, raw.substring(0, raw.length() - "/proof".length()));
+        }
+        return result(exchange, raw);
+    }
+
+    private Reply proof(HttpService.Exchange exchange, String raw) {
+        Reply result = result(exchange, raw);
+        if (result.status() != 200) {
+            return result;
+        }
+        String jobId = URLDecoder.decode(raw, StandardCharsets.UTF_8);
+        URI uri = URI.create(config.auditUrl() + "/audit/proof?job_id=" + URLEncoder.encode(jobId, StandardCharsets.UTF_8));
+        HttpResponse<String> response;
         try {
-            String raw = exchange.rawPath().substring("/results/".length());
+            response = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (IOException | IllegalArgumentException e) {
+            return Reply.json(503, "{\"error\":\"unavailable\",\"state\":\"audit sink unreachable at " + config.auditUrl() + "\"}");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Reply.json(503, "{\"error\":\"unavailable\"}");
+        }
+        if (response.statusCode() == 404) {
+            return Reply.json(404, "{\"error\":\"not_found\",\"note\":\"verified, not yet in a signed checkpoint of the audit log\"}");
+        }
+        if (response.statusCode() != 200) {
+            return Reply.json(503, "{\"error\":\"unavailable\",\"state\":\"audit sink answered " + response.statusCode() + "\"}");
+        }
+        try {
+            InclusionProof proof = InclusionProof.parse(response.body());
+            JsonNode stored = JSON.readTree(result.body());
+            JsonNode entry = JSON.readTree(proof.extra());
+            if (!stored.path("job_id").equals(entry.path("job_id")) || !stored.path("sha256").equals(entry.path("sha256"))) {
+                LOG.warn("the audit log's entry for job {} names another result (sha256 {} vs {})", jobId.length() > 80 ? jobId.substring(0, 80) : jobId,
+                        entry.path("sha256").asText(), stored.path("sha256").asText());
+                return Reply.json(502, "{\"error\":\"audit_entry_mismatch\"}");
+            }
+            ObjectNode out = JSON.createObjectNode();
+            out.set("result", stored);
+            out.put("entry", new String(proof.extra(), StandardCharsets.UTF_8));
+            out.put("proof", response.body());
+            return Reply.json(200, JSON.writeValueAsString(out));
+        } catch (NoteException | IOException | RuntimeException e) {
+            return Reply.json(502, "{\"error\":\"unreadable proof from the audit sink\"}");
+        }
+    }
+
+    private Reply result(HttpService.Exchange exchange, String raw) {
+        try {
             String jobId = URLDecoder.decode(raw, StandardCharsets.UTF_8);
             if (!"GET".equals(exchange.method()) || jobId.isEmpty()) {
                 return Reply.json(404, "{\"error\":\"not_found\"}");

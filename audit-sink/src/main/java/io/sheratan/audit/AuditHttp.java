@@ -1,0 +1,105 @@
+package io.sheratan.audit;
+
+import io.sheratan.http.HttpService;
+import io.sheratan.http.HttpService.Reply;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The audit sink's transparency routes (DESIGN section 7): {@code GET /audit/checkpoint} (the newest
+ * signed checkpoint), {@code GET /audit/proof?index=N|event_id=E|job_id=J} (a tlog-proof against
+ * it, the entry as its extra data), {@code GET /audit/consistency?old=M[&new=N]} (RFC 9162 hashes,
+ * base64 one a line; {@code new} defaults to the checkpoint's size) and, for tools that follow
+ * C2SP tlog-tiles logs, the tiles themselves under {@code /audit/tlog/} (checkpoint, {@code tile/...}).
+ * Everything is text; nothing here needs a token, because nothing here is secret.
+ */
+final class AuditHttp implements HttpService.Route {
+
+    private static final String TEXT = "text/plain; charset=utf-8";
+    private static final Pattern TILE = Pattern.compile("tile/(?:[0-9]{1,2}|entries)/(?:x[0-9]{3}/)*[0-9]{3}(?:\\.p/[0-9]{1,3})?");
+    private final TransparencyLog tree;
+    private final Path tlogDir;
+
+    AuditHttp(TransparencyLog tree, Path tlogDir) {
+        this.tree = tree;
+        this.tlogDir = tlogDir;
+    }
+
+    @Override
+    public Reply handle(HttpService.Exchange exchange) {
+        if (!"GET".equals(exchange.method())) {
+            return Reply.text(405, TEXT, "GET only\n");
+        }
+        String path = exchange.path();
+        try {
+            return switch (path) {
+                case "/audit/checkpoint" -> checkpoint();
+                case "/audit/proof" -> proof(exchange);
+                case "/audit/consistency" -> consistency(exchange);
+                default -> path.startsWith("/audit/tlog/") ? tile(path.substring("/audit/tlog/".length())) : Reply.text(404, TEXT, "not found\n");
+            };
+        } catch (NumberFormatException e) {
+            return Reply.text(400, TEXT, "sizes and indexes are decimal numbers\n");
+        } catch (IllegalArgumentException e) {
+            return Reply.text(400, TEXT, e.getMessage() + "\n");
+        }
+    }
+
+    private Reply checkpoint() {
+        TransparencyLog.Signed signed = tree.latest();
+        if (signed == null) {
+            return Reply.text(404, TEXT, "no checkpoint yet: the log is empty\n");
+        }
+        return new Reply(200, TEXT, signed.note().getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of("Cache-Control", "no-store"));
+    }
+
+    private Reply proof(HttpService.Exchange exchange) {
+        String index = exchange.query("index");
+        String eventId = exchange.query("event_id");
+        String jobId = exchange.query("job_id");
+        if ((index == null ? 0 : 1) + (eventId == null ? 0 : 1) + (jobId == null ? 0 : 1) != 1) {
+            return Reply.text(400, TEXT, "give one of index=N, event_id=ID or job_id=ID\n");
+        }
+        long at = index != null ? Long.parseLong(index) : eventId != null ? tree.indexOfEvent(eventId) : tree.indexOfJob(jobId);
+        if (at < 0) {
+            return Reply.text(404, TEXT, "no such entry in the log (yet)\n");
+        }
+        String proof = tree.inclusionProof(at);
+        if (proof == null) {
+            return Reply.text(404, TEXT, "entry " + at + " is not covered by a signed checkpoint yet (they follow within a second)\n");
+        }
+        return Reply.text(200, TEXT, proof);
+    }
+
+    private Reply consistency(HttpService.Exchange exchange) {
+        TransparencyLog.Signed signed = tree.latest();
+        String old = exchange.query("old");
+        if (old == null) {
+            return Reply.text(400, TEXT, "give old=M (and optionally new=N, default the latest checkpoint's size)\n");
+        }
+        String newer = exchange.query("new");
+        long newSize = newer != null ? Long.parseLong(newer) : signed == null ? 0 : signed.checkpoint().size();
+        return Reply.text(200, TEXT, tree.consistencyProof(Long.parseLong(old), newSize));
+    }
+
+    private Reply tile(String relative) {
+        if (!relative.equals("checkpoint") && !TILE.matcher(relative).matches()) {
+            return Reply.text(404, TEXT, "not found\n");
+        }
+        try {
+            byte[] data = Files.readAllBytes(tlogDir.resolve(relative));
+            boolean mutable = relative.equals("checkpoint");
+            return new Reply(200, mutable ? TEXT : "application/octet-stream", data,
+                    Map.of("Cache-Control", mutable ? "no-store" : "public, max-age=31536000, immutable"));
+        } catch (NoSuchFileException e) {
+            return Reply.text(404, TEXT, "not found\n");
+        } catch (IOException e) {
+            return Reply.text(500, TEXT, "cannot read " + relative + "\n");
+        }
+    }
+}

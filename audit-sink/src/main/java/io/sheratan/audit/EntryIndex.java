@@ -1,0 +1,140 @@
+package io.sheratan.audit;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+
+/**
+ * Finds a log entry's index by event id or job id without reading the log: 64-bit key hashes
+ * (the first 8 bytes of SHA-256) to indexes, in an open-addressing table (16 bytes a slot, at most
+ * half full: ~32 bytes per entry in memory) and in an append-only file of (hash, index) pairs, so that
+ * a restart loads it instead of re-reading every entry. The file is an accelerator, not evidence: it
+ * is cut back to the last signed size on start like the tiles, and a hit is confirmed by reading the
+ * entry (a hash collision is a miss, never a wrong proof).
+ */
+final class EntryIndex implements AutoCloseable {
+
+    private static final int RECORD = 16;
+    private final Path file;
+    private FileChannel channel;
+    private long[] keys = new long[1 << 12];
+    private long[] values = new long[1 << 12];
+    private int used;
+
+    EntryIndex(Path file, long keepBelow) throws IOException {
+        this.file = file;
+        this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        long size = channel.size() / RECORD * RECORD;
+        ByteBuffer records = ByteBuffer.allocate(RECORD * 4096);
+        long valid = 0;
+        boolean stop = false;
+        for (long position = 0; position < size && !stop; position += records.limit()) {
+            records.clear();
+            records.limit((int) Math.min(records.capacity(), size - position));
+            while (records.hasRemaining() && channel.read(records, position + records.position()) >= 0) {
+                // read the whole chunk
+            }
+            records.flip();
+            while (records.remaining() >= RECORD) {
+                long key = records.getLong();
+                long index = records.getLong();
+                if (index < 0 || index >= keepBelow) {
+                    stop = true; // written after the last signed size: appended again on replay
+                    break;
+                }
+                put(key, index);
+                valid += RECORD;
+            }
+        }
+        channel.truncate(valid);
+        channel.position(valid);
+    }
+
+    static long hash(String kind, String id) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(kind.getBytes(StandardCharsets.UTF_8));
+            sha.update((byte) 0);
+            sha.update(id.getBytes(StandardCharsets.UTF_8));
+            return ByteBuffer.wrap(sha.digest()).getLong();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Records keys for entries; the first index of a key wins. Written, not fsynced (see the class). */
+    synchronized void add(List<long[]> pairs) throws IOException {
+        if (pairs.isEmpty()) {
+            return;
+        }
+        ByteBuffer out = ByteBuffer.allocate(pairs.size() * RECORD);
+        for (long[] pair : pairs) {
+            put(pair[0], pair[1]);
+            out.putLong(pair[0]).putLong(pair[1]);
+        }
+        out.flip();
+        while (out.hasRemaining()) {
+            channel.write(out);
+        }
+    }
+
+    /** The index recorded for a key, or -1. */
+    synchronized long get(long key) {
+        int mask = keys.length - 1;
+        for (int slot = (int) mix(key) & mask; ; slot = (slot + 1) & mask) {
+            if (values[slot] == 0) {
+                return -1;
+            }
+            if (keys[slot] == key) {
+                return values[slot] - 1;
+            }
+        }
+    }
+
+    private void put(long key, long index) {
+        if ((used + 1) * 2 > keys.length) {
+            grow();
+        }
+        int mask = keys.length - 1;
+        for (int slot = (int) mix(key) & mask; ; slot = (slot + 1) & mask) {
+            if (values[slot] == 0) {
+                keys[slot] = key;
+                values[slot] = index + 1; // 0 marks an empty slot
+                used++;
+                return;
+            }
+            if (keys[slot] == key) {
+                return;
+            }
+        }
+    }
+
+    private void grow() {
+        long[] oldKeys = keys;
+        long[] oldValues = values;
+        keys = new long[oldKeys.length * 2];
+        values = new long[oldValues.length * 2];
+        used = 0;
+        for (int i = 0; i < oldKeys.length; i++) {
+            if (oldValues[i] != 0) {
+                put(oldKeys[i], oldValues[i] - 1);
+            }
+        }
+    }
+
+    private static long mix(long key) {
+        return key ^ (key >>> 29);
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        channel.close();
+    }
+}

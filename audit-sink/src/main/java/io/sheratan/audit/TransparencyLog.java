@@ -1,0 +1,295 @@
+package io.sheratan.audit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sheratan.tlog.Checkpoint;
+import io.sheratan.tlog.InclusionProof;
+import io.sheratan.tlog.Merkle;
+import io.sheratan.tlog.Note;
+import io.sheratan.tlog.NoteException;
+import io.sheratan.tlog.NoteKeys;
+import io.sheratan.tlog.TileLog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The audit log as a transparency log (DESIGN section 9): every line of the {@link ChainLog} is also
+ * an entry of an RFC 6962 tree stored as tlog-tiles under {@code audit/tlog/}, and the tree is signed
+ * as a checkpoint at most once a second, after the batch it covers is durable.
+ *
+ * <p>The JSONL chain is written and fsynced first, so it is never behind the tree; the tiles are
+ * fsynced before each signature. On start the stored checkpoint is checked against the log key and
+ * the tiles of its size; the tree resumes there and the chain's later lines are appended again. If
+ * the tiles are gone or do not match, the tree is rebuilt from the chain, and the rebuilt tree must
+ * still have the signed root at the signed size: a log that does not extend the last checkpoint
+ * (lines removed or edited) stops the sink with a message, and nothing is signed.
+ */
+public final class TransparencyLog implements AutoCloseable {
+
+    /** At most one checkpoint a second (DESIGN section 9). */
+    public static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+    public static final String RESULT_VERIFIED = "RESULT_VERIFIED";
+    private static final Logger LOG = LoggerFactory.getLogger(TransparencyLog.class);
+
+    private final Path tlogDir;
+    private final TileLog tiles;
+    private final NoteKeys.Signer signer;
+    private final EntryIndex index;
+    private final Consumer<String> publisher;
+    private final Clock clock;
+    private volatile Signed latest;
+
+    /** A checkpoint this log signed: its note text, what it says, and when. */
+    public record Signed(String note, Checkpoint checkpoint, Instant at) {
+    }
+
+    /** The log cannot go on without signing a tree that does not extend the last one; the message says why. */
+    public static final class HistoryException extends IllegalStateException {
+        HistoryException(String message) {
+            super(message);
+        }
+    }
+
+    private TransparencyLog(Path tlogDir, TileLog tiles, NoteKeys.Signer signer, EntryIndex index, Consumer<String> publisher,
+                            Clock clock, Signed latest) {
+        this.tlogDir = tlogDir;
+        this.tiles = tiles;
+        this.signer = signer;
+        this.index = index;
+        this.publisher = publisher;
+        this.clock = clock;
+        this.latest = latest;
+    }
+
+    /**
+     * Opens the tree beside {@code chain} (in {@code auditDir}), catches it up with the chain and signs
+     * a checkpoint if it grew. {@code publisher} receives every new checkpoint note.
+     */
+    public static TransparencyLog open(Path auditDir, ChainLog chain, NoteKeys.Signer signer, Consumer<String> publisher, Clock clock)
+            throws IOException {
+        Path tlogDir = auditDir.resolve("tlog");
+        Files.createDirectories(tlogDir);
+        Signed last = readCheckpoint(tlogDir, signer);
+        long signed = last == null ? 0 : last.checkpoint().size();
+        if (chain.lines() < signed) {
+            throw new HistoryException("the audit log in " + auditDir + " has " + chain.lines() + " lines but its last signed checkpoint covers "
+                    + signed + " entries: lines were removed. Refusing to sign a tree that does not extend it "
+                    + "(sheratan audit verify-log " + auditDir + " --log-key ... names the first bad index)");
+        }
+        TileLog tiles;
+        try {
+            tiles = signed == 0 ? TileLog.create(tlogDir) : TileLog.open(tlogDir, signed);
+            if (signed > 0 && !Arrays.equals(tiles.root(), last.checkpoint().root())) {
+                throw new IOException("the tiles of size " + signed + " do not hash to the signed root");
+            }
+        } catch (IOException e) {
+            LOG.warn("the Merkle tiles cannot resume at the signed size {} ({}); rebuilding them from the JSONL log", signed, e.getMessage());
+            tiles = TileLog.create(tlogDir);
+        }
+        EntryIndex index = new EntryIndex(auditDir.resolve("tlog-index.bin"), tiles.size());
+        TransparencyLog log = new TransparencyLog(tlogDir, tiles, signer, index, publisher, clock, last);
+        log.catchUp(auditDir, chain.lines());
+        if (signed > 0 && !Arrays.equals(tiles.root(signed), last.checkpoint().root())) {
+            throw new HistoryException("the first " + signed + " lines of the audit log in " + auditDir + " no longer hash to the root of "
+                    + "its last signed checkpoint: the log was edited. Refusing to sign a tree that does not extend it "
+                    + "(sheratan audit verify-log names the first bad index)");
+        }
+        if (tiles.size() > signed) {
+            log.sign();
+        }
+        return log;
+    }
+
+    private void catchUp(Path auditDir, long lines) throws IOException {
+        if (tiles.size() >= lines) {
+            return;
+        }
+        LOG.info("appending lines {}..{} of the audit log to the Merkle tree", tiles.size() + 1, lines);
+        List<byte[]> batch = new ArrayList<>();
+        try {
+            ChainLog.entries(auditDir, tiles.size(), entry -> {
+                batch.add(entry);
+                if (batch.size() == 4096) {
+                    flush(batch);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        flush(batch);
+    }
+
+    private void flush(List<byte[]> batch) {
+        try {
+            append(batch);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        batch.clear();
+    }
+
+    private static Signed readCheckpoint(Path tlogDir, NoteKeys.Signer signer) throws IOException {
+        Path file = tlogDir.resolve("checkpoint");
+        if (!Files.exists(file)) {
+            return null;
+        }
+        String note = Files.readString(file, StandardCharsets.UTF_8);
+        try {
+            Checkpoint checkpoint = Note.openCheckpoint(note, signer.verifier());
+            return new Signed(note, checkpoint, Files.getLastModifiedTime(file).toInstant());
+        } catch (NoteException e) {
+            throw new HistoryException("the stored checkpoint " + file + " does not verify under the log key in use ("
+                    + signer.verifier().encoded() + "): " + e.getMessage() + ". A log keeps its key: restore SHERATAN_AUDIT_LOG_KEY_FILE "
+                    + "and SHERATAN_AUDIT_ORIGIN, or start a new log directory");
+        }
+    }
+
+    /** Appends the entries of lines just written to the chain, in the same order. */
+    public void append(List<byte[]> entries) throws IOException {
+        long first = tiles.size();
+        tiles.append(entries);
+        List<long[]> keys = new ArrayList<>(entries.size());
+        for (int i = 0; i < entries.size(); i++) {
+            keys(entries.get(i), first + i, keys);
+        }
+        index.add(keys);
+    }
+
+    private static void keys(byte[] entry, long at, List<long[]> into) {
+        try {
+            JsonNode event = ChainLog.JSON.readTree(entry);
+            String eventId = event.path("event_id").asText(null);
+            if (eventId != null) {
+                into.add(new long[] {EntryIndex.hash("event", eventId), at});
+            }
+            if (RESULT_VERIFIED.equals(event.path("event_type").asText()) && event.hasNonNull("job_id")) {
+                into.add(new long[] {EntryIndex.hash("job", event.get("job_id").asText()), at});
+            }
+        } catch (IOException e) {
+            // every entry is canonical JSON written by the chain; an unreadable one has no keys to find it by
+        }
+    }
+
+    /** Signs a checkpoint if the tree grew and the last one is at least {@link #MIN_INTERVAL} old. */
+    public boolean maybeSign() throws IOException {
+        Signed last = latest;
+        if (tiles.size() == (last == null ? 0 : last.checkpoint().size())) {
+            return false;
+        }
+        if (last != null && clock.instant().isBefore(last.at().plus(MIN_INTERVAL))) {
+            return false;
+        }
+        sign();
+        return true;
+    }
+
+    private void sign() throws IOException {
+        long size = tiles.sync();
+        byte[] root = tiles.root(size);
+        Signed last = latest;
+        if (last != null) {
+            Checkpoint old = last.checkpoint();
+            if (size < old.size() || !Merkle.verifyConsistency(old.size(), size, old.root(), root, tiles.consistencyProof(old.size(), size))) {
+                throw new HistoryException("refusing to sign size " + size + ": it does not extend the checkpoint of size " + old.size());
+            }
+        }
+        Checkpoint checkpoint = new Checkpoint(signer.name(), size, root);
+        String note = Note.sign(checkpoint.text(), signer);
+        writeAtomically(tlogDir.resolve("checkpoint"), note);
+        latest = new Signed(note, checkpoint, clock.instant());
+        publisher.accept(note);
+    }
+
+    private static void writeAtomically(Path file, String text) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            channel.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+            channel.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+            dir.force(true);
+        } catch (IOException ignored) {
+            // some file systems cannot open directories
+        }
+    }
+
+    // ------------------------------------------------------------------ what HTTP serves
+
+    public Signed latest() {
+        return latest;
+    }
+
+    public long size() {
+        return tiles.size();
+    }
+
+    public NoteKeys.Verifier verifier() {
+        return signer.verifier();
+    }
+
+    /** The index of the entry with this event id, or -1 (also when not yet appended). */
+    public long indexOfEvent(String eventId) {
+        return confirmed(index.get(EntryIndex.hash("event", eventId)), "event_id", eventId);
+    }
+
+    /** The index of the {@code RESULT_VERIFIED} entry of this job, or -1. */
+    public long indexOfJob(String jobId) {
+        return confirmed(index.get(EntryIndex.hash("job", jobId)), "job_id", jobId);
+    }
+
+    private long confirmed(long at, String field, String value) {
+        if (at < 0 || at >= tiles.size()) {
+            return -1;
+        }
+        try {
+            return value.equals(ChainLog.JSON.readTree(tiles.entry(at)).path(field).asText(null)) ? at : -1;
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** The tlog-proof of entry {@code at} in the latest checkpoint, with the entry as its extra data; null if not signed yet. */
+    public String inclusionProof(long at) {
+        Signed signed = latest;
+        if (signed == null || at < 0 || at >= signed.checkpoint().size()) {
+            return null;
+        }
+        long size = signed.checkpoint().size();
+        return new InclusionProof(tiles.entry(at), at, tiles.inclusionProof(at, size), signed.note()).text();
+    }
+
+    public byte[] entry(long at) {
+        return tiles.entry(at);
+    }
+
+    /** The RFC 9162 consistency proof between two signed-or-smaller sizes, as text; sizes beyond the latest checkpoint are refused. */
+    public String consistencyProof(long oldSize, long newSize) {
+        Signed signed = latest;
+        long max = signed == null ? 0 : signed.checkpoint().size();
+        if (oldSize < 0 || oldSize > newSize || newSize > max) {
+            throw new IllegalArgumentException("sizes must satisfy 0 <= old <= new <= " + max + " (the latest checkpoint)");
+        }
+        return InclusionProof.consistencyText(tiles.consistencyProof(oldSize, newSize));
+    }
+
+    @Override
+    public void close() throws IOException {
+        index.close();
+    }
+}
