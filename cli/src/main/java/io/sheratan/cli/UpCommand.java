@@ -34,22 +34,27 @@ final class UpCommand implements Callable<Integer> {
             System.out.printf("""
                 sheratan is up.
                   Kafka          %s  (topics %s, %s, %s)
-                  verifier       http://127.0.0.1:%d  /results/{job_id}  /health/ready  /metrics
-                  audit sink     http://127.0.0.1:%d  /health  /metrics   (log in %s)
+                  verifier       http://127.0.0.1:%d  /results/{job_id}  /results/{job_id}/proof  /health/ready  /metrics
+                  audit sink     http://127.0.0.1:%d  /audit/checkpoint  /audit/proof?job_id=  /health  /metrics   (log in %s)
                   gateway        http://127.0.0.1:%d/mesh/results/submit   X-Sheratan-Token: %s%s
+                  audit log key  %s
+                                 (the verifier key of the log's checkpoints: keep it to check proofs offline)
 
                 Try next, in another terminal:
                   ./sheratan demo
                   ./sheratan submit --job-id job-1 --result '{"value":42}'
                   curl -s http://127.0.0.1:%d/results/job-1
                   ./sheratan audit verify-chain %s
+                  ./sheratan audit verify-log %s --log-key %s
                   SHERATAN_HUB_TOKEN=%s scripts/verify-b3.sh
                 Ctrl-C stops everything; data is kept for the next 'sheratan up'.
                 """, stack.bootstrapServers(), stack.topics.submitted(), stack.topics.verified(), stack.topics.audit(),
                 stack.verifier.httpPort(), stack.auditSink.httpPort(), stack.auditDir,
                 stack.gateway.port(), stack.token == null ? "(a token of the keyring file)" : stack.token,
                 stack.tokenGenerated ? "  (generated; set SHERATAN_HUB_TOKEN to choose one)" : "",
-                stack.verifier.httpPort(), stack.auditDir, stack.token == null ? "<token>" : stack.token);
+                stack.logKey.verifier().encoded(),
+                stack.verifier.httpPort(), stack.auditDir, stack.auditDir, stack.logKey.verifier().encoded(),
+                stack.token == null ? "<token>" : stack.token);
             System.out.flush();
         });
     }
