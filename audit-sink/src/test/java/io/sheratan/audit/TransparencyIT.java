@@ -29,6 +29,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -100,6 +101,22 @@ class TransparencyIT {
         }
     }
 
+    /** Runs {@code scripts/tlog-verify.py} (Python standard library only) and returns its exit code. */
+    private static int independent(String what, String key, Path... files) throws Exception {
+        Path script = Path.of(System.getProperty("user.dir")).getParent().resolve("scripts/tlog-verify.py");
+        List<String> command = new java.util.ArrayList<>(List.of("python3", script.toString(), what));
+        for (Path f : files) {
+            command.add(f.toString());
+        }
+        command.add("--key");
+        command.add(key);
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        System.out.println("tlog-verify.py " + what + ": " + output.strip());
+        return process.exitValue();
+    }
+
     private static long signedSize(AuditSinkApp app) {
         TransparencyLog.Signed signed = app.tree().latest();
         return signed == null ? 0 : signed.checkpoint().size();
@@ -126,7 +143,8 @@ class TransparencyIT {
             assertThat(get(port, "/audit/tlog/checkpoint", 200)).isEqualTo(firstNote);
 
             // a verified job: its RESULT_VERIFIED entry, never the result
-            InclusionProof byJob = InclusionProof.parse(get(port, "/audit/proof?job_id=job-42", 200));
+            String jobProof = get(port, "/audit/proof?job_id=job-42", 200);
+            InclusionProof byJob = InclusionProof.parse(jobProof);
             assertThat(byJob.verify(auditor, null).size()).isEqualTo(300);
             JsonNode entry = ChainLog.JSON.readTree(byJob.extra());
             assertThat(entry.path("event_type").asText()).isEqualTo("RESULT_VERIFIED");
@@ -144,6 +162,12 @@ class TransparencyIT {
             byIndex.verify(auditor, null);
             byte[] forged = "{\"event_type\":\"RESULT_VERIFIED\",\"job_id\":\"job-42\"}".getBytes(StandardCharsets.UTF_8);
             assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> byIndex.verify(auditor, forged))).hasMessageContaining("does not bind");
+
+            // an implementation written apart from this one, in Python, from the public specs
+            Path proofFile = Files.writeString(dir.resolve("job-42.tlog-proof"), jobProof);
+            assertThat(independent("proof", verifierKey, proofFile)).isZero();
+            Path forgedProof = Files.writeString(dir.resolve("forged.tlog-proof"), jobProof.replace("index ", "index 1"));
+            assertThat(independent("proof", verifierKey, forgedProof)).isEqualTo(1);
 
             get(port, "/audit/proof?job_id=job-43", 404); // rejected, never verified
             get(port, "/audit/proof?index=300", 404);
@@ -168,6 +192,11 @@ class TransparencyIT {
             List<byte[]> proof = InclusionProof.parseConsistency(get(app.httpPort(), "/audit/consistency?old=300", 200));
             assertThat(Merkle.verifyConsistency(first.size(), latest.size(), first.root(), latest.root(), proof)).isTrue();
             assertThat(Merkle.verifyConsistency(first.size(), latest.size(), latest.root(), latest.root(), proof)).isFalse();
+            Path oldFile = Files.writeString(dir.resolve("old.checkpoint"), firstNote);
+            Path newFile = Files.writeString(dir.resolve("new.checkpoint"), latestNote);
+            Path proofFile = Files.writeString(dir.resolve("consistency"), InclusionProof.consistencyText(proof));
+            assertThat(independent("consistency", verifierKey, oldFile, newFile, proofFile)).isZero();
+            assertThat(independent("consistency", verifierKey, newFile, oldFile, proofFile)).isEqualTo(1);
             get(app.httpPort(), "/audit/consistency?old=300&new=521", 400);
         }
 

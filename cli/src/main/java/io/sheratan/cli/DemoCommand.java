@@ -1,6 +1,14 @@
 package io.sheratan.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sheratan.audit.AuditSinkApp;
+import io.sheratan.tlog.Checkpoint;
+import io.sheratan.tlog.InclusionProof;
+import io.sheratan.tlog.NoteException;
+import io.sheratan.tlog.NoteKeys;
+import io.sheratan.verifier.http.VerifierHttp;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.sheratan.avro.AuditEvent;
 import io.sheratan.avro.VerifiedResult;
 import io.sheratan.avro.codec.AvroCodec;
@@ -84,6 +92,7 @@ final class DemoCommand implements Callable<Integer> {
         Map<String, String> env = new HashMap<>(System.getenv());
         Governance governance = null;
         int verifierPort = VerifierConfig.HTTP_PORT_SETTING.integer(env, 1, 65535);
+        NoteKeys.Verifier logKey = null;
         LocalStack own = null;
         Path ownData = null;
         Map<String, Object> client;
@@ -91,6 +100,10 @@ final class DemoCommand implements Callable<Integer> {
         if (status("http://127.0.0.1:" + verifierPort + "/health/ready") == 200) {
             client = kafka.clientConfig(env);
             System.out.println("Using the running stack (verifier on :" + verifierPort + ", Kafka " + client.get("bootstrap.servers") + ").");
+            String keyFile = env.get(AuditSinkApp.LOG_KEY_FILE_SETTING.name());
+            if (Files.exists(keyFile != null ? Path.of(keyFile) : DataDir.audit(env).resolve("log-key.pem"))) {
+                logKey = AuditSinkApp.logKey(env, DataDir.audit(env)).verifier();
+            }
         } else {
             Path data = Files.createTempDirectory("sheratan-demo-");
             ownData = data;
@@ -106,9 +119,10 @@ final class DemoCommand implements Callable<Integer> {
             client = own.clientConfig;
             topics = own.topics;
             verifierPort = own.verifier.httpPort();
+            logKey = own.logKey.verifier();
         }
         try {
-            return run(env, topics, client, verifierPort, governance);
+            return run(env, topics, client, verifierPort, governance, logKey);
         } finally {
             if (own != null) {
                 own.close();
@@ -117,8 +131,8 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private int run(Map<String, String> env, Topics topics, Map<String, Object> client, int verifierPort, Governance governance)
-            throws Exception {
+    private int run(Map<String, String> env, Topics topics, Map<String, Object> client, int verifierPort, Governance governance,
+                    NoteKeys.Verifier logKey) throws Exception {
         IntegrityPolicy policy = IntegrityPolicy.fromEnv(env);
         String run = UUID.randomUUID().toString().substring(0, 6);
         double duplicatesBefore = metric(verifierPort, "sheratan_results_duplicate_total");
@@ -185,6 +199,8 @@ final class DemoCommand implements Callable<Integer> {
                 "sheratan_results_verified_total", "sheratan_results_duplicate_total")) {
             System.out.printf(Locale.ROOT, "    %-36s %.0f%n", name, metric(verifierPort, name));
         }
+        System.out.println();
+        allGood &= transparency(verifierPort, "demo-" + run + "-valid", logKey);
         System.out.println();
         System.out.println(allGood ? paint(true, "every outcome is as expected") : paint(false, "some outcomes differ from what was expected"));
         return allGood ? 0 : 1;
@@ -282,6 +298,50 @@ final class DemoCommand implements Callable<Integer> {
             record(byCoordinates, order, worker7.publish(oldId, true, "{\"value\":5}", null).get(30, TimeUnit.SECONDS),
                     new Case("after rotation: the retired key", oldId, "JSON", "audit key_not_valid"));
         }
+    }
+
+    /**
+     * The verified result with the inclusion proof of its RESULT_VERIFIED entry, checked as an auditor
+     * would: with the log's verifier key alone. Checkpoints follow within a second, so this waits a little.
+     */
+    private boolean transparency(int verifierPort, String jobId, NoteKeys.Verifier logKey) {
+        System.out.println("  audit log (transparency):");
+        if (logKey == null) {
+            System.out.println("    no log key found beside this stack's data; the proof check is skipped");
+            return true;
+        }
+        String url = "http://127.0.0.1:" + verifierPort + VerifierHttp.path(jobId) + "/proof";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        String why = "no answer";
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    JsonNode bundle = new ObjectMapper().readTree(response.body());
+                    byte[] entry = bundle.path("entry").asText().getBytes(StandardCharsets.UTF_8);
+                    Checkpoint checkpoint = InclusionProof.parse(bundle.path("proof").asText()).verify(logKey, entry);
+                    JsonNode logged = new ObjectMapper().readTree(entry);
+                    boolean same = logged.path("sha256").equals(bundle.path("result").path("sha256"));
+                    System.out.printf(Locale.ROOT, "    %s%n", paint(same, (same ? "ok  " : "FAIL") + " GET " + VerifierHttp.path(jobId)
+                            + "/proof: its RESULT_VERIFIED entry is in the log at size " + checkpoint.size() + ", checkpoint signed by " + logKey.name()));
+                    System.out.println("    check it yourself: ./sheratan audit verify-proof <saved JSON> --log-key " + logKey.encoded());
+                    return same;
+                }
+                why = "HTTP " + response.statusCode() + " " + response.body();
+                Thread.sleep(300);
+            } catch (NoteException e) {
+                System.out.println("    " + paint(false, "FAIL the proof does not verify: " + e.getMessage()));
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (Exception e) {
+                why = e.toString();
+            }
+        }
+        System.out.println("    " + paint(false, "FAIL no proof for " + jobId + " within 20 s: " + why));
+        return false;
     }
 
     private String body(String url) {
