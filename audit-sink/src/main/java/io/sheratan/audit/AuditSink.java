@@ -108,7 +108,7 @@ public final class AuditSink implements Runnable, AutoCloseable {
                     }
                     entries.add(entry(record));
                 }
-                List<byte[]> logged = log.append(entries);
+                List<ChainLog.Logged> logged = log.append(entries);
                 if (tree != null) {
                     tree.append(logged);
                 }

@@ -90,26 +90,30 @@ public final class ChainLog implements AutoCloseable {
     public static final int MAX_LINE_BYTES = MAX_ENTRY_BYTES + 1_024;
 
     /**
-     * Appends the entries in order and returns once they are on disk (fsync). Returns, for each line
-     * written, its Merkle log entry: the canonical JSON of the event it holds (a placeholder's, for an
-     * event that could not be logged as it was).
+     * What one line put into the Merkle log: its entry (the canonical JSON of the event, at most
+     * {@link #MAX_ENTRY_BYTES}) and the event itself (a placeholder's, for an event that could not be
+     * logged as it was).
      */
-    public List<byte[]> append(List<Entry> entries) throws IOException {
+    public record Logged(byte[] entry, JsonNode event) {
+    }
+
+    /**
+     * Appends the entries in order and returns once they are on disk (fsync), with what each line
+     * logged, in the same order.
+     */
+    public List<Logged> append(List<Entry> entries) throws IOException {
         if (entries.isEmpty()) {
             return List.of();
         }
-        ByteBuffer batch = null;
         List<byte[]> lines = new ArrayList<>(entries.size());
-        List<byte[]> logged = new ArrayList<>(entries.size());
+        List<Logged> logged = new ArrayList<>(entries.size());
         for (Entry entry : entries) {
             rotateIfNeeded();
-            byte[] line = nextLine(entry);
-            lines.add(line);
-            logged.add(pendingEntry);
+            lines.add(nextLine(entry, logged));
             lastOffsets.merge(entry.topic() + "/" + entry.partition(), entry.offset(), Math::max);
         }
         int total = lines.stream().mapToInt(l -> l.length + 1).sum();
-        batch = ByteBuffer.allocate(total);
+        ByteBuffer batch = ByteBuffer.allocate(total);
         for (byte[] line : lines) {
             batch.put(line).put((byte) '\n');
         }
@@ -124,54 +128,67 @@ public final class ChainLog implements AutoCloseable {
 
     /**
      * The next line for an entry. An event that the strict canonicalizer refuses (an inexact integer
-     * or a document over its limit, from a producer that is not ours) or whose line would exceed
-     * {@link #MAX_LINE_BYTES} becomes a placeholder line: its coordinates, the SHA-256 of the raw
+     * or a document over its limit, from a producer that is not ours) or that is larger than
+     * {@link #MAX_ENTRY_BYTES} becomes a placeholder line: its coordinates, the SHA-256 of the raw
      * record and why. The chain goes on; nothing is skipped and the sink never stops on an event.
      */
-    private byte[] nextLine(Entry entry) {
+    private byte[] nextLine(Entry entry, List<Logged> logged) {
         String why;
         try {
             byte[] event = canonical(entry.event());
-            byte[] line = line(entry.event(), entry);
-            if (event.length > MAX_ENTRY_BYTES) {
-                why = "event larger than " + MAX_ENTRY_BYTES + " bytes as a Merkle log entry (" + event.length + ")";
-            } else if (line.length > MAX_LINE_BYTES) {
-                why = "event larger than " + MAX_LINE_BYTES + " bytes as a log line (" + line.length + ")";
-            } else {
-                pendingEntry = event;
-                return commit(line);
+            if (event.length <= MAX_ENTRY_BYTES) {
+                logged.add(new Logged(event, entry.event()));
+                return line(event, entry);
             }
+            why = "event larger than " + MAX_ENTRY_BYTES + " bytes as a Merkle log entry (" + event.length + ")";
         } catch (StrictJsonException e) {
             why = "event not canonicalizable: " + e.detail();
         }
         ObjectNode placeholder = placeholder(entry, why);
-        pendingEntry = canonical(placeholder);
-        return commit(line(placeholder, entry));
+        byte[] event = canonical(placeholder);
+        logged.add(new Logged(event, placeholder));
+        return line(event, entry);
     }
 
-    private byte[] pendingEntry;
+    private static final byte[] EVENT_PREFIX = "{\"event\":".getBytes(StandardCharsets.US_ASCII);
 
-    private byte[] commit(byte[] line) {
-        seq++;
-        head = pendingHash;
-        return line;
-    }
-
-    private String pendingHash;
-
-    private byte[] line(ObjectNode event, Entry entry) {
-        ObjectNode line = JSON.createObjectNode();
-        line.put("seq", seq + 1);
-        line.set("event", event);
-        ObjectNode source = line.putObject("source");
+    /**
+     * The canonical line for an already canonical event. RFC 8785 sorts members by name and
+     * {@code "event"} sorts first among the line's members, so the line is the event spliced in
+     * front of the canonical rest: the event is canonicalized once, not once per hash and line.
+     */
+    private byte[] line(byte[] event, Entry entry) {
+        ObjectNode rest = JSON.createObjectNode();
+        rest.put("seq", seq + 1);
+        ObjectNode source = rest.putObject("source");
         source.put("topic", entry.topic());
         source.put("partition", entry.partition());
         source.put("offset", entry.offset());
-        line.put("written_at", Instant.now().toString());
-        line.put("prev_hash", head);
-        pendingHash = hash(line);
-        line.put("hash", pendingHash);
-        return canonical(line);
+        rest.put("written_at", Instant.now().toString());
+        rest.put("prev_hash", head);
+        String hash = Marks.sha256Hex(concat(head.getBytes(StandardCharsets.US_ASCII), splice(event, canonical(rest))));
+        rest.put("hash", hash);
+        byte[] line = splice(event, canonical(rest));
+        seq++;
+        head = hash;
+        return line;
+    }
+
+    /** {@code {"event":E,} + the rest's members}: the rest is a non-empty canonical object. */
+    private static byte[] splice(byte[] event, byte[] rest) {
+        byte[] out = new byte[EVENT_PREFIX.length + event.length + rest.length];
+        System.arraycopy(EVENT_PREFIX, 0, out, 0, EVENT_PREFIX.length);
+        System.arraycopy(event, 0, out, EVENT_PREFIX.length, event.length);
+        out[EVENT_PREFIX.length + event.length] = ',';
+        System.arraycopy(rest, 1, out, EVENT_PREFIX.length + event.length + 1, rest.length - 1);
+        return out;
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = new byte[a.length + b.length];
+        System.arraycopy(a, 0, out, 0, a.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     static ObjectNode placeholder(Entry entry, String why) {
@@ -209,7 +226,7 @@ public final class ChainLog implements AutoCloseable {
      * Streams the Merkle log entries (canonical events) of the lines numbered {@code seq > from}, in
      * order: how the transparency log catches up with lines written before a crash.
      */
-    public static void entries(Path dir, long from, java.util.function.Consumer<byte[]> sink) throws IOException {
+    public static void entries(Path dir, long from, java.util.function.Consumer<Logged> sink) throws IOException {
         List<Path> files = files(dir);
         int start = 0;
         for (int i = files.size() - 1; i >= 0; i--) {
@@ -227,7 +244,7 @@ public final class ChainLog implements AutoCloseable {
                     }
                     JsonNode line = JSON.readTree(text);
                     if (line.path("seq").asLong() > from) {
-                        sink.accept(canonical(line.get("event")));
+                        sink.accept(new Logged(canonical(line.get("event")), line.get("event")));
                     }
                 }
             }

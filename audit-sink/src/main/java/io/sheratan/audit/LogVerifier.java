@@ -87,7 +87,7 @@ public final class LogVerifier {
                 }
                 @SuppressWarnings("unchecked")
                 List<byte[]> entries = (List<byte[]>) bundle[0];
-                if (entries != null && !Arrays.equals(entry, entries.get((int) (i % Tiles.WIDTH)))) {
+                if (entries != null && !Arrays.equals(entry.entry(), entries.get((int) (i % Tiles.WIDTH)))) {
                     bad[0] = i;
                 }
             });

@@ -25,6 +25,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /**
@@ -33,7 +37,9 @@ import java.util.function.Consumer;
  * as a checkpoint at most once a second, after the batch it covers is durable.
  *
  * <p>The JSONL chain is written and fsynced first, so it is never behind the tree; the tiles are
- * fsynced before each signature. On start the stored checkpoint is checked against the log key and
+ * fsynced before each signature. Signing runs on a thread of its own ({@code audit-checkpoint}): the
+ * fsyncs of a second's worth of tiles would otherwise stall the appends, and a failure there is
+ * raised to the sink thread on its next {@link #maybeSign}. On start the stored checkpoint is checked against the log key and
  * the tiles of its size; the tree resumes there and the chain's later lines are appended again. If
  * the tiles are gone or do not match, the tree is rebuilt from the chain, and the rebuilt tree must
  * still have the signed root at the signed size: a log that does not extend the last checkpoint
@@ -48,11 +54,18 @@ public final class TransparencyLog implements AutoCloseable {
 
     private final Path tlogDir;
     private final TileLog tiles;
-    private final NoteKeys.Signer signer;
+    private final NoteKeys.Signer key;
     private final EntryIndex index;
     private final Consumer<String> publisher;
     private final Clock clock;
+    private final ExecutorService signingThread = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "audit-checkpoint");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile Signed latest;
+    private Future<?> signing;
+    private Instant requestedAt;
 
     /** A checkpoint this log signed: its note text, what it says, and when. */
     public record Signed(String note, Checkpoint checkpoint, Instant at) {
@@ -69,11 +82,12 @@ public final class TransparencyLog implements AutoCloseable {
                             Clock clock, Signed latest) {
         this.tlogDir = tlogDir;
         this.tiles = tiles;
-        this.signer = signer;
+        this.key = signer;
         this.index = index;
         this.publisher = publisher;
         this.clock = clock;
         this.latest = latest;
+        this.requestedAt = latest == null ? null : latest.at();
     }
 
     /**
@@ -110,7 +124,8 @@ public final class TransparencyLog implements AutoCloseable {
                     + "(sheratan audit verify-log names the first bad index)");
         }
         if (tiles.size() > signed) {
-            log.sign();
+            log.sign(tiles.prepareSync());
+            log.requestedAt = clock.instant();
         }
         return log;
     }
@@ -120,7 +135,7 @@ public final class TransparencyLog implements AutoCloseable {
             return;
         }
         LOG.info("appending lines {}..{} of the audit log to the Merkle tree", tiles.size() + 1, lines);
-        List<byte[]> batch = new ArrayList<>();
+        List<ChainLog.Logged> batch = new ArrayList<>();
         try {
             ChainLog.entries(auditDir, tiles.size(), entry -> {
                 batch.add(entry);
@@ -134,7 +149,7 @@ public final class TransparencyLog implements AutoCloseable {
         flush(batch);
     }
 
-    private void flush(List<byte[]> batch) {
+    private void flush(List<ChainLog.Logged> batch) {
         try {
             append(batch);
         } catch (IOException e) {
@@ -159,47 +174,87 @@ public final class TransparencyLog implements AutoCloseable {
         }
     }
 
-    /** Appends the entries of lines just written to the chain, in the same order. */
-    public void append(List<byte[]> entries) throws IOException {
+    /** Appends what the chain just logged, in the same order. */
+    public void append(List<ChainLog.Logged> logged) throws IOException {
         long first = tiles.size();
-        tiles.append(entries);
-        List<long[]> keys = new ArrayList<>(entries.size());
-        for (int i = 0; i < entries.size(); i++) {
-            keys(entries.get(i), first + i, keys);
+        List<byte[]> entries = new ArrayList<>(logged.size());
+        List<long[]> keys = new ArrayList<>(logged.size());
+        for (int i = 0; i < logged.size(); i++) {
+            entries.add(logged.get(i).entry());
+            keys(logged.get(i).event(), first + i, keys);
         }
+        tiles.append(entries);
         index.add(keys);
     }
 
-    private static void keys(byte[] entry, long at, List<long[]> into) {
-        try {
-            JsonNode event = ChainLog.JSON.readTree(entry);
-            String eventId = event.path("event_id").asText(null);
-            if (eventId != null) {
-                into.add(new long[] {EntryIndex.hash("event", eventId), at});
-            }
-            if (RESULT_VERIFIED.equals(event.path("event_type").asText()) && event.hasNonNull("job_id")) {
-                into.add(new long[] {EntryIndex.hash("job", event.get("job_id").asText()), at});
-            }
-        } catch (IOException e) {
-            // every entry is canonical JSON written by the chain; an unreadable one has no keys to find it by
+    private static void keys(JsonNode event, long at, List<long[]> into) {
+        JsonNode eventId = event.path("event_id");
+        if (eventId.isTextual()) {
+            into.add(new long[] {EntryIndex.hash("event", eventId.asText()), at});
+        }
+        if (RESULT_VERIFIED.equals(event.path("event_type").asText()) && event.path("job_id").isTextual()) {
+            into.add(new long[] {EntryIndex.hash("job", event.get("job_id").asText()), at});
         }
     }
 
-    /** Signs a checkpoint if the tree grew and the last one is at least {@link #MIN_INTERVAL} old. */
+    /**
+     * Starts signing a checkpoint of the current size if the tree grew, the last request is at least
+     * {@link #MIN_INTERVAL} old and no signing is under way; returns whether it started one. Throws
+     * what a previous signing failed with.
+     */
     public boolean maybeSign() throws IOException {
+        if (signing != null) {
+            if (!signing.isDone()) {
+                return false;
+            }
+            raise(signing);
+            signing = null;
+        }
         Signed last = latest;
         if (tiles.size() == (last == null ? 0 : last.checkpoint().size())) {
             return false;
         }
-        if (last != null && clock.instant().isBefore(last.at().plus(MIN_INTERVAL))) {
+        Instant now = clock.instant();
+        if (requestedAt != null && now.isBefore(requestedAt.plus(MIN_INTERVAL))) {
             return false;
         }
-        sign();
+        requestedAt = now;
+        TileLog.SyncPoint point = tiles.prepareSync();
+        signing = signingThread.submit(() -> {
+            sign(point);
+            return null;
+        });
         return true;
     }
 
-    private void sign() throws IOException {
-        long size = tiles.sync();
+    /** Waits for a signing under way (tests, shutdown); throws what it failed with. */
+    public void awaitSigned() throws IOException {
+        if (signing != null) {
+            raise(signing);
+            signing = null;
+        }
+    }
+
+    private static void raise(Future<?> done) throws IOException {
+        try {
+            done.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while a checkpoint was signed");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException("signing a checkpoint failed", e.getCause());
+        }
+    }
+
+    /** Makes the sync point durable, checks that its tree extends the last signed one, signs, writes and publishes. */
+    private void sign(TileLog.SyncPoint point) throws IOException {
+        long size = tiles.completeSync(point);
         byte[] root = tiles.root(size);
         Signed last = latest;
         if (last != null) {
@@ -208,8 +263,8 @@ public final class TransparencyLog implements AutoCloseable {
                 throw new HistoryException("refusing to sign size " + size + ": it does not extend the checkpoint of size " + old.size());
             }
         }
-        Checkpoint checkpoint = new Checkpoint(signer.name(), size, root);
-        String note = Note.sign(checkpoint.text(), signer);
+        Checkpoint checkpoint = new Checkpoint(signer().name(), size, root);
+        String note = Note.sign(checkpoint.text(), signer());
         writeAtomically(tlogDir.resolve("checkpoint"), note);
         latest = new Signed(note, checkpoint, clock.instant());
         publisher.accept(note);
@@ -240,7 +295,11 @@ public final class TransparencyLog implements AutoCloseable {
     }
 
     public NoteKeys.Verifier verifier() {
-        return signer.verifier();
+        return key.verifier();
+    }
+
+    private NoteKeys.Signer signer() {
+        return key;
     }
 
     /** The index of the entry with this event id, or -1 (also when not yet appended). */
@@ -288,8 +347,14 @@ public final class TransparencyLog implements AutoCloseable {
         return InclusionProof.consistencyText(tiles.consistencyProof(oldSize, newSize));
     }
 
+    /** Finishes a signing under way, then closes the index. */
     @Override
     public void close() throws IOException {
-        index.close();
+        try {
+            awaitSigned();
+        } finally {
+            signingThread.shutdown();
+            index.close();
+        }
     }
 }

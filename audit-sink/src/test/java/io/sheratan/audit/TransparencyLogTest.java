@@ -88,10 +88,12 @@ class TransparencyLogTest {
             assertThat(tree.latest()).isNull();
             tree.append(chain.append(events(0, 10)));
             assertThat(tree.maybeSign()).isTrue();
+            tree.awaitSigned();
             tree.append(chain.append(events(10, 20)));
             assertThat(tree.maybeSign()).as("within the second").isFalse();
             now = now.plusMillis(1000);
             assertThat(tree.maybeSign()).isTrue();
+            tree.awaitSigned();
             assertThat(tree.maybeSign()).as("nothing new").isFalse();
         }
         assertThat(published).hasSize(2);
@@ -106,6 +108,7 @@ class TransparencyLogTest {
         try (ChainLog chain = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES); TransparencyLog tree = open(chain)) {
             write(chain, tree, 0, 300);
             assertThat(tree.maybeSign()).isTrue();
+            tree.awaitSigned();
             chain.append(events(300, 700)); // fsynced in the chain; the process dies before the tree
             rootBefore = tree.latest().checkpoint().root();
         }
@@ -118,7 +121,7 @@ class TransparencyLogTest {
             // and the tree is the one a clean run builds
             TileLog clean = TileLog.create(dir.resolve("clean"));
             List<byte[]> all = new ArrayList<>();
-            ChainLog.entries(dir, 0, all::add);
+            ChainLog.entries(dir, 0, logged -> all.add(logged.entry()));
             clean.append(all);
             assertThat(tree.latest().checkpoint().root()).isEqualTo(clean.root());
             assertThat(clean.root(300)).isEqualTo(rootBefore);
@@ -131,6 +134,7 @@ class TransparencyLogTest {
         try (ChainLog chain = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES); TransparencyLog tree = open(chain)) {
             write(chain, tree, 0, 1000);
             tree.maybeSign();
+            tree.awaitSigned();
         }
         try (Stream<Path> tiles = Files.walk(dir.resolve("tlog/tile"))) {
             for (Path p : tiles.filter(Files::isRegularFile).toList()) {
@@ -149,6 +153,7 @@ class TransparencyLogTest {
         try (ChainLog chain = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES); TransparencyLog tree = open(chain)) {
             write(chain, tree, 0, 50);
             tree.maybeSign();
+            tree.awaitSigned();
         }
         Path file = ChainLog.files(dir).get(0);
         List<String> lines = Files.readAllLines(file);
@@ -165,6 +170,7 @@ class TransparencyLogTest {
         try (ChainLog chain = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES); TransparencyLog tree = open(chain)) {
             write(chain, tree, 0, 50);
             tree.maybeSign();
+            tree.awaitSigned();
         }
         Path file = ChainLog.files(dir).get(0);
         Files.writeString(file, Files.readString(file).replaceFirst("\"job_id\":\"j7\"", "\"job_id\":\"jX\""));
@@ -181,6 +187,7 @@ class TransparencyLogTest {
         try (ChainLog chain = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES); TransparencyLog tree = open(chain)) {
             write(chain, tree, 0, 5);
             tree.maybeSign();
+            tree.awaitSigned();
         }
         NoteKeys.Signer other = NoteKeys.fromSeed("test.local/audit", new byte[32]);
         try (ChainLog chain = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES)) {

@@ -73,6 +73,7 @@ class AuditCommandsTest {
             }
             tree.append(chain.append(entries));
             tree.maybeSign();
+            tree.awaitSigned();
             Files.writeString(dir.resolve("proof-" + from + ".txt"), tree.inclusionProof(from + 1));
             Files.writeString(dir.resolve("consistency.txt"), tree.consistencyProof(400, tree.size()));
         }

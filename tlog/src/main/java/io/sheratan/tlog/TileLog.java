@@ -147,40 +147,80 @@ public final class TileLog implements Merkle.HashReader {
     }
 
     /**
-     * Writes the partial tiles and bundle of the current size and fsyncs every file written since the
-     * last sync (and their directories). Returns the size now durable.
+     * What one sync makes durable: the files written since the last one, the partial tiles and bundle
+     * of its size (copied, so that appends may go on while it is written), and the partial-tile
+     * directories whose full tile it includes.
      */
-    public long sync() throws IOException {
+    public static final class SyncPoint {
+        private final long size;
+        private final List<Path> written;
+        private final Map<String, byte[]> partials;
+        private final List<String> superseded;
+
+        private SyncPoint(long size, List<Path> written, Map<String, byte[]> partials, List<String> superseded) {
+            this.size = size;
+            this.written = written;
+            this.partials = partials;
+            this.superseded = superseded;
+        }
+
+        public long size() {
+            return size;
+        }
+    }
+
+    /** Takes what the next sync must write at the current size; cheap, under the writer's lock. */
+    public SyncPoint prepareSync() {
         lock.writeLock().lock();
         try {
+            Map<String, byte[]> partials = new LinkedHashMap<>();
             for (int level = 0; level < 64 && (size >>> (Tiles.HEIGHT * level)) > 0; level++) {
                 if (widths[level] > 0) {
                     long n = (size >>> (Tiles.HEIGHT * level)) / Tiles.WIDTH;
-                    write(Tiles.tilePath(level, n, widths[level]), Arrays.copyOf(levels[level], widths[level] * Merkle.HASH_SIZE));
+                    partials.put(Tiles.tilePath(level, n, widths[level]), Arrays.copyOf(levels[level], widths[level] * Merkle.HASH_SIZE));
                 }
             }
             if (!bundle.isEmpty()) {
-                write(Tiles.bundlePath(size / Tiles.WIDTH, bundle.size()), bundleBytes());
+                partials.put(Tiles.bundlePath(size / Tiles.WIDTH, bundle.size()), bundleBytes());
             }
-            Set<Path> directories = new LinkedHashSet<>();
-            for (Path file : dirty) {
-                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                    channel.force(true);
-                }
-                directories.add(file.getParent());
-            }
-            for (Path directory : directories) {
-                forceDirectory(directory);
-            }
+            SyncPoint point = new SyncPoint(size, new ArrayList<>(dirty), partials, new ArrayList<>(superseded));
             dirty.clear();
-            for (String partials : superseded) {
-                deletePartials(partials);
-            }
             superseded.clear();
-            return size;
+            return point;
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    /**
+     * Writes the sync point's partial tiles and fsyncs them and every file written before it (and
+     * their directories); then removes partial tiles whose full tile is now durable. Needs no lock:
+     * appends may run meanwhile (they write other files). Returns the size now durable.
+     */
+    public long completeSync(SyncPoint point) throws IOException {
+        List<Path> files = new ArrayList<>(point.written);
+        for (Map.Entry<String, byte[]> partial : point.partials.entrySet()) {
+            files.add(writeFile(partial.getKey(), partial.getValue()));
+        }
+        Set<Path> directories = new LinkedHashSet<>();
+        for (Path file : files) {
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+            directories.add(file.getParent());
+        }
+        for (Path directory : directories) {
+            forceDirectory(directory);
+        }
+        for (String partials : point.superseded) {
+            deletePartials(partials);
+        }
+        return point.size;
+    }
+
+    /** Writes and fsyncs everything for the current size at once ({@link #prepareSync} then {@link #completeSync}). */
+    public long sync() throws IOException {
+        return completeSync(prepareSync());
     }
 
     // ------------------------------------------------------------------ reading
@@ -287,6 +327,10 @@ public final class TileLog implements Merkle.HashReader {
     }
 
     private void write(String relative, byte[] data) throws IOException {
+        dirty.add(writeFile(relative, data));
+    }
+
+    private Path writeFile(String relative, byte[] data) throws IOException {
         Path file = dir.resolve(relative);
         Files.createDirectories(file.getParent());
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -296,7 +340,7 @@ public final class TileLog implements Merkle.HashReader {
                 channel.write(b);
             }
         }
-        dirty.add(file);
+        return file;
     }
 
     /** Partial tiles may go once the full tile is durable (tlog-tiles: "once the corresponding full tile is available"). */
