@@ -49,6 +49,8 @@ public final class TransparencyLog implements AutoCloseable {
 
     /** At most one checkpoint a second (DESIGN section 9). */
     public static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+    /** How old a checkpoint's tiles are before they are fsynced in bulk and recorded in {@code tlog/durable}. */
+    public static final Duration DURABLE_LAG = Duration.ofSeconds(30);
     public static final String RESULT_VERIFIED = "RESULT_VERIFIED";
     private static final Logger LOG = LoggerFactory.getLogger(TransparencyLog.class);
 
@@ -105,26 +107,33 @@ public final class TransparencyLog implements AutoCloseable {
                     + signed + " entries: lines were removed. Refusing to sign a tree that does not extend it "
                     + "(sheratan audit verify-log " + auditDir + " --log-key ... names the first bad index)");
         }
+        long durable = Math.min(readDurable(tlogDir), signed);
         TileLog tiles;
         try {
-            tiles = signed == 0 ? TileLog.create(tlogDir) : TileLog.open(tlogDir, signed);
-            if (signed > 0 && !Arrays.equals(tiles.root(), last.checkpoint().root())) {
-                throw new IOException("the tiles of size " + signed + " do not hash to the signed root");
-            }
+            tiles = durable == 0 ? TileLog.create(tlogDir) : TileLog.open(tlogDir, durable);
         } catch (IOException e) {
-            LOG.warn("the Merkle tiles cannot resume at the signed size {} ({}); rebuilding them from the JSONL log", signed, e.getMessage());
+            LOG.warn("the Merkle tiles cannot resume at the durable size {} ({}); rebuilding them from the JSONL log", durable, e.getMessage());
             tiles = TileLog.create(tlogDir);
         }
         EntryIndex index = new EntryIndex(auditDir.resolve("tlog-index.bin"), tiles.size());
         TransparencyLog log = new TransparencyLog(tlogDir, tiles, signer, index, publisher, clock, last);
         log.catchUp(auditDir, chain.lines());
-        if (signed > 0 && !Arrays.equals(tiles.root(signed), last.checkpoint().root())) {
+        if (signed > 0 && !Arrays.equals(log.tiles.root(signed), last.checkpoint().root()) && durable > 0) {
+            LOG.warn("the Merkle tiles below the durable size {} do not give the signed root; rebuilding them from the JSONL log", durable);
+            index.close();
+            tiles = TileLog.create(tlogDir);
+            index = new EntryIndex(auditDir.resolve("tlog-index.bin"), 0);
+            log = new TransparencyLog(tlogDir, tiles, signer, index, publisher, clock, last);
+            log.catchUp(auditDir, chain.lines());
+        }
+        if (signed > 0 && !Arrays.equals(log.tiles.root(signed), last.checkpoint().root())) {
+            index.close();
             throw new HistoryException("the first " + signed + " lines of the audit log in " + auditDir + " no longer hash to the root of "
                     + "its last signed checkpoint: the log was edited. Refusing to sign a tree that does not extend it "
                     + "(sheratan audit verify-log names the first bad index)");
         }
-        if (tiles.size() > signed) {
-            log.sign(tiles.prepareSync());
+        if (log.tiles.size() > signed) {
+            log.sign(log.tiles.prepareSync());
             log.requestedAt = clock.instant();
         }
         return log;
@@ -156,6 +165,15 @@ public final class TransparencyLog implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         batch.clear();
+    }
+
+    /** The size up to which every tile is known to be on disk ({@code tlog/durable}), or 0. */
+    private static long readDurable(Path tlogDir) {
+        try {
+            return Long.parseLong(Files.readString(tlogDir.resolve("durable"), StandardCharsets.US_ASCII).strip());
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
     }
 
     private static Signed readCheckpoint(Path tlogDir, NoteKeys.Signer signer) throws IOException {
@@ -252,9 +270,13 @@ public final class TransparencyLog implements AutoCloseable {
         }
     }
 
-    /** Makes the sync point durable, checks that its tree extends the last signed one, signs, writes and publishes. */
+    /**
+     * Writes the sync point's partial tiles, checks that its tree extends the last signed one, signs,
+     * writes and publishes; then makes durable the sync points that are old enough.
+     */
     private void sign(TileLog.SyncPoint point) throws IOException {
-        long size = tiles.completeSync(point);
+        tiles.writePartials(point);
+        long size = point.size();
         byte[] root = tiles.root(size);
         Signed last = latest;
         if (last != null) {
@@ -268,6 +290,25 @@ public final class TransparencyLog implements AutoCloseable {
         writeAtomically(tlogDir.resolve("checkpoint"), note);
         latest = new Signed(note, checkpoint, clock.instant());
         publisher.accept(note);
+        undurable.add(new Pending(point, clock.instant()));
+        makeDurable(clock.instant().minus(DURABLE_LAG));
+    }
+
+    private record Pending(TileLog.SyncPoint point, Instant at) {
+    }
+
+    /** Sync points not yet fsynced, oldest first; touched by the signing thread only (and by close, after it). */
+    private final java.util.ArrayDeque<Pending> undurable = new java.util.ArrayDeque<>();
+
+    /** Fsyncs the sync points taken before {@code olderThan} and records the newest of them in {@code tlog/durable}. */
+    private void makeDurable(Instant olderThan) throws IOException {
+        long durable = -1;
+        while (!undurable.isEmpty() && !undurable.peekFirst().at().isAfter(olderThan)) {
+            durable = tiles.completeSync(undurable.pollFirst().point());
+        }
+        if (durable >= 0) {
+            writeAtomically(tlogDir.resolve("durable"), durable + "\n");
+        }
     }
 
     private static void writeAtomically(Path file, String text) throws IOException {
@@ -347,11 +388,13 @@ public final class TransparencyLog implements AutoCloseable {
         return InclusionProof.consistencyText(tiles.consistencyProof(oldSize, newSize));
     }
 
-    /** Finishes a signing under way, then closes the index. */
+    /** Finishes a signing under way, makes every signed size durable (a clean stop restarts fast), then closes the index. */
     @Override
     public void close() throws IOException {
         try {
             awaitSigned();
+            undurable.add(new Pending(tiles.prepareSync(), clock.instant()));
+            makeDurable(Instant.MAX);
         } finally {
             signingThread.shutdown();
             index.close();

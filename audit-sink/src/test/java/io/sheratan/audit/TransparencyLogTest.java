@@ -130,6 +130,30 @@ class TransparencyLogTest {
     }
 
     @Test
+    void shouldRewriteTilesThatWereNotYetDurableWhenTheProcessDied() throws Exception {
+        ChainLog chain = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES);
+        TransparencyLog tree = open(chain);
+        write(chain, tree, 0, 1000);
+        tree.maybeSign();
+        tree.awaitSigned(); // signed; its tiles are written but not yet fsynced (DURABLE_LAG)
+        byte[] signedRoot = tree.latest().checkpoint().root();
+        assertThat(dir.resolve("tlog/durable")).doesNotExist();
+        Files.write(dir.resolve("tlog/tile/0/001"), new byte[8192]); // what a power cut can leave
+        Files.delete(dir.resolve("tlog/tile/entries/002"));
+        // the process died here: no close
+        try (ChainLog reopened = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES); TransparencyLog again = open(reopened)) {
+            assertThat(again.latest().checkpoint().root()).isEqualTo(signedRoot);
+            assertThat(again.size()).isEqualTo(1000);
+            String proof = again.inclusionProof(300);
+            assertThat(io.sheratan.tlog.InclusionProof.parse(proof).verify(key.verifier(), null).size()).isEqualTo(1000);
+            assertThat(Files.readAllBytes(dir.resolve("tlog/tile/0/001"))).isNotEqualTo(new byte[8192]);
+        }
+        assertThat(dir.resolve("tlog/durable")).as("a clean stop makes every signed size durable").hasContent("1000");
+        tree.close();
+        chain.close();
+    }
+
+    @Test
     void shouldRebuildLostTilesFromTheChain() throws Exception {
         try (ChainLog chain = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES); TransparencyLog tree = open(chain)) {
             write(chain, tree, 0, 1000);

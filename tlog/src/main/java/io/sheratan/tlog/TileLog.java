@@ -27,10 +27,10 @@ import java.util.stream.Stream;
  * change. So memory does not grow with the log, and a proof reads a handful of tiles (O(log n)).
  *
  * <p>Durability is the caller's rhythm: {@link #append} writes full tiles and bundles as they fill,
- * without fsync; {@link #sync} writes the partial tiles and bundle of the current size and fsyncs
- * everything written since the last sync. A checkpoint is signed only after a sync, so every tile a
- * signed size needs is on disk; after a crash, {@link #open} resumes at the last signed size and the
- * caller appends again what came after it (the JSONL log holds it, fsynced first).
+ * without fsync; a {@link SyncPoint} taken at some size is later made durable by
+ * {@link #completeSync} (its partial tiles and everything written before it, fsynced); after a crash,
+ * {@link #open} resumes at a size known durable and the caller appends again what came after it
+ * (the audit sink's JSONL log holds it, fsynced first).
  */
 public final class TileLog implements Merkle.HashReader {
 
@@ -216,6 +216,13 @@ public final class TileLog implements Merkle.HashReader {
             deletePartials(partials);
         }
         return point.size;
+    }
+
+    /** Writes the sync point's partial tiles without fsync: what tlog-tiles readers of a checkpointed size fetch. */
+    public void writePartials(SyncPoint point) throws IOException {
+        for (Map.Entry<String, byte[]> partial : point.partials.entrySet()) {
+            writeFile(partial.getKey(), partial.getValue());
+        }
     }
 
     /** Writes and fsyncs everything for the current size at once ({@link #prepareSync} then {@link #completeSync}). */
