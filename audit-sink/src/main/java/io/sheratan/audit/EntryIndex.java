@@ -57,16 +57,24 @@ final class EntryIndex implements AutoCloseable {
         channel.position(valid);
     }
 
-    static long hash(String kind, String id) {
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(kind.getBytes(StandardCharsets.UTF_8));
-            sha.update((byte) 0);
-            sha.update(id.getBytes(StandardCharsets.UTF_8));
-            return ByteBuffer.wrap(sha.digest()).getLong();
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    });
+
+    /**
+     * The first 8 bytes of {@code SHA-256(kind || 0x00 || id)}: to take another id's slot an attacker
+     * needs a second preimage of 64 bits, and a collision only ever makes a lookup miss.
+     */
+    static long hash(String kind, String id) {
+        MessageDigest sha = SHA256.get();
+        sha.update(kind.getBytes(StandardCharsets.UTF_8));
+        sha.update((byte) 0);
+        sha.update(id.getBytes(StandardCharsets.UTF_8));
+        return ByteBuffer.wrap(sha.digest()).getLong();
     }
 
     /** Records keys for entries; the first index of a key wins. Written, not fsynced (see the class). */

@@ -28,7 +28,7 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
 
 /**
@@ -50,7 +50,7 @@ public final class TransparencyLog implements AutoCloseable {
     /** At most one checkpoint a second (DESIGN section 9). */
     public static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
     /** How old a checkpoint's tiles are before they are fsynced in bulk and recorded in {@code tlog/durable}. */
-    public static final Duration DURABLE_LAG = Duration.ofSeconds(30);
+    public static final Duration DURABLE_LAG = Duration.ofSeconds(40);
     public static final String RESULT_VERIFIED = "RESULT_VERIFIED";
     private static final Logger LOG = LoggerFactory.getLogger(TransparencyLog.class);
 
@@ -60,13 +60,17 @@ public final class TransparencyLog implements AutoCloseable {
     private final EntryIndex index;
     private final Consumer<String> publisher;
     private final Clock clock;
-    private final ExecutorService signingThread = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "audit-checkpoint");
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "audit-tree");
         t.setDaemon(true);
         return t;
     });
+    private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+    private volatile Throwable failure;
     private volatile Signed latest;
-    private Future<?> signing;
+    /** The sink thread's view: entries handed to the tree, and what the last signing request covered. */
+    private long submitted;
+    private long requestedSize;
     private Instant requestedAt;
 
     /** A checkpoint this log signed: its note text, what it says, and when. */
@@ -90,6 +94,8 @@ public final class TransparencyLog implements AutoCloseable {
         this.clock = clock;
         this.latest = latest;
         this.requestedAt = latest == null ? null : latest.at();
+        this.submitted = tiles.size();
+        this.requestedSize = latest == null ? 0 : latest.checkpoint().size();
     }
 
     /**
@@ -119,6 +125,7 @@ public final class TransparencyLog implements AutoCloseable {
         TransparencyLog log = new TransparencyLog(tlogDir, tiles, signer, index, publisher, clock, last);
         log.catchUp(auditDir, chain.lines());
         if (signed > 0 && !Arrays.equals(log.tiles.root(signed), last.checkpoint().root()) && durable > 0) {
+            log.worker.shutdown();
             LOG.warn("the Merkle tiles below the durable size {} do not give the signed root; rebuilding them from the JSONL log", durable);
             index.close();
             tiles = TileLog.create(tlogDir);
@@ -127,14 +134,17 @@ public final class TransparencyLog implements AutoCloseable {
             log.catchUp(auditDir, chain.lines());
         }
         if (signed > 0 && !Arrays.equals(log.tiles.root(signed), last.checkpoint().root())) {
+            log.worker.shutdown();
             index.close();
             throw new HistoryException("the first " + signed + " lines of the audit log in " + auditDir + " no longer hash to the root of "
                     + "its last signed checkpoint: the log was edited. Refusing to sign a tree that does not extend it "
                     + "(sheratan audit verify-log names the first bad index)");
         }
+        log.submitted = log.tiles.size();
         if (log.tiles.size() > signed) {
             log.sign(log.tiles.prepareSync());
             log.requestedAt = clock.instant();
+            log.requestedSize = log.tiles.size();
         }
         return log;
     }
@@ -160,7 +170,7 @@ public final class TransparencyLog implements AutoCloseable {
 
     private void flush(List<ChainLog.Logged> batch) {
         try {
-            append(batch);
+            appendNow(batch);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -192,8 +202,27 @@ public final class TransparencyLog implements AutoCloseable {
         }
     }
 
-    /** Appends what the chain just logged, in the same order. */
+    /**
+     * Queues what the chain just logged for the tree, in the same order, and returns: the tree is
+     * appended on its own thread ({@code audit-tree}) while the sink goes on polling, so on the sink's
+     * path the Merkle log costs a hand-over (the chain's fsync leaves the CPU idle meanwhile). At most
+     * {@link #MAX_IN_FLIGHT} batches wait; then this blocks. The tree is data derived from the fsynced
+     * chain, so a batch queued and lost in a crash is appended again from the chain at the next start.
+     * Throws what an earlier append or signing failed with.
+     */
     public void append(List<ChainLog.Logged> logged) throws IOException {
+        raiseFailure();
+        if (logged.isEmpty()) {
+            return;
+        }
+        submitted += logged.size();
+        enqueue(() -> appendNow(logged));
+    }
+
+    /** At most this many batches (and signings) wait for the tree thread. */
+    static final int MAX_IN_FLIGHT = 16;
+
+    private void appendNow(List<ChainLog.Logged> logged) throws IOException {
         long first = tiles.size();
         List<byte[]> entries = new ArrayList<>(logged.size());
         List<long[]> keys = new ArrayList<>(logged.size());
@@ -216,20 +245,13 @@ public final class TransparencyLog implements AutoCloseable {
     }
 
     /**
-     * Starts signing a checkpoint of the current size if the tree grew, the last request is at least
-     * {@link #MIN_INTERVAL} old and no signing is under way; returns whether it started one. Throws
-     * what a previous signing failed with.
+     * Queues the signing of a checkpoint of everything appended so far if that is more than the last
+     * request covered and the last request is at least {@link #MIN_INTERVAL} old; returns whether it
+     * did. Called by the sink after each batch and when idle. Throws what an earlier task failed with.
      */
     public boolean maybeSign() throws IOException {
-        if (signing != null) {
-            if (!signing.isDone()) {
-                return false;
-            }
-            raise(signing);
-            signing = null;
-        }
-        Signed last = latest;
-        if (tiles.size() == (last == null ? 0 : last.checkpoint().size())) {
+        raiseFailure();
+        if (submitted == requestedSize) {
             return false;
         }
         Instant now = clock.instant();
@@ -237,36 +259,60 @@ public final class TransparencyLog implements AutoCloseable {
             return false;
         }
         requestedAt = now;
-        TileLog.SyncPoint point = tiles.prepareSync();
-        signing = signingThread.submit(() -> {
-            sign(point);
-            return null;
-        });
+        requestedSize = submitted;
+        enqueue(() -> sign(tiles.prepareSync()));
         return true;
     }
 
-    /** Waits for a signing under way (tests, shutdown); throws what it failed with. */
+    /** Waits until the tree thread has done everything queued (tests, shutdown); throws what it failed with. */
     public void awaitSigned() throws IOException {
-        if (signing != null) {
-            raise(signing);
-            signing = null;
-        }
-    }
-
-    private static void raise(Future<?> done) throws IOException {
         try {
-            done.get();
+            worker.submit(() -> { }).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while a checkpoint was signed");
+            throw new IOException("interrupted while waiting for the audit log's tree");
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
+            throw new IllegalStateException(e.getCause());
+        }
+        raiseFailure();
+    }
+
+    @FunctionalInterface
+    private interface Task {
+        void run() throws IOException;
+    }
+
+    private void enqueue(Task task) throws IOException {
+        try {
+            inFlight.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while handing a batch to the audit log's tree");
+        }
+        worker.execute(() -> {
+            try {
+                if (failure == null) {
+                    task.run();
+                }
+            } catch (IOException | RuntimeException | Error e) {
+                failure = e;
+                LOG.error("the audit log's Merkle tree stopped: {}", e.toString());
+            } finally {
+                inFlight.release();
             }
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new IllegalStateException("signing a checkpoint failed", e.getCause());
+        });
+    }
+
+    private void raiseFailure() throws IOException {
+        Throwable failed = failure;
+        if (failed instanceof IOException io) {
+            throw io;
+        }
+        if (failed instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (failed instanceof Error error) {
+            throw error;
         }
     }
 
@@ -297,7 +343,7 @@ public final class TransparencyLog implements AutoCloseable {
     private record Pending(TileLog.SyncPoint point, Instant at) {
     }
 
-    /** Sync points not yet fsynced, oldest first; touched by the signing thread only (and by close, after it). */
+    /** Sync points not yet fsynced, oldest first; touched by the tree thread only (and by close, after it). */
     private final java.util.ArrayDeque<Pending> undurable = new java.util.ArrayDeque<>();
 
     /** Fsyncs the sync points taken before {@code olderThan} and records the newest of them in {@code tlog/durable}. */
@@ -396,7 +442,7 @@ public final class TransparencyLog implements AutoCloseable {
             undurable.add(new Pending(tiles.prepareSync(), clock.instant()));
             makeDurable(Instant.MAX);
         } finally {
-            signingThread.shutdown();
+            worker.shutdown();
             index.close();
         }
     }

@@ -44,9 +44,11 @@ final class ConfigCommand implements Callable<Integer> {
             Signer.SIGNING_KEY_FILE_SETTING, Signer.SIGNING_KEY_ID_SETTING, Signer.NODE_ID_SETTING,
             GatewayConfig.TOKEN_SETTING, KafkaOptions.BOOTSTRAP_SETTING, KafkaOptions.EMBEDDED_PORT_SETTING,
             DataDir.SETTING, HttpService.BIND_ADDRESS_SETTING,
-            Topics.SUBMITTED_SETTING, Topics.VERIFIED_SETTING, Topics.AUDIT_SETTING, Topics.PARTITIONS_SETTING, Topics.REPLICATION_SETTING,
+            Topics.SUBMITTED_SETTING, Topics.VERIFIED_SETTING, Topics.AUDIT_SETTING, Topics.CHECKPOINTS_SETTING, Topics.PARTITIONS_SETTING,
+            Topics.REPLICATION_SETTING,
             VerifierConfig.RETENTION_SETTING, OutputFormat.SETTING, VerifierConfig.MAX_OUTPUT_BYTES_SETTING, VerifierConfig.GUARANTEE_SETTING,
-            VerifierConfig.APPLICATION_ID_SETTING, VerifierConfig.HTTP_PORT_SETTING, AuditSinkApp.PORT_SETTING, GatewayConfig.PORT_SETTING,
+            VerifierConfig.APPLICATION_ID_SETTING, VerifierConfig.HTTP_PORT_SETTING, VerifierConfig.AUDIT_URL_SETTING, AuditSinkApp.PORT_SETTING,
+            AuditSinkApp.LOG_KEY_FILE_SETTING, AuditSinkApp.ORIGIN_SETTING, GatewayConfig.PORT_SETTING,
             GatewayConfig.MAX_IN_FLIGHT_SETTING, JAVA_OPTS, NO_BUILD, LOG_LEVEL);
 
     @Option(names = "--markdown", description = "print the README's configuration table")

@@ -28,15 +28,18 @@ public final class Merkle {
         byte[] hash(int level, long index);
     }
 
+    /** One digest per thread: looking the algorithm up costs more than hashing a small entry. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(Merkle::sha256);
+
     public static byte[] leafHash(byte[] entry) {
-        MessageDigest sha = sha256();
+        MessageDigest sha = SHA256.get();
         sha.update((byte) 0);
         sha.update(entry);
         return sha.digest();
     }
 
     public static byte[] nodeHash(byte[] left, byte[] right) {
-        MessageDigest sha = sha256();
+        MessageDigest sha = SHA256.get();
         sha.update((byte) 1);
         sha.update(left);
         sha.update(right);

@@ -58,6 +58,8 @@ public final class TileLog implements Merkle.HashReader {
         }
     };
     private long size;
+    /** The last directory made sure of: consecutive tiles share one, and a stat per file adds up. */
+    private volatile Path lastDirectory;
 
     private TileLog(Path dir) {
         this.dir = dir;
@@ -339,7 +341,11 @@ public final class TileLog implements Merkle.HashReader {
 
     private Path writeFile(String relative, byte[] data) throws IOException {
         Path file = dir.resolve(relative);
-        Files.createDirectories(file.getParent());
+        Path parent = file.getParent();
+        if (!parent.equals(lastDirectory)) {
+            Files.createDirectories(parent);
+            lastDirectory = parent;
+        }
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer b = ByteBuffer.wrap(data);

@@ -4,6 +4,8 @@ import io.sheratan.kafka.Offsets;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sheratan.audit.ChainLog;
+import io.sheratan.audit.LogVerifier;
+import io.sheratan.tlog.NoteKeys;
 import io.sheratan.audit.ChainVerifier;
 import io.sheratan.avro.AuditEvent;
 import io.sheratan.avro.VerifiedResult;
@@ -96,6 +98,7 @@ public final class InvariantChecker {
         // 2. what actually came out
         Map<String, List<String>> actual = new HashMap<>();
         Map<String, Integer> verifiedJobIds = new HashMap<>();
+        List<String> verifiedEntryIds = new ArrayList<>();
         AvroCodec<VerifiedResult> verifiedCodec = AvroCodec.verifiedResults();
         for (ConsumerRecord<byte[], byte[]> r : readAll(client, topics.verified())) {
             VerifiedResult v = decodeVerified(r.value(), verifiedCodec);
@@ -104,6 +107,7 @@ public final class InvariantChecker {
                 continue;
             }
             counts.merge("verified", 1L, Long::sum);
+            verifiedEntryIds.add(topics.submitted() + "/" + v.getSourcePartition() + "/" + v.getSourceOffset());
             actual.computeIfAbsent(v.getSourcePartition() + "@" + v.getSourceOffset(), k -> new ArrayList<>()).add("verified");
             if (verifiedJobIds.merge(v.getJobId(), 1, Integer::sum) == 2) {
                 violations.add("job id " + v.getJobId() + " appears more than once on the verified topic");
@@ -145,7 +149,8 @@ public final class InvariantChecker {
             }
         }
 
-        // 4. the audit log: intact, every audit event exactly once
+        // 4. the audit log: intact, every audit event and every verified result (its RESULT_VERIFIED
+        //    entry) exactly once, and, where its log key lies beside it, matching its signed checkpoint
         if (auditDir != null) {
             ChainVerifier.Report chain = ChainVerifier.verify(auditDir);
             if (!chain.intact()) {
@@ -156,19 +161,42 @@ public final class InvariantChecker {
                 try (BufferedReader lines = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
                     String line;
                     while ((line = lines.readLine()) != null) {
-                        inLog.merge(JSON.readTree(line).path("event").path("event_id").asText(), 1, Integer::sum);
+                        JsonNode event = JSON.readTree(line).path("event");
+                        String kind = "RESULT_VERIFIED".equals(event.path("event_type").asText()) ? "verified " : "audit ";
+                        inLog.merge(kind + event.path("event_id").asText(), 1, Integer::sum);
                     }
                 }
             }
             counts.put("audit log lines", (long) chain.lines());
             for (String id : auditEventIds) {
-                int n = inLog.getOrDefault(id, 0);
+                int n = inLog.getOrDefault("audit " + id, 0);
                 if (n != 1) {
                     violations.add("audit event " + id + " is in the audit log " + n + " times");
                 }
             }
-            if (chain.lines() != auditEventIds.size()) {
-                violations.add("audit log has " + chain.lines() + " lines for " + auditEventIds.size() + " audit events");
+            for (String id : verifiedEntryIds) {
+                int n = inLog.getOrDefault("verified " + id, 0);
+                if (n != 1) {
+                    violations.add("the RESULT_VERIFIED entry of " + id + " is in the audit log " + n + " times");
+                }
+            }
+            if (chain.lines() != auditEventIds.size() + verifiedEntryIds.size()) {
+                violations.add("audit log has " + chain.lines() + " lines for " + auditEventIds.size() + " audit events and "
+                        + verifiedEntryIds.size() + " verified results");
+            }
+            Path keyFile = auditDir.resolve("log-key.pem");
+            if (Files.exists(auditDir.resolve("tlog/checkpoint")) && Files.exists(keyFile)) {
+                try {
+                    // the deployment's own key, named by the origin its checkpoint claims (a wrong origin fails below)
+                    String origin = io.sheratan.tlog.Checkpoint.parse(Files.readString(auditDir.resolve("tlog/checkpoint"), StandardCharsets.UTF_8)
+                            .split("\n\n", 2)[0] + "\n").origin();
+                    NoteKeys.Verifier key = NoteKeys.fromPem(origin, Files.readString(keyFile, StandardCharsets.US_ASCII)).verifier();
+                    LogVerifier.Report log = LogVerifier.verify(auditDir, key, List.of(), n -> { });
+                    counts.put("audit log entries under its checkpoint", log.holds() ? 1L : 0L);
+                    log.problems().forEach(problem -> violations.add("transparency log: " + problem));
+                } catch (java.security.GeneralSecurityException | io.sheratan.tlog.NoteException e) {
+                    violations.add("transparency log: cannot check it: " + e.getMessage());
+                }
             }
         }
         counts.put("violations", (long) violations.size());
