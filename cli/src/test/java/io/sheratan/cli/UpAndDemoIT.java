@@ -43,7 +43,8 @@ class UpAndDemoIT {
                 String output = new String(demo.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 assertThat(demo.waitFor(180, TimeUnit.SECONDS)).isTrue();
                 assertThat(demo.exitValue()).as(output).isZero();
-                assertThat(output).contains("Using the running stack").contains("every outcome is as expected");
+                assertThat(output).contains("Using the running stack").contains("every outcome is as expected")
+                        .contains("its RESULT_VERIFIED entry is in the log"); // proved with the log key alone
             } finally {
                 up.destroy(); // SIGTERM, as Ctrl-C or a container stop would send
                 assertThat(up.waitFor(60, TimeUnit.SECONDS)).as("up stops within a minute").isTrue();
@@ -55,7 +56,21 @@ class UpAndDemoIT {
         String report = new String(chain.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(chain.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(chain.exitValue()).as(report).isZero();
-        assertThat(report).contains("intact: 8 lines"); // 4 audit events per demo run, two runs
+        assertThat(report).contains("intact: 12 lines"); // 4 audit events and 2 verified results per demo run, two runs
+
+        // the log as a transparency log: one key across restarts, and the whole copy matches its checkpoint
+        String key = run(env, "audit", "log-key").strip();
+        assertThat(key).startsWith("sheratan.local/audit+");
+        String log = run(env, "audit", "verify-log", data.resolve("audit").toString(), "--log-key", key);
+        assertThat(log).contains("12 entries").contains("holds");
+    }
+
+    private static String run(Map<String, String> env, String... args) throws Exception {
+        Process process = launcher(env, args).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(String.join(" ", args) + ": " + out).isZero();
+        return out;
     }
 
     @Test
