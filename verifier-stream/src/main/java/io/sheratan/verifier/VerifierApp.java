@@ -15,6 +15,8 @@ import io.sheratan.verifier.http.VerifierHttp;
 import io.sheratan.verifier.internals.PoisonGuard;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -29,6 +31,10 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutionException;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -101,6 +107,7 @@ public final class VerifierApp implements AutoCloseable {
 
     /** Starts processing and the HTTP endpoint; {@code reset} wipes this instance's local state first. */
     public VerifierApp start(boolean reset) {
+        checkCoPartitioned();
         if (reset) {
             streams.cleanUp();
         }
@@ -127,6 +134,35 @@ public final class VerifierApp implements AutoCloseable {
 
     public KafkaStreams streams() {
         return streams;
+    }
+
+    /**
+     * The dedup step and the table over the verified topic share a task: partition i of the submitted
+     * topic and partition i of the verified topic. That holds only when both topics have the same
+     * partition count (they are created so); otherwise the verifier refuses to start, naming both.
+     */
+    private void checkCoPartitioned() {
+        String submitted = config.topics().submitted();
+        String verified = config.topics().verified();
+        try (Admin admin = Admin.create(clientConfig)) {
+            Map<String, TopicDescription> topics = admin.describeTopics(List.of(submitted, verified))
+                    .allTopicNames().get(60, TimeUnit.SECONDS);
+            int a = topics.get(submitted).partitions().size();
+            int b = topics.get(verified).partitions().size();
+            if (a != b) {
+                throw new IllegalStateException("the submitted topic " + submitted + " has " + a + " partitions and the verified topic "
+                        + verified + " has " + b + ": the verifier reads partition i of both in one task (dedup, and the query table over "
+                        + "the verified topic), so they need the same count (kafka-topics --alter --partitions)");
+            }
+        } catch (ExecutionException e) {
+            LOG.warn("cannot check the partition counts of {} and {} ({}); Kafka Streams will report a missing topic itself",
+                    submitted, verified, e.getCause().toString());
+        } catch (TimeoutException e) {
+            LOG.warn("cannot check the partition counts of {} and {} (timed out)", submitted, verified);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while checking the topics");
+        }
     }
 
     public int httpPort() {

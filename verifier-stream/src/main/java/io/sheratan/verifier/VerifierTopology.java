@@ -4,6 +4,7 @@ import io.sheratan.integrity.Keyring;
 import io.sheratan.metrics.ResultMetrics;
 import io.sheratan.verifier.internals.PoisonGuard;
 import io.sheratan.verifier.internals.SafeTimestampExtractor;
+import io.sheratan.verifier.internals.VerifiedTable;
 import io.sheratan.verifier.internals.VerifyProcessor;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.common.serialization.Serdes;
@@ -18,9 +19,19 @@ import java.util.function.Supplier;
 /**
  * The verifier's topology, shared by the app and the tests:
  * <pre>
- *   submitted-source ──► verify-and-dedup ──► verified-sink (verified topic)
- *                        (store verified-results)  └──► audit-sink (audit topic)
+ *   submitted-source ──► verify-and-dedup ──► verified-sink (verified topic) ─┐
+ *                        (store verified-ids)  └──► audit-sink (audit topic)   │
+ *                        (reads verified-results)                              │
+ *   verified-table-source ◄────────────────────────────────────────────────────┘
+ *        └──► verified-table (store verified-results: the verified topic is its changelog)
  * </pre>
+ * Each verified result is written to Kafka once: to the verified topic. The dedup step keeps a small
+ * changelogged store, {@link #DEDUP_STORE} (job id → core hash and time, 41 bytes), and the queryable
+ * store {@link #STORE} is a read-only table over the verified topic, restored from the topic itself.
+ * Dedup asks the small store first and the table second: the table holds every verified result
+ * committed before (also those of an older release that kept them in {@link #STORE} with a changelog
+ * of its own), the small store those verified since. Both read the same partition number of two
+ * topics with the same partition count, so they share a task ({@code VerifierApp} checks the counts).
  * Keys and values are read as raw bytes, so no record can fail in a deserializer, and timestamps
  * through {@link SafeTimestampExtractor}, so no timestamp can stop the thread: every record reaches
  * {@link VerifyProcessor}, which turns unreadable ones into audit events. Every
@@ -31,8 +42,12 @@ public final class VerifierTopology {
 
     public static final String SOURCE = "submitted-source";
     public static final String PROCESSOR = "verify-and-dedup";
-    /** The store of verified results (its changelog is named after it: never rename it). */
+    /** The queryable table of verified results, over the verified topic (never rename it). */
     public static final String STORE = "verified-results";
+    /** The dedup store: job id → core SHA-256 and verification time (its changelog is named after it: never rename it). */
+    public static final String DEDUP_STORE = "verified-ids";
+    public static final String TABLE_SOURCE = "verified-table-source";
+    public static final String TABLE_PROCESSOR = "verified-table";
 
     private VerifierTopology() {
     }
@@ -58,14 +73,19 @@ public final class VerifierTopology {
 
     /** @param keyrings the keyring in force, read once per record (a {@code KeyringWatcher} swaps it without a restart) */
     public static Topology build(VerifierConfig config, ResultMetrics metrics, PoisonGuard guard, Supplier<Keyring> keyrings) {
-        StoreBuilder<KeyValueStore<String, byte[]>> store = Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.ByteArray());
+        StoreBuilder<KeyValueStore<String, byte[]>> ids = Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(DEDUP_STORE), Serdes.String(), Serdes.ByteArray());
+        StoreBuilder<KeyValueStore<String, byte[]>> table = Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.ByteArray()).withLoggingDisabled();
         Topology topology = new Topology();
         // earliest: a verifier without committed offsets starts at the beginning, nothing is skipped
         topology.addSource(AutoOffsetReset.earliest(), SOURCE, new SafeTimestampExtractor(), Serdes.ByteArray().deserializer(),
                 Serdes.ByteArray().deserializer(), config.topics().submitted());
         topology.addProcessor(PROCESSOR, () -> new VerifyProcessor(config, metrics, guard, keyrings), SOURCE);
-        topology.addStateStore(store, PROCESSOR);
+        topology.addStateStore(ids, PROCESSOR);
+        topology.addReadOnlyStateStore(table, TABLE_SOURCE, new SafeTimestampExtractor(), Serdes.String().deserializer(),
+                Serdes.ByteArray().deserializer(), config.topics().verified(), TABLE_PROCESSOR, VerifiedTable::new);
+        topology.connectProcessorAndStateStores(PROCESSOR, STORE);
         topology.addSink(VerifyProcessor.VERIFIED, config.topics().verified(),
                 Serdes.String().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);
         topology.addSink(VerifyProcessor.AUDIT, config.topics().audit(),

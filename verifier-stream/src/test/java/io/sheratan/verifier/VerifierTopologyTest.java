@@ -23,6 +23,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -93,6 +94,8 @@ class VerifierTopologyTest {
         startWith(config, guard, () -> legacy);
     }
 
+    private Topics topicsInUse;
+
     private void startWith(VerifierConfig config, PoisonGuard guard, Supplier<Keyring> keyrings) {
         if (driver != null) {
             driver.close();
@@ -104,6 +107,7 @@ class VerifierTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         driver = new TopologyTestDriver(topology, props, START);
         Topics topics = config.topics();
+        topicsInUse = topics;
         submitted = driver.createInputTopic(topics.submitted(), new ByteArraySerializer(), new ByteArraySerializer(), START, Duration.ofMillis(1));
         verified = driver.createOutputTopic(topics.verified(), new StringDeserializer(), new ByteArrayDeserializer());
         audit = driver.createOutputTopic(topics.audit(), new StringDeserializer(), new ByteArrayDeserializer());
@@ -156,8 +160,14 @@ class VerifierTopologyTest {
         return search.counter().count();
     }
 
+    /** The queryable table over the verified topic (the driver pipes the verifier's output back into it). */
     private KeyValueStore<String, byte[]> store() {
         return driver.getKeyValueStore(VerifierTopology.STORE);
+    }
+
+    /** The small dedup store. */
+    private KeyValueStore<String, byte[]> ids() {
+        return driver.getKeyValueStore(VerifierTopology.DEDUP_STORE);
     }
 
     // ------------------------------------------------------------------ DESIGN section 4, row by row
@@ -171,8 +181,45 @@ class VerifierTopologyTest {
         assertThat(result.getResult()).isEqualTo("{\"value\":42}");
         assertThat(result.getMode()).isEqualTo("sha256");
         assertThat(result.getSha256()).isEqualTo(unsigned("job-1", "{\"value\":42}").coreSha256());
-        assertThat(store().get("job-1")).isNotNull();
+        assertThat(store().get("job-1")).as("the table over the verified topic").isNotNull();
+        assertThat(ids().get("job-1")).as("the dedup entry: version, hash, time").hasSize(41);
         assertThat(counter("sheratan_results_verified_total")).isEqualTo(1);
+        assertNothingElse();
+    }
+
+    @Test
+    void shouldJudgeAgainstAResultOnlyTheVerifiedTopicHolds() throws Exception {
+        // verified by an older release, which kept results in a store of its own: the dedup store has
+        // never seen it, the table over the verified topic has
+        var earlier = driver.createInputTopic(topicsInUse.verified(), new StringSerializer(), new ByteArraySerializer(), START, Duration.ofMillis(1));
+        Submission first = unsigned("job-old", "{\"value\":1}");
+        byte[] record = verifiedCodec.encode(VerifiedResult.newBuilder().setJobId("job-old").setOk(true).setResult("{\"value\":1}")
+                .setSha256(first.coreSha256()).setMode("sha256").setVerifiedAt(START).setSourcePartition(0).setSourceOffset(0).build());
+        earlier.pipeInput("job-old", record);
+        verified.readValuesToList(); // what was piped in directly, not an output of the verifier
+
+        send("job-old", signedJson("job-old", "{\"value\":1}", SHA256));
+        send("job-old", signedJson("job-old", "{\"value\":2}", SHA256));
+
+        assertThat(counter("sheratan_results_duplicate_total")).isEqualTo(1);
+        AuditEvent conflict = onlyAudit();
+        assertThat(conflict.getReason()).isEqualTo("conflict");
+        assertThat(conflict.getFirstSha256()).isEqualTo(first.coreSha256());
+        assertNothingElse();
+    }
+
+    @Test
+    void shouldKeepOutOfTheTableWhatIsNotAVerifiedResultForItsKey() throws Exception {
+        var foreign = driver.createInputTopic(topicsInUse.verified(), new StringSerializer(), new ByteArraySerializer(), START, Duration.ofMillis(1));
+        foreign.pipeInput("job-x", "not a verified result".getBytes(StandardCharsets.UTF_8));
+        Submission other = unsigned("job-y", "1");
+        foreign.pipeInput("job-x", verifiedCodec.encode(VerifiedResult.newBuilder().setJobId("job-y").setOk(true).setResult("1")
+                .setSha256(other.coreSha256()).setVerifiedAt(START).setSourcePartition(0).setSourceOffset(0).build()));
+        verified.readValuesToList();
+        assertThat(store().get("job-x")).isNull();
+
+        send("job-x", signedJson("job-x", "1", SHA256));
+        assertThat(onlyVerified().getJobId()).as("nothing foreign was taken for a first result").isEqualTo("job-x");
         assertNothingElse();
     }
 
@@ -334,7 +381,8 @@ class VerifierTopologyTest {
         onlyVerified();
 
         driver.advanceWallClockTime(Duration.ofHours(2)); // retention is 1 hour: the punctuator purges
-        assertThat(store().get("job-1")).isNull();
+        assertThat(ids().get("job-1")).isNull();
+        assertThat(store().get("job-1")).as("the table keeps what the topic keeps; it has expired").isNotNull();
         send("job-1", signedJson("job-1", "2", SHA256));
 
         assertThat(onlyVerified().getResult()).isEqualTo("2");
@@ -353,7 +401,7 @@ class VerifierTopologyTest {
         driver.advanceWallClockTime(Duration.ofMinutes(30)); // the old ones are 70 minutes old, the new 30
 
         long left;
-        try (var all = store().all()) {
+        try (var all = ids().all()) {
             left = 0;
             while (all.hasNext()) {
                 assertThat(all.next().key).startsWith("new-");
@@ -448,7 +496,8 @@ class VerifierTopologyTest {
         assertThat(event.getEventType()).isEqualTo("RESULT_MALFORMED");
         assertThat(event.getJobId()).isEqualTo("job-big");
         assertThat(event.getDetail()).contains("above the limit of 8192").contains(VerifierConfig.MAX_OUTPUT_BYTES);
-        assertThat(store().get("job-big")).as("nothing stored for a rejected result").isNull();
+        assertThat(ids().get("job-big")).as("nothing remembered for a rejected result").isNull();
+        assertThat(store().get("job-big")).isNull();
         assertThat(onlyVerified().getJobId()).isEqualTo("after");
         assertNothingElse();
     }
@@ -581,7 +630,10 @@ class VerifierTopologyTest {
         String description = VerifierTopology.build(config(SHA256)).describe().toString();
         assertThat(description)
                 .contains("Source: submitted-source (topics: [sheratan.results.submitted])")
-                .contains("Processor: verify-and-dedup (stores: [verified-results])")
+                .containsPattern("Processor: verify-and-dedup \\(stores: \\[(verified-ids, verified-results|verified-results, verified-ids)]\\)")
+                .contains("Sub-topology: 0").doesNotContain("Sub-topology: 1") // dedup and the table share a task
+                .contains("Source: verified-table-source (topics: [sheratan.results.verified])")
+                .contains("Processor: verified-table (stores: [verified-results])")
                 .contains("Sink: verified-sink (topic: sheratan.results.verified)")
                 .contains("Sink: audit-sink (topic: sheratan.results.audit)");
     }

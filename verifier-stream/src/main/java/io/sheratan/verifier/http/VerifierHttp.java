@@ -14,6 +14,7 @@ import io.sheratan.http.HttpService.Reply;
 import io.sheratan.verifier.VerifierConfig;
 import io.sheratan.verifier.VerifierTopology;
 import io.sheratan.verifier.internals.PoisonGuard;
+import io.sheratan.verifier.internals.VerifiedTable;
 import io.sheratan.avro.codec.OutputCodec;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
@@ -182,12 +183,17 @@ public final class VerifierHttp implements AutoCloseable {
         if (bytes == null) {
             return Reply.json(404, "{\"error\":\"not_found\"}");
         }
+        // the table holds the verified topic's records as they are: Avro single-object or flat JSON
+        VerifiedTable.Stored stored = VerifiedTable.read(bytes, codec);
+        if (stored == null) {
+            return Reply.json(500, "{\"error\":\"unreadable store entry\"}");
+        }
+        if (config.isExpired(stored.verifiedAtMs(), System.currentTimeMillis())) {
+            return Reply.json(404, "{\"error\":\"not_found\",\"note\":\"expired\"}");
+        }
         try {
-            VerifiedResult result = codec.decode(bytes);
-            if (config.isExpired(result.getVerifiedAt().toEpochMilli(), System.currentTimeMillis())) {
-                return Reply.json(404, "{\"error\":\"not_found\",\"note\":\"expired\"}");
-            }
-            return new Reply(200, "application/json", OutputCodec.json(result), Map.of());
+            byte[] json = AvroCodec.isSingleObject(bytes) ? OutputCodec.json(codec.decode(bytes)) : bytes;
+            return new Reply(200, "application/json", json, Map.of());
         } catch (AvroCodec.AvroDecodeException e) {
             return Reply.json(500, "{\"error\":\"unreadable store entry\"}");
         }

@@ -32,23 +32,27 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Supplier;
 
 /**
  * The verifier's one stateful step: read, verify, dedup, route. Every input record leaves here as
- * exactly one of: a verified result (forwarded to {@link #VERIFIED} and remembered in the store), a
+ * exactly one of: a verified result (forwarded to {@link #VERIFIED}; its job id, core hash and time
+ * remembered in {@link VerifierTopology#DEDUP_STORE}), a
  * dropped duplicate (counted), or an audit event (forwarded to {@link #AUDIT}); an unmarked result
  * accepted under {@code required=0} is verified and also announced by a warning event.
  *
  * <p>The mark is checked before the store is consulted, so a tampered record can never take a job
  * id's slot. Dedup compares the core's SHA-256: the same core again is a duplicate, another core
- * is a conflict carrying both hashes. Entries older than the retention are treated as absent at
- * once and purged by a wall-clock punctuator, which bounds the store.
+ * is a conflict carrying both hashes; the first is looked up in the small dedup store, then in the
+ * table over the verified topic ({@link VerifiedTable}). Entries older than the retention are
+ * treated as absent at once and purged from the dedup store by a wall-clock punctuator, which bounds it.
  *
  * <p>Bytes that cannot be read become {@code RESULT_MALFORMED} events here, as data: the payload is
  * never copied (only its SHA-256), and no input can kill the stream thread. Every output is bounded
@@ -71,11 +75,12 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
     private final PoisonGuard guard;
     private final Supplier<Keyring> keyrings;
     private final OutputCodec output;
-    private final AvroCodec<VerifiedResult> storeCodec = AvroCodec.verifiedResults();
-    private final VerifiedResultEncoder storeEncoder = new VerifiedResultEncoder();
+    private final AvroCodec<VerifiedResult> tableCodec = AvroCodec.verifiedResults();
+    private final VerifiedResultEncoder encoder = new VerifiedResultEncoder();
     private EnvelopeReader reader;
     private ProcessorContext<String, byte[]> context;
-    private KeyValueStore<String, byte[]> store;
+    private KeyValueStore<String, byte[]> ids;
+    private KeyValueStore<String, byte[]> table;
 
     public VerifyProcessor(VerifierConfig config, ResultMetrics metrics, PoisonGuard guard, Supplier<Keyring> keyrings) {
         this.config = config;
@@ -88,7 +93,8 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
     @Override
     public void init(ProcessorContext<String, byte[]> context) {
         this.context = context;
-        this.store = context.getStateStore(VerifierTopology.STORE);
+        this.ids = context.getStateStore(VerifierTopology.DEDUP_STORE);
+        this.table = context.getStateStore(VerifierTopology.STORE);
         this.reader = new EnvelopeReader(config.policy().limits());
         Duration every = config.retention().dividedBy(10);
         if (every.compareTo(Duration.ofMinutes(10)) > 0) {
@@ -158,28 +164,29 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
                     verdict.keyId(), nodeId, null, null, null);
             return;
         }
-        VerifiedResult first = remembered(submission.jobId());
+        VerifiedTable.Stored first = remembered(submission.jobId());
         if (first != null) {
             if (isDuplicate(first, submission)) {
                 metrics.duplicate();
             } else {
                 metrics.rejected(Reason.CONFLICT);
                 audit(record, from, EventType.RESULT_CONFLICT, Reason.CONFLICT, submission.jobId(), verdict.mode(),
-                        verdict.keyId(), nodeId, null, first.getSha256(), submission.coreSha256());
+                        verdict.keyId(), nodeId, null, first.sha256(), submission.coreSha256());
             }
             return;
         }
-        byte[] stored = encode(submission, verdict, nodeId, from);
-        byte[] out = output.verifiedFromAvro(stored);
+        long now = context.currentSystemTimeMs();
+        byte[] avro = encode(submission, verdict, nodeId, from, now);
+        byte[] out = output.verifiedFromAvro(avro);
         int keyBytes = submission.jobId().getBytes(StandardCharsets.UTF_8).length;
-        int largest = keyBytes + Math.max(stored.length, out.length);
+        int largest = keyBytes + Math.max(avro.length, out.length);
         if (largest > config.maxOutputBytes()) {
             // checked before anything is stored or sent: a send that can never succeed would fail the task forever
             rejectMalformed(record, from, submission.jobId(), "verified record would be " + largest
                     + " bytes, above the limit of " + config.maxOutputBytes() + " (" + VerifierConfig.MAX_OUTPUT_BYTES + ")");
             return;
         }
-        remember(submission.jobId(), stored);
+        remember(submission.jobId(), submission.coreSha256(), now);
         context.forward(new Record<>(submission.jobId(), out, record.timestamp()), VERIFIED);
         boolean unmarked = verdict.outcome() == Verdict.Outcome.ACCEPTED_UNMARKED;
         metrics.verified(unmarked);
@@ -189,44 +196,51 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
         }
     }
 
-    private static boolean isDuplicate(VerifiedResult first, Submission again) {
-        return first.getSha256().equals(again.coreSha256());
+    private static boolean isDuplicate(VerifiedTable.Stored first, Submission again) {
+        return first.sha256().equals(again.coreSha256());
     }
 
-    /** The verified result remembered for this job id, or null when none or when it has expired. */
-    private VerifiedResult remembered(String jobId) {
-        byte[] bytes = store.get(jobId);
-        if (bytes == null) {
-            return null;
+    /**
+     * The first verified result of this job id (its hash and time): from the dedup store, else from
+     * the table over the verified topic; null when none or when it has expired.
+     */
+    private VerifiedTable.Stored remembered(String jobId) {
+        long now = context.currentSystemTimeMs();
+        byte[] small = ids.get(jobId);
+        VerifiedTable.Stored first = small != null ? decodeId(jobId, small) : null;
+        if (first == null) {
+            byte[] full = table.get(jobId);
+            first = full == null ? null : VerifiedTable.read(full, tableCodec);
         }
-        VerifiedResult first = decodeStored(bytes);
-        if (first == null || isExpired(first, context.currentSystemTimeMs())) {
+        if (first == null || config.isExpired(first.verifiedAtMs(), now)) {
             return null;
         }
         return first;
     }
 
-    /** The verified result as stored (Avro {@link VerifiedResult}). */
-    private byte[] encode(Submission s, Verdict verdict, String nodeId, Coordinates from) {
-        return storeEncoder.encode(s.jobId(), s.ok(), s.core(), s.resultOffset(), s.resultLength(), s.error(),
-                s.coreSha256(), verdict.mode(), verdict.keyId(), nodeId, context.currentSystemTimeMs(), from.partition, from.offset);
+    /** The verified result as the verified topic gets it (Avro {@link VerifiedResult}, before the output format). */
+    private byte[] encode(Submission s, Verdict verdict, String nodeId, Coordinates from, long now) {
+        return encoder.encode(s.jobId(), s.ok(), s.core(), s.resultOffset(), s.resultLength(), s.error(),
+                s.coreSha256(), verdict.mode(), verdict.keyId(), nodeId, now, from.partition, from.offset);
     }
 
-    private void remember(String jobId, byte[] stored) {
-        store.put(jobId, stored);
+    /** A dedup entry: version 1, the core's SHA-256 (32 bytes), the verification time (ms, 8 bytes). */
+    static final byte ID_FORMAT = 1;
+    static final int ID_BYTES = 1 + 32 + 8;
+
+    private void remember(String jobId, String sha256Hex, long verifiedAtMs) {
+        ids.put(jobId, ByteBuffer.allocate(ID_BYTES).put(ID_FORMAT).put(HexFormat.of().parseHex(sha256Hex)).putLong(verifiedAtMs).array());
     }
 
-    private boolean isExpired(VerifiedResult result, long nowMs) {
-        return config.isExpired(result.getVerifiedAt().toEpochMilli(), nowMs);
-    }
-
-    private VerifiedResult decodeStored(byte[] bytes) {
-        try {
-            return storeCodec.decode(bytes);
-        } catch (AvroCodec.AvroDecodeException e) {
-            LOG.error("unreadable entry in {}: {}", VerifierTopology.STORE, e.getMessage());
+    private static VerifiedTable.Stored decodeId(String jobId, byte[] value) {
+        if (value.length != ID_BYTES || value[0] != ID_FORMAT) {
+            LOG.error("unreadable entry in {} ({} bytes)", VerifierTopology.DEDUP_STORE, value.length);
             return null;
         }
+        ByteBuffer b = ByteBuffer.wrap(value, 1, ID_BYTES - 1);
+        byte[] sha = new byte[32];
+        b.get(sha);
+        return new VerifiedTable.Stored(jobId, HexFormat.of().formatHex(sha), b.getLong());
     }
 
     /** Deletes expired entries in chunks, so that the heap stays bounded however many expire at once. */
@@ -237,23 +251,23 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
         while (more) {
             List<String> expired = new ArrayList<>();
             String last = null;
-            try (KeyValueIterator<String, byte[]> entries = from == null ? store.all() : store.range(from, null)) {
+            try (KeyValueIterator<String, byte[]> entries = from == null ? ids.all() : ids.range(from, null)) {
                 while (entries.hasNext() && expired.size() < PURGE_CHUNK) {
                     var entry = entries.next();
                     last = entry.key;
-                    VerifiedResult result = decodeStored(entry.value);
-                    if (result == null || isExpired(result, nowMs)) {
+                    VerifiedTable.Stored remembered = decodeId(entry.key, entry.value);
+                    if (remembered == null || config.isExpired(remembered.verifiedAtMs(), nowMs)) {
                         expired.add(entry.key);
                     }
                 }
                 more = entries.hasNext();
             }
-            expired.forEach(store::delete);
+            expired.forEach(ids::delete);
             purged += expired.size();
             from = last; // range() is inclusive: the last key is read again, and kept or already deleted
         }
         if (purged > 0) {
-            LOG.info("purged {} job ids older than {} from {}", purged, config.retention(), VerifierTopology.STORE);
+            LOG.info("purged {} job ids older than {} from {}", purged, config.retention(), VerifierTopology.DEDUP_STORE);
         }
     }
 

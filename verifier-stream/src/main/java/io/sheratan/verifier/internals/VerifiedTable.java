@@ -1,0 +1,79 @@
+package io.sheratan.verifier.internals;
+
+import io.sheratan.avro.VerifiedResult;
+import io.sheratan.avro.codec.AvroCodec;
+import io.sheratan.avro.codec.OutputCodec;
+import io.sheratan.verifier.VerifierTopology;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+
+/**
+ * Keeps the queryable store {@link VerifierTopology#STORE} as a table over the verified topic: the
+ * topic is the store's changelog (a read-only store), so each verified result is written to Kafka
+ * once, and a lost state directory is restored from the topic itself. What is put here has been
+ * committed (the verifier reads its own output {@code read_committed}).
+ *
+ * <p>The verified topic is the trust boundary, as it is for every consumer: only the verifier may
+ * write to it (ACLs). A record here that is not a readable verified result for its key (a foreign
+ * producer, a bug) is skipped with a warning, never stored; a tombstone deletes.
+ */
+public final class VerifiedTable implements Processor<String, byte[], Void, Void> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(VerifiedTable.class);
+    private final AvroCodec<VerifiedResult> codec = AvroCodec.verifiedResults();
+    private KeyValueStore<String, byte[]> store;
+    private ProcessorContext<Void, Void> context;
+
+    @Override
+    public void init(ProcessorContext<Void, Void> context) {
+        this.context = context;
+        this.store = context.getStateStore(VerifierTopology.STORE);
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        if (record.key() == null) {
+            return;
+        }
+        if (record.value() == null) {
+            store.delete(record.key());
+            return;
+        }
+        Stored stored = read(record.value(), codec);
+        if (stored == null || !record.key().equals(stored.jobId())) {
+            var meta = context.recordMetadata().orElse(null);
+            LOG.warn("skipping a record of the verified topic that is not a verified result for its key ({}/{}@{})",
+                    meta == null ? "?" : meta.topic(), meta == null ? -1 : meta.partition(), meta == null ? -1 : meta.offset());
+            return;
+        }
+        store.put(record.key(), record.value());
+    }
+
+    /** What dedup and expiry need from a verified record, Avro or JSON. */
+    public record Stored(String jobId, String sha256, long verifiedAtMs) {
+    }
+
+    /** The job id, core hash and time of a verified record (Avro single-object or flat JSON), or null if unreadable. */
+    public static Stored read(byte[] value, AvroCodec<VerifiedResult> codec) {
+        try {
+            if (AvroCodec.isSingleObject(value)) {
+                VerifiedResult r = codec.decode(value);
+                return new Stored(r.getJobId(), r.getSha256(), r.getVerifiedAt().toEpochMilli());
+            }
+            JsonNode r = OutputCodec.readFlat(value, codec);
+            if (!r.path("job_id").isTextual() || !r.path("sha256").isTextual() || !r.path("verified_at").canConvertToLong()) {
+                return null;
+            }
+            return new Stored(r.get("job_id").asText(), r.get("sha256").asText(), r.get("verified_at").asLong());
+        } catch (AvroCodec.AvroDecodeException | IOException | RuntimeException e) {
+            return null;
+        }
+    }
+}
