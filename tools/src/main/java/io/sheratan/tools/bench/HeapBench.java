@@ -64,6 +64,10 @@ public final class HeapBench implements Callable<Integer> {
             description = "then this many hostile records (up to ~1 MB each: deep nesting, huge strings, bad bytes) (default: ${DEFAULT-VALUE})")
     int hostile;
 
+    @Option(names = "--restore", defaultValue = "true", negatable = true,
+            description = "then delete the state directory and time the restore until the last id answers (default: ${DEFAULT-VALUE})")
+    boolean restore;
+
     @Option(names = "--max-heap", defaultValue = "256m", description = "the verifier's -Xmx (default: ${DEFAULT-VALUE})")
     String maxHeap;
 
@@ -137,9 +141,38 @@ public final class HeapBench implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "  %,d hostile records (%,d MB in all) -> %,d RESULT_MALFORMED events; live heap after them %,d MB%n",
                         hostile, bytes >> 20, malformed, hostileHeapKb / 1024);
             }
+            boolean restored = true;
+            if (restore) {
+                // state lost: stop the verifier, delete its state directory, start it again and time
+                // until it answers for the last id (the dedup store from its changelog, the table from
+                // the verified topic)
+                verifier.destroy();
+                if (!verifier.waitFor(60, TimeUnit.SECONDS)) {
+                    verifier.destroyForcibly().waitFor();
+                }
+                TempDirs.deleteQuietly(work.resolve("streams"));
+                long restartAt = System.nanoTime();
+                verifier = builder.redirectOutput(work.resolve("verifier-restored.log").toFile()).start();
+                String last = "http://127.0.0.1:" + port + "/results/" + jobId(ids - 1);
+                int status = 0;
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
+                while (status != 200 && System.nanoTime() < deadline) {
+                    Thread.sleep(200);
+                    try {
+                        status = http.send(HttpRequest.newBuilder(URI.create(last)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+                    } catch (IOException e) {
+                        status = 0; // not listening yet
+                    }
+                }
+                double restoreSeconds = (System.nanoTime() - restartAt) / 1e9;
+                restored = status == 200;
+                long restoredHeapKb = restored ? liveHeapKb(verifier) : -1;
+                System.out.printf(Locale.ROOT, "  restore after deleting the state directory: %s in %.0f s for %,d ids (JVM start included); live heap after it %,d MB%n",
+                        restored ? "answering" : "NOT ANSWERING", restoreSeconds, verified, restoredHeapKb / 1024);
+            }
             System.out.printf(Locale.ROOT, "verifier live heap after full GC with %,d job ids: %,d MB of -Xmx%s (target <= 256 MB)%n",
                     verified, Math.max(usedKb, hostileHeapKb) / 1024, maxHeap);
-            return missing.isEmpty() && verified == ids && malformed == hostile ? 0 : 1;
+            return missing.isEmpty() && verified == ids && malformed == hostile && restored ? 0 : 1;
         } finally {
             if (verifier != null) {
                 verifier.destroy();
