@@ -17,6 +17,9 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import io.sheratan.kafka.Offsets;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -30,6 +33,7 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
@@ -97,6 +101,10 @@ public final class VerifierApp implements AutoCloseable {
             props.put(StreamsConfig.consumerPrefix("max.poll.interval.ms"), 60_000);
         }
         props.putIfAbsent("processing.exception.handler.global.enabled", true);
+        // a task reads the submitted topic and the verified topic (the query table): never hold the
+        // submitted records back to order them against the table's (the default waits for a fetch of
+        // the other partition whenever it lags, which the verifier's own output always makes it do)
+        props.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
         // room for the largest record the processor lets through (it checks maxOutputBytes first)
         props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                 Math.max(1024 * 1024, config.maxOutputBytes() + 64 * 1024));
@@ -108,6 +116,7 @@ public final class VerifierApp implements AutoCloseable {
     /** Starts processing and the HTTP endpoint; {@code reset} wipes this instance's local state first. */
     public VerifierApp start(boolean reset) {
         checkCoPartitioned();
+        startTableAtTheTopicsEnd();
         if (reset) {
             streams.cleanUp();
         }
@@ -134,6 +143,38 @@ public final class VerifierApp implements AutoCloseable {
 
     public KafkaStreams streams() {
         return streams;
+    }
+
+    /**
+     * The first start of this application on the verified topic (a new deployment, or one upgraded
+     * from a release whose query store had a changelog of its own): its committed offsets on the
+     * verified topic are set to the topic's end, so that the query table is restored from the whole
+     * topic before the task processes anything, and dedup adopts those job ids then (see
+     * {@code VerifyProcessor}). Without a commit, Kafka Streams would instead read the topic as
+     * ordinary input while verifying, and a resubmission could arrive before its earlier result.
+     * Later starts find their own commits and change nothing.
+     */
+    private void startTableAtTheTopicsEnd() {
+        String verified = config.topics().verified();
+        try (Admin admin = Admin.create(clientConfig)) {
+            if (!Offsets.committed(admin, config.applicationId(), verified).isEmpty()) {
+                return;
+            }
+            Map<TopicPartition, Long> ends = Offsets.ends(admin, verified);
+            if (Offsets.sum(ends) == 0) {
+                return;
+            }
+            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            ends.forEach((partition, end) -> offsets.put(partition, new OffsetAndMetadata(end)));
+            admin.alterConsumerGroupOffsets(config.applicationId(), offsets).all().get(60, TimeUnit.SECONDS);
+            LOG.info("first start on {}: the query table will be restored from its {} records before processing", verified, Offsets.sum(ends));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while preparing the query table");
+        } catch (Exception e) {
+            // another instance already running the group: it did this (or its commits exist by now)
+            LOG.warn("could not set the starting offsets of the query table on {}: {}", verified, e.toString());
+        }
     }
 
     /**

@@ -28,10 +28,10 @@ import java.util.function.Supplier;
  * Each verified result is written to Kafka once: to the verified topic. The dedup step keeps a small
  * changelogged store, {@link #DEDUP_STORE} (job id → core hash and time, 41 bytes), and the queryable
  * store {@link #STORE} is a read-only table over the verified topic, restored from the topic itself.
- * Dedup asks the small store first and the table second: the table holds every verified result
- * committed before (also those of an older release that kept them in {@link #STORE} with a changelog
- * of its own), the small store those verified since. Both read the same partition number of two
- * topics with the same partition count, so they share a task ({@code VerifierApp} checks the counts).
+ * Dedup asks the small store; a task that starts with it empty and the table not (results of a
+ * release that kept them in {@link #STORE} with a changelog of its own) first adopts the table's job
+ * ids. Both stores are fed from the same partition number of two topics with the same partition
+ * count, so they share a task ({@code VerifierApp} checks the counts).
  * Keys and values are read as raw bytes, so no record can fail in a deserializer, and timestamps
  * through {@link SafeTimestampExtractor}, so no timestamp can stop the thread: every record reaches
  * {@link VerifyProcessor}, which turns unreadable ones into audit events. Every

@@ -209,6 +209,42 @@ class VerifierIT {
         }
     }
 
+    @Test
+    void shouldAdoptResultsVerifiedByAnEarlierReleaseFromTheVerifiedTopic(@TempDir Path state) throws Exception {
+        // an earlier release kept whole results in a store of its own: all this one finds of them is
+        // the verified topic, which its query table restores; dedup must adopt those job ids
+        VerifierConfig config = config(".adopt");
+        io.sheratan.envelope.Submission first;
+        byte[] same;
+        byte[] other;
+        try (ResultPublisher publisher = ResultPublisher.builder().clientConfig(kafka.clientConfig())
+                .topic(config.topics().submitted()).build()) {
+            first = publisher.prepare("old-1", true, "{\"v\":1}", null).signed(config.policy());
+            same = EnvelopeWriter.toJson(publisher.prepare("old-1", true, "{ \"v\": 1.0 }", null).signed(config.policy()));
+            other = EnvelopeWriter.toJson(publisher.prepare("old-1", true, "{\"v\":2}", null).signed(config.policy()));
+        }
+        byte[] earlier = io.sheratan.avro.codec.AvroCodec.verifiedResults().encode(io.sheratan.avro.VerifiedResult.newBuilder()
+                .setJobId("old-1").setOk(true).setResult("{\"v\":1}").setSha256(first.coreSha256()).setMode("sha256")
+                .setVerifiedAt(java.time.Instant.now().minusSeconds(60)).setSourcePartition(0).setSourceOffset(0).build());
+        byte[] key = "old-1".getBytes(StandardCharsets.UTF_8);
+        try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            raw.send(new ProducerRecord<>(config.topics().verified(), key, earlier)).get(60, TimeUnit.SECONDS);
+            try (VerifierApp app = new VerifierApp(config, kafka.clientConfig(), state, "127.0.0.1").start(false)) {
+                raw.send(new ProducerRecord<>(config.topics().submitted(), key, same)).get(60, TimeUnit.SECONDS);
+                raw.send(new ProducerRecord<>(config.topics().submitted(), key, other)).get(60, TimeUnit.SECONDS);
+                List<ConsumerRecord<byte[], byte[]>> audit = readAll(config.topics().audit(), 1);
+                assertThat(audit).hasSize(1);
+                assertThat(io.sheratan.avro.codec.AvroCodec.auditEvents().decode(audit.get(0).value()).getReason()).isEqualTo("conflict");
+                assertThat(readAll(config.topics().verified(), 1)).as("only the earlier release's record").hasSize(1);
+                assertThat(app.registry().find("sheratan_results_duplicate_total").counter().count()).isEqualTo(1.0);
+                HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.httpPort()
+                        + VerifierHttp.path("old-1"))).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(answer.statusCode()).isEqualTo(200);
+                assertThat(answer.body()).contains(first.coreSha256());
+            }
+        }
+    }
+
     /** Both instances answer 200 for keys either owns (the other forwards). */
     private void awaitQueryable(VerifierApp a, VerifierApp b, String prefix, int count) throws Exception {
         for (int i = 0; i < count; i += 29) {

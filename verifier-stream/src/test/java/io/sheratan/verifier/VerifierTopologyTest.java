@@ -188,27 +188,6 @@ class VerifierTopologyTest {
     }
 
     @Test
-    void shouldJudgeAgainstAResultOnlyTheVerifiedTopicHolds() throws Exception {
-        // verified by an older release, which kept results in a store of its own: the dedup store has
-        // never seen it, the table over the verified topic has
-        var earlier = driver.createInputTopic(topicsInUse.verified(), new StringSerializer(), new ByteArraySerializer(), START, Duration.ofMillis(1));
-        Submission first = unsigned("job-old", "{\"value\":1}");
-        byte[] record = verifiedCodec.encode(VerifiedResult.newBuilder().setJobId("job-old").setOk(true).setResult("{\"value\":1}")
-                .setSha256(first.coreSha256()).setMode("sha256").setVerifiedAt(START).setSourcePartition(0).setSourceOffset(0).build());
-        earlier.pipeInput("job-old", record);
-        verified.readValuesToList(); // what was piped in directly, not an output of the verifier
-
-        send("job-old", signedJson("job-old", "{\"value\":1}", SHA256));
-        send("job-old", signedJson("job-old", "{\"value\":2}", SHA256));
-
-        assertThat(counter("sheratan_results_duplicate_total")).isEqualTo(1);
-        AuditEvent conflict = onlyAudit();
-        assertThat(conflict.getReason()).isEqualTo("conflict");
-        assertThat(conflict.getFirstSha256()).isEqualTo(first.coreSha256());
-        assertNothingElse();
-    }
-
-    @Test
     void shouldKeepOutOfTheTableWhatIsNotAVerifiedResultForItsKey() throws Exception {
         var foreign = driver.createInputTopic(topicsInUse.verified(), new StringSerializer(), new ByteArraySerializer(), START, Duration.ofMillis(1));
         foreign.pipeInput("job-x", "not a verified result".getBytes(StandardCharsets.UTF_8));

@@ -251,6 +251,7 @@ public final class PipelineBench implements Callable<Integer> {
             props.put(StreamsConfig.producerPrefix("batch.size"), batchSize);
         }
         props.put("processing.exception.handler.global.enabled", true);
+        props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L); // as VerifierApp sets it (one input each for (a) and (b): no effect)
         try (KafkaStreams streams = new KafkaStreams(topology, props); Admin admin = Admin.create(client)) {
             long bytesBefore = logBytes(admin);
             streams.start();

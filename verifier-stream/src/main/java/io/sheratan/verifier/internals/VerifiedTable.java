@@ -22,7 +22,9 @@ import java.io.IOException;
  *
  * <p>The verified topic is the trust boundary, as it is for every consumer: only the verifier may
  * write to it (ACLs). A record here that is not a readable verified result for its key (a foreign
- * producer, a bug) is skipped with a warning, never stored; a tombstone deletes.
+ * producer, a bug) is skipped with a warning, never stored; a tombstone deletes. A restore copies
+ * the topic's records into the store as they are, without this check: an unreadable one then
+ * answers 500 at the query endpoint, and dedup ignores it.
  */
 public final class VerifiedTable implements Processor<String, byte[], Void, Void> {
 
@@ -46,8 +48,7 @@ public final class VerifiedTable implements Processor<String, byte[], Void, Void
             store.delete(record.key());
             return;
         }
-        Stored stored = read(record.value(), codec);
-        if (stored == null || !record.key().equals(stored.jobId())) {
+        if (!isResultFor(record.key(), record.value())) {
             var meta = context.recordMetadata().orElse(null);
             LOG.warn("skipping a record of the verified topic that is not a verified result for its key ({}/{}@{})",
                     meta == null ? "?" : meta.topic(), meta == null ? -1 : meta.partition(), meta == null ? -1 : meta.offset());
@@ -55,6 +56,36 @@ public final class VerifiedTable implements Processor<String, byte[], Void, Void
         }
         store.put(record.key(), record.value());
     }
+
+    /**
+     * Whether a value is a verified result for this key. For the Avro form only the header and the
+     * first field, the job id, are read (the verifier wrote the record; the table must not pay a
+     * full decode per result); the rest is read when a query or dedup needs it.
+     */
+    boolean isResultFor(String key, byte[] value) {
+        if (!AvroCodec.isSingleObject(value)) {
+            Stored stored = read(value, codec);
+            return stored != null && key.equals(stored.jobId());
+        }
+        byte[] expected = key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int at = HEADER;
+        long zigzag = 0;
+        int shift = 0;
+        while (at < value.length && shift < 35) {
+            int b = value[at++] & 0xff;
+            zigzag |= (long) (b & 0x7f) << shift;
+            shift += 7;
+            if ((b & 0x80) == 0) {
+                long length = (zigzag >>> 1) ^ -(zigzag & 1);
+                return length == expected.length && at + length <= value.length
+                        && java.util.Arrays.equals(value, at, at + expected.length, expected, 0, expected.length);
+            }
+        }
+        return false;
+    }
+
+    /** Avro single-object encoding: C3 01 and the schema's 8-byte fingerprint. */
+    private static final int HEADER = 10;
 
     /** What dedup and expiry need from a verified record, Avro or JSON. */
     public record Stored(String jobId, String sha256, long verifiedAtMs) {

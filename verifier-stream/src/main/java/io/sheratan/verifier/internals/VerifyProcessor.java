@@ -50,8 +50,8 @@ import java.util.function.Supplier;
  *
  * <p>The mark is checked before the store is consulted, so a tampered record can never take a job
  * id's slot. Dedup compares the core's SHA-256: the same core again is a duplicate, another core
- * is a conflict carrying both hashes; the first is looked up in the small dedup store, then in the
- * table over the verified topic ({@link VerifiedTable}). Entries older than the retention are
+ * is a conflict carrying both hashes; the first is looked up in the small dedup store (which, when
+ * empty at start, adopts the job ids of the table over the verified topic, {@link VerifiedTable}). Entries older than the retention are
  * treated as absent at once and purged from the dedup store by a wall-clock punctuator, which bounds it.
  *
  * <p>Bytes that cannot be read become {@code RESULT_MALFORMED} events here, as data: the payload is
@@ -95,6 +95,7 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
         this.context = context;
         this.ids = context.getStateStore(VerifierTopology.DEDUP_STORE);
         this.table = context.getStateStore(VerifierTopology.STORE);
+        adoptTable();
         this.reader = new EnvelopeReader(config.policy().limits());
         Duration every = config.retention().dividedBy(10);
         if (every.compareTo(Duration.ofMinutes(10)) > 0) {
@@ -201,21 +202,45 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
     }
 
     /**
-     * The first verified result of this job id (its hash and time): from the dedup store, else from
-     * the table over the verified topic; null when none or when it has expired.
+     * The first verified result of this job id (its hash and time), from the dedup store; null when
+     * none or when it has expired.
      */
     private VerifiedTable.Stored remembered(String jobId) {
-        long now = context.currentSystemTimeMs();
         byte[] small = ids.get(jobId);
         VerifiedTable.Stored first = small != null ? decodeId(jobId, small) : null;
-        if (first == null) {
-            byte[] full = table.get(jobId);
-            first = full == null ? null : VerifiedTable.read(full, tableCodec);
-        }
-        if (first == null || config.isExpired(first.verifiedAtMs(), now)) {
+        if (first == null || config.isExpired(first.verifiedAtMs(), context.currentSystemTimeMs())) {
             return null;
         }
         return first;
+    }
+
+    /**
+     * A task whose dedup store is empty while its table is not (a release before the dedup store
+     * kept whole results, which are now read back as the table) adopts the table's unexpired job ids
+     * once, at start, so that nothing verified before is verified again. Runs after the stores are
+     * restored; a fresh deployment has both empty and does nothing.
+     */
+    private void adoptTable() {
+        try (KeyValueIterator<String, byte[]> any = ids.all()) {
+            if (any.hasNext()) {
+                return;
+            }
+        }
+        long now = context.currentSystemTimeMs();
+        int adopted = 0;
+        try (KeyValueIterator<String, byte[]> entries = table.all()) {
+            while (entries.hasNext()) {
+                var entry = entries.next();
+                VerifiedTable.Stored stored = VerifiedTable.read(entry.value, tableCodec);
+                if (stored != null && entry.key.equals(stored.jobId()) && !config.isExpired(stored.verifiedAtMs(), now)) {
+                    remember(entry.key, stored.sha256(), stored.verifiedAtMs());
+                    adopted++;
+                }
+            }
+        }
+        if (adopted > 0) {
+            LOG.info("adopted {} job ids from the table over the verified topic into {}", adopted, VerifierTopology.DEDUP_STORE);
+        }
     }
 
     /** The verified result as the verified topic gets it (Avro {@link VerifiedResult}, before the output format). */
