@@ -13,11 +13,14 @@ import java.util.List;
 
 /**
  * Finds a log entry's index by event id or job id without reading the log: 64-bit key hashes
- * (the first 8 bytes of SHA-256) to indexes, in an open-addressing table (16 bytes a slot, at most
- * half full: ~32 bytes per entry in memory) and in an append-only file of (hash, index) pairs, so that
- * a restart loads it instead of re-reading every entry. The file is an accelerator, not evidence: it
- * is cut back to the last signed size on start like the tiles, and a hit is confirmed by reading the
- * entry (a hash collision is a miss, never a wrong proof).
+ * (the first 8 bytes of SHA-256) to indexes, in an append-only file of (hash, index) pairs and, for
+ * the newest keys, an open-addressing table in memory (16 bytes a slot, at most half full). The table
+ * holds at most {@link #maxKeys} keys (a 512th of the heap's bytes: 512 Ki keys, 16 MiB at
+ * {@code -Xmx256m}); when full it starts over with the newest, so a log of any size, or a flood of
+ * junk records on the audit topic, cannot exhaust the sink's heap. A key not in memory is looked up
+ * by reading the file (16 bytes per key; tens of milliseconds a million). The file is an accelerator,
+ * not evidence: it is cut back on start like the tiles, and a hit is confirmed by reading the entry
+ * (a hash collision is a miss, never a wrong proof).
  */
 final class EntryIndex implements AutoCloseable {
 
@@ -27,9 +30,15 @@ final class EntryIndex implements AutoCloseable {
     private long[] keys = new long[1 << 12];
     private long[] values = new long[1 << 12];
     private int used;
+    private final int maxKeys;
 
     EntryIndex(Path file, long keepBelow) throws IOException {
+        this(file, keepBelow, (int) Math.min(1 << 24, Math.max(1 << 16, Runtime.getRuntime().maxMemory() / 512)));
+    }
+
+    EntryIndex(Path file, long keepBelow, int maxKeys) throws IOException {
         this.file = file;
+        this.maxKeys = maxKeys;
         this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         long size = channel.size() / RECORD * RECORD;
         ByteBuffer records = ByteBuffer.allocate(RECORD * 4096);
@@ -93,12 +102,12 @@ final class EntryIndex implements AutoCloseable {
         }
     }
 
-    /** The index recorded for a key, or -1. */
-    synchronized long get(long key) {
+    /** The index recorded for a key, or -1: from memory, else from the file. */
+    synchronized long get(long key) throws IOException {
         int mask = keys.length - 1;
         for (int slot = (int) mix(key) & mask; ; slot = (slot + 1) & mask) {
             if (values[slot] == 0) {
-                return -1;
+                return scan(key);
             }
             if (keys[slot] == key) {
                 return values[slot] - 1;
@@ -106,7 +115,35 @@ final class EntryIndex implements AutoCloseable {
         }
     }
 
+    /** The first index recorded for a key in the file, or -1. */
+    private long scan(long key) throws IOException {
+        long size = channel.position() / RECORD * RECORD;
+        ByteBuffer records = ByteBuffer.allocate(RECORD * 4096);
+        for (long position = 0; position < size; position += records.limit()) {
+            records.clear();
+            records.limit((int) Math.min(records.capacity(), size - position));
+            while (records.hasRemaining() && channel.read(records, position + records.position()) >= 0) {
+                // read the whole chunk
+            }
+            records.flip();
+            while (records.remaining() >= RECORD) {
+                long k = records.getLong();
+                long index = records.getLong();
+                if (k == key) {
+                    return index;
+                }
+            }
+        }
+        return -1;
+    }
+
     private void put(long key, long index) {
+        if (used >= maxKeys) {
+            // full: start over with the newest keys (the older ones are still in the file)
+            java.util.Arrays.fill(keys, 0);
+            java.util.Arrays.fill(values, 0);
+            used = 0;
+        }
         if ((used + 1) * 2 > keys.length) {
             grow();
         }

@@ -391,19 +391,20 @@ public final class TransparencyLog implements AutoCloseable {
 
     /** The index of the entry with this event id, or -1 (also when not yet appended). */
     public long indexOfEvent(String eventId) {
-        return confirmed(index.get(EntryIndex.hash("event", eventId)), "event_id", eventId);
+        return confirmed(EntryIndex.hash("event", eventId), "event_id", eventId);
     }
 
     /** The index of the {@code RESULT_VERIFIED} entry of this job, or -1. */
     public long indexOfJob(String jobId) {
-        return confirmed(index.get(EntryIndex.hash("job", jobId)), "job_id", jobId);
+        return confirmed(EntryIndex.hash("job", jobId), "job_id", jobId);
     }
 
-    private long confirmed(long at, String field, String value) {
-        if (at < 0 || at >= tiles.size()) {
-            return -1;
-        }
+    private long confirmed(long key, String field, String value) {
         try {
+            long at = index.get(key);
+            if (at < 0 || at >= tiles.size()) {
+                return -1;
+            }
             return value.equals(ChainLog.JSON.readTree(tiles.entry(at)).path(field).asText(null)) ? at : -1;
         } catch (IOException e) {
             return -1;

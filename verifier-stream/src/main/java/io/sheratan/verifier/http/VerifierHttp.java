@@ -113,10 +113,18 @@ public final class VerifierHttp implements AutoCloseable {
         }
         String jobId = URLDecoder.decode(raw, StandardCharsets.UTF_8);
         URI uri = URI.create(config.auditUrl() + "/audit/proof?job_id=" + URLEncoder.encode(jobId, StandardCharsets.UTF_8));
-        HttpResponse<String> response;
+        HttpResponse<java.io.InputStream> response;
+        String body;
         try {
             response = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                    HttpResponse.BodyHandlers.ofInputStream());
+            try (java.io.InputStream in = response.body()) {
+                byte[] bytes = in.readNBytes(InclusionProof.MAX_BYTES + 1); // a proof is small; never hold more
+                if (bytes.length > InclusionProof.MAX_BYTES) {
+                    return Reply.json(502, "{\"error\":\"oversized proof from the audit sink\"}");
+                }
+                body = new String(bytes, StandardCharsets.UTF_8);
+            }
         } catch (IOException | IllegalArgumentException e) {
             return Reply.json(503, "{\"error\":\"unavailable\",\"state\":\"audit sink unreachable at " + config.auditUrl() + "\"}");
         } catch (InterruptedException e) {
@@ -130,7 +138,7 @@ public final class VerifierHttp implements AutoCloseable {
             return Reply.json(503, "{\"error\":\"unavailable\",\"state\":\"audit sink answered " + response.statusCode() + "\"}");
         }
         try {
-            InclusionProof proof = InclusionProof.parse(response.body());
+            InclusionProof proof = InclusionProof.parse(body);
             JsonNode stored = JSON.readTree(result.body());
             JsonNode entry = JSON.readTree(proof.extra());
             if (!stored.path("job_id").equals(entry.path("job_id")) || !stored.path("sha256").equals(entry.path("sha256"))) {
@@ -141,7 +149,7 @@ public final class VerifierHttp implements AutoCloseable {
             ObjectNode out = JSON.createObjectNode();
             out.set("result", stored);
             out.put("entry", new String(proof.extra(), StandardCharsets.UTF_8));
-            out.put("proof", response.body());
+            out.put("proof", body);
             return Reply.json(200, JSON.writeValueAsString(out));
         } catch (NoteException | IOException | RuntimeException e) {
             return Reply.json(502, "{\"error\":\"unreadable proof from the audit sink\"}");
