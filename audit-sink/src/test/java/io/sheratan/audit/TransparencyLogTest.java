@@ -78,6 +78,15 @@ class TransparencyLogTest {
         now = now.plusSeconds(2);
     }
 
+    /** A log of {@code n} entries with a checkpoint of all of them, closed. */
+    private void signedLog(int n) throws Exception {
+        try (ChainLog chain = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES); TransparencyLog tree = open(chain)) {
+            write(chain, tree, 0, n);
+            tree.maybeSign();
+            tree.awaitSigned();
+        }
+    }
+
     private TransparencyLog open(ChainLog chain) throws Exception {
         return TransparencyLog.open(dir, chain, key, published::add, clock());
     }
@@ -155,11 +164,7 @@ class TransparencyLogTest {
 
     @Test
     void shouldRebuildLostTilesFromTheChain() throws Exception {
-        try (ChainLog chain = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES); TransparencyLog tree = open(chain)) {
-            write(chain, tree, 0, 1000);
-            tree.maybeSign();
-            tree.awaitSigned();
-        }
+        signedLog(1000);
         try (Stream<Path> tiles = Files.walk(dir.resolve("tlog/tile"))) {
             for (Path p : tiles.filter(Files::isRegularFile).toList()) {
                 Files.delete(p);
@@ -174,11 +179,7 @@ class TransparencyLogTest {
 
     @Test
     void shouldRefuseToGoOnWhenLinesWereRemovedBelowTheSignedSize() throws Exception {
-        try (ChainLog chain = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES); TransparencyLog tree = open(chain)) {
-            write(chain, tree, 0, 50);
-            tree.maybeSign();
-            tree.awaitSigned();
-        }
+        signedLog(50);
         Path file = ChainLog.files(dir).get(0);
         List<String> lines = Files.readAllLines(file);
         Files.write(file, lines.subList(0, 40));
@@ -191,11 +192,7 @@ class TransparencyLogTest {
 
     @Test
     void shouldRefuseToGoOnWhenASignedLineWasEditedAndTheTilesRebuilt() throws Exception {
-        try (ChainLog chain = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES); TransparencyLog tree = open(chain)) {
-            write(chain, tree, 0, 50);
-            tree.maybeSign();
-            tree.awaitSigned();
-        }
+        signedLog(50);
         Path file = ChainLog.files(dir).get(0);
         Files.writeString(file, Files.readString(file).replaceFirst("\"job_id\":\"j7\"", "\"job_id\":\"jX\""));
         TileLog.create(dir.resolve("tlog")); // the tiles are gone too: the tree must come from the chain
@@ -208,11 +205,7 @@ class TransparencyLogTest {
 
     @Test
     void shouldRefuseACheckpointOfAnotherKey() throws Exception {
-        try (ChainLog chain = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES); TransparencyLog tree = open(chain)) {
-            write(chain, tree, 0, 5);
-            tree.maybeSign();
-            tree.awaitSigned();
-        }
+        signedLog(5);
         NoteKeys.Signer other = NoteKeys.fromSeed("test.local/audit", new byte[32]);
         try (ChainLog chain = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES)) {
             assertThatThrownBy(() -> TransparencyLog.open(dir, chain, other, published::add, clock()))
