@@ -196,6 +196,8 @@ public final class HttpService implements AutoCloseable {
                     exchange.drain();
                 } catch (IOException e) {
                     reply = Reply.json(408, "{\"error\":\"request_not_read\"}");
+                } catch (BadRequestException e) {
+                    reply = Reply.json(400, "{\"error\":\"bad_request\",\"detail\":\"" + e.getMessage() + "\"}");
                 } catch (Exception e) {
                     LOG.warn("{} {} failed: {}", request.getMethod(), path, e.toString());
                     reply = Reply.json(500, "{\"error\":\"internal\"}");
@@ -206,6 +208,13 @@ public final class HttpService implements AutoCloseable {
             reply.headers().forEach((name, value) -> response.getHeaders().put(name, value));
             response.write(true, ByteBuffer.wrap(reply.body()), callback);
             return true;
+        }
+    }
+
+    /** What a handler throws for a request it cannot read (answered 400, with this fixed message). */
+    public static final class BadRequestException extends IllegalArgumentException {
+        public BadRequestException(String message) {
+            super(message);
         }
     }
 
@@ -245,10 +254,14 @@ public final class HttpService implements AutoCloseable {
             return request.getHeaders().get(name);
         }
 
-        /** A query parameter's first value, or null. */
+        /** A query parameter's first value, or null; a query that is not UTF-8 is a {@link BadRequestException} (400). */
         public String query(String name) {
             if (query == null) {
-                query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+                try {
+                    query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+                } catch (RuntimeException e) {
+                    throw new BadRequestException("the query string is not valid percent-encoded UTF-8");
+                }
             }
             Fields.Field field = query.get(name);
             return field == null ? null : field.getValue();

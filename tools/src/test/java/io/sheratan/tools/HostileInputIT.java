@@ -205,6 +205,35 @@ class HostileInputIT {
         }
     }
 
+    @Test
+    void shouldAnswerHostileTransparencyRequestsWithFourHundredsAndStayUp() throws Exception {
+        String huge = "9".repeat(40);
+        String longId = "x".repeat(6_000);
+        List<String> paths = List.of(
+                "/audit/proof?index=-1", "/audit/proof?index=" + huge, "/audit/proof?index=abc", "/audit/proof",
+                "/audit/proof?index=1&job_id=a", "/audit/proof?event_id=" + longId, "/audit/proof?job_id=%00%ff",
+                "/audit/consistency?old=" + huge, "/audit/consistency?old=5&new=1", "/audit/consistency?old=-3",
+                "/audit/consistency", "/audit/tlog/..%2f..%2flog-key.pem", "/audit/tlog/tile/0/999.p/9999",
+                "/audit/tlog/tile/entries/x" + "999/".repeat(50) + "000", "/audit/nothing");
+        for (String path : paths) {
+            int code = status(auditPort, path);
+            assertThat(code).as(path).isIn(400, 404);
+        }
+        assertThat(status(verifierPort, "/results/" + longId + "/proof")).isIn(404, 414, 431);
+        assertThat(status(verifierPort, "/results/%2F/proof")).isEqualTo(404);
+        assertThat(status(auditPort, "/health")).isEqualTo(200);
+        HttpResponse<String> accepted = submit(signed("after-transparency-probes", "1"), TOKEN);
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        int proof = 0;
+        while (proof != 200 && System.nanoTime() < deadline) {
+            proof = status(verifierPort, "/results/after-transparency-probes/proof");
+            Thread.sleep(proof == 200 ? 0 : 300);
+        }
+        assertThat(proof).as("the next valid result is verified and proved").isEqualTo(200);
+        assertThat(up.isAlive()).isTrue();
+    }
+
     private HttpResponse<String> submit(byte[] body, String token) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + "/mesh/results/submit"))
                 .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofByteArray(body));

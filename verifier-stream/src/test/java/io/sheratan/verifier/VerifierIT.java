@@ -125,7 +125,8 @@ class VerifierIT {
 
     @Test
     void shouldGiveExactCountsForAMixedStream(@TempDir Path state) throws Exception {
-        VerifierConfig config = config(".mixed");
+        // an audit sink that is not there: the proof endpoint must say so, not hang or fail
+        VerifierConfig config = config(".mixed").withAuditUrl("http://127.0.0.1:" + io.sheratan.testing.Processes.freePort());
         Map<String, Integer> sent = sendMixed(config, "m-", 2000);
         int expectedAudit = sent.get("conflict") + sent.get("tampered") + sent.get("unmarked") + sent.get("garbage");
 
@@ -144,6 +145,10 @@ class VerifierIT {
 
             assertThat(get(app.httpPort(), "/results/m-valid-7").statusCode()).isEqualTo(200);
             assertThat(get(app.httpPort(), "/results/m-tampered-7").statusCode()).isEqualTo(404);
+            HttpResponse<String> proof = get(app.httpPort(), "/results/m-valid-7/proof");
+            assertThat(proof.statusCode()).isEqualTo(503);
+            assertThat(proof.body()).contains("audit sink unreachable");
+            assertThat(get(app.httpPort(), "/results/m-tampered-7/proof").statusCode()).isEqualTo(404);
             String metrics = get(app.httpPort(), "/metrics").body();
             assertThat(metrics).contains("sheratan_results_verified_total", "sheratan_results_rejected_total{reason=\"sha_mismatch\"}",
                     "sheratan_results_duplicate_total", "integrity_verified_1m", "integrity_fail_1m", "integrity_missing_1m",
