@@ -331,8 +331,8 @@ public final class TransparencyLog implements AutoCloseable {
                 throw new HistoryException("refusing to sign size " + size + ": it does not extend the checkpoint of size " + old.size());
             }
         }
-        Checkpoint checkpoint = new Checkpoint(signer().name(), size, root);
-        String note = Note.sign(checkpoint.text(), signer());
+        Checkpoint checkpoint = new Checkpoint(key.name(), size, root);
+        String note = Note.sign(checkpoint.text(), key);
         writeAtomically(tlogDir.resolve("checkpoint"), note);
         latest = new Signed(note, checkpoint, clock.instant());
         publisher.accept(note);
@@ -383,10 +383,6 @@ public final class TransparencyLog implements AutoCloseable {
 
     public NoteKeys.Verifier verifier() {
         return key.verifier();
-    }
-
-    private NoteKeys.Signer signer() {
-        return key;
     }
 
     /** The index of the entry with this event id, or -1 (also when not yet appended). */

@@ -202,8 +202,9 @@ final class AuditCommand implements Runnable {
             }
             byte[] entry = entryFile == null ? null : Files.readAllBytes(entryFile);
             JsonNode result = null;
+            ObjectMapper json = new ObjectMapper();
             if (text.stripLeading().startsWith("{")) {
-                JsonNode bundle = new ObjectMapper().readTree(text);
+                JsonNode bundle = json.readTree(text);
                 if (!bundle.path("proof").isTextual() || !bundle.path("entry").isTextual()) {
                     System.err.println("sheratan audit verify-proof: the JSON has no \"proof\" and \"entry\" texts");
                     return 2;
@@ -223,7 +224,7 @@ final class AuditCommand implements Runnable {
                 Checkpoint checkpoint = proof.verify(key, entry);
                 byte[] logged = entry != null ? entry : proof.extra();
                 if (result != null) {
-                    JsonNode e = new ObjectMapper().readTree(logged);
+                    JsonNode e = json.readTree(logged);
                     if (!result.path("job_id").equals(e.path("job_id")) || !result.path("sha256").equals(e.path("sha256"))) {
                         System.out.println("DOES NOT HOLD: the logged entry names job " + e.path("job_id") + " / sha256 " + e.path("sha256")
                                 + ", the result " + result.path("job_id") + " / " + result.path("sha256"));

@@ -188,8 +188,8 @@ public final class InvariantChecker {
             if (Files.exists(auditDir.resolve("tlog/checkpoint")) && Files.exists(keyFile)) {
                 try {
                     // the deployment's own key, named by the origin its checkpoint claims (a wrong origin fails below)
-                    String origin = io.sheratan.tlog.Checkpoint.parse(Files.readString(auditDir.resolve("tlog/checkpoint"), StandardCharsets.UTF_8)
-                            .split("\n\n", 2)[0] + "\n").origin();
+                    String origin = io.sheratan.tlog.Checkpoint.parse(io.sheratan.tlog.Note.parse(
+                            Files.readString(auditDir.resolve("tlog/checkpoint"), StandardCharsets.UTF_8)).text()).origin();
                     NoteKeys.Verifier key = NoteKeys.fromPem(origin, Files.readString(keyFile, StandardCharsets.US_ASCII)).verifier();
                     LogVerifier.Report log = LogVerifier.verify(auditDir, key, List.of(), n -> { });
                     counts.put("audit log entries under its checkpoint", log.holds() ? 1L : 0L);

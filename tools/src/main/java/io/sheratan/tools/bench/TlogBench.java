@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sheratan.audit.ChainLog;
 import io.sheratan.audit.LogVerifier;
 import io.sheratan.audit.TransparencyLog;
+import io.sheratan.cli.TempDirs;
 import io.sheratan.tlog.Merkle;
 import io.sheratan.tlog.NoteKeys;
 import io.sheratan.tlog.TileLog;
@@ -18,12 +19,10 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /**
  * {@code sheratan bench tlog}: what the transparency log costs. (1) Appends of realistic audit events
@@ -76,7 +75,7 @@ public final class TlogBench implements Callable<Integer> {
                     ratio, verifyEntries, verifySeconds);
             return 0;
         } finally {
-            delete(root);
+            TempDirs.deleteQuietly(root);
         }
     }
 
@@ -130,7 +129,7 @@ public final class TlogBench implements Callable<Integer> {
             ratios[round] = merkleRates[round] / chainRates[round];
             System.out.printf(Locale.ROOT, "  round %d: deferred fsync %.0f ms (%.2f µs an entry); with it %,.0f entries/s, x%.2f of the chain alone%n",
                     round + 1, fsync * 1000, fsync * 1e6 / entries, merkleRates[round], ratios[round]);
-            delete(o.dir());
+            TempDirs.deleteQuietly(o.dir());
         }
         System.out.printf(Locale.ROOT, "  append medians: chain %,.0f/s, chain + Merkle %,.0f/s; per-round ratios %s%n",
                 Stats.median(chainRates), Stats.median(merkleRates), Arrays.toString(Arrays.stream(ratios).map(r -> Math.round(r * 100) / 100.0).toArray()));
@@ -172,7 +171,7 @@ public final class TlogBench implements Callable<Integer> {
             tree.close();
         }
         chain.close();
-        delete(dir);
+        TempDirs.deleteQuietly(dir);
         return seconds;
     }
 
@@ -218,7 +217,7 @@ public final class TlogBench implements Callable<Integer> {
                         + " consistency median %.0f µs, p99 %.0f µs; a proof checks: %s%n",
                 size, build, hashes / proofs, Stats.median(inclusion), inclusion[(int) (proofs * 0.99)],
                 Stats.median(consistency), consistency[(int) (proofs * 0.99)], ok);
-        delete(dir);
+        TempDirs.deleteQuietly(dir);
         if (!ok) {
             throw new IllegalStateException("a generated proof did not verify");
         }
@@ -241,14 +240,5 @@ public final class TlogBench implements Callable<Integer> {
             throw new IllegalStateException("verify-log failed on an untouched log: " + report.problems());
         }
         return seconds;
-    }
-
-    private static void delete(Path root) throws Exception {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
     }
 }
