@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code sheratan topics}: create the three topics if missing (idempotent), for deployments that provision separately. */
+/** {@code sheratan topics}: create the topics if missing (submitted, verified, audit, checkpoints; idempotent), for deployments that provision separately. */
 @Command(name = "topics",
-        header = "Create the three topics if they are missing.",
+        header = "Create the pipeline's topics if they are missing.",
         mixinStandardHelpOptions = true,
         description = {
             "Create the submitted, verified and audit topics if they are missing (idempotent).",
