@@ -732,11 +732,37 @@ export async function avroReader() {
 
 // ------------------------------------------------------------------------------ Kafka (kafkajs with an LZ4 codec)
 
+/**
+ * An LZ4 frame of independent 64 KiB blocks. lz4js's own compress() writes a frame whose descriptor lacks the
+ * block-independence flag, which the broker refuses ("Dependent block stream is unsupported").
+ */
+function lz4Frame(lz4, xxh32, src) {
+  const descriptor = Buffer.from([0x60, 4 << 4]); // version 01, blocks independent; 64 KiB maximum block size
+  const parts = [Buffer.from([0x04, 0x22, 0x4d, 0x18]), descriptor, Buffer.from([(xxh32.hash(0, descriptor, 0, 2) >> 8) & 0xff])];
+  const blockMax = 64 * 1024;
+  const scratch = new Uint8Array(lz4.compressBound(blockMax));
+  for (let at = 0; at < src.length; at += blockMax) {
+    const size = Math.min(blockMax, src.length - at);
+    const length = lz4.compressBlock(src, scratch, at, size, new Uint32Array(1 << 16)); // a fresh table: no match reaches back
+    const header = Buffer.alloc(4);
+    if (length === 0 || length >= size) {
+      header.writeUInt32LE((0x80000000 | size) >>> 0);
+      parts.push(header, Buffer.from(src.subarray(at, at + size)));
+    } else {
+      header.writeUInt32LE(length);
+      parts.push(header, Buffer.from(scratch.subarray(0, length)));
+    }
+  }
+  parts.push(Buffer.alloc(4));
+  return Buffer.concat(parts);
+}
+
 async function kafka(opts, e) {
   const { Kafka, CompressionTypes, CompressionCodecs, logLevel } = (await import('kafkajs')).default;
   const lz4 = (await import('lz4js')).default;
+  const xxh32 = (await import('lz4js/xxh32.js')).default;
   CompressionCodecs[CompressionTypes.LZ4] = () => ({
-    compress: async (encoder) => Buffer.from(lz4.compress(encoder.buffer)),
+    compress: async (encoder) => lz4Frame(lz4, xxh32, encoder.buffer),
     decompress: async (buffer) => Buffer.from(lz4.decompress(buffer)),
   });
   const brokers = (opts.bootstrap ?? env(e, 'KAFKA_BOOTSTRAP_SERVERS', '127.0.0.1:9092')).split(',');
@@ -963,7 +989,10 @@ const commands = {
           try {
             if (value === null) line.value = null;
             else if (value[0] === 0xc3 && value[1] === 0x01) { line.format = 'avro'; line.value = decode(value); }
-            else { line.format = 'json'; line.value = JSON.parse(value.toString('utf8')); }
+            else {
+              const text = new TextDecoder('utf-8', { fatal: true }).decode(value);
+              try { line.value = JSON.parse(text); line.format = 'json'; } catch { line.value = text; line.format = 'text'; } // a checkpoint note is text
+            }
           } catch (err) {
             line.error = err.message;
           }

@@ -1047,6 +1047,44 @@ def avro_fingerprint(canonical_form):
     return fp.to_bytes(8, "little")
 
 
+_PRIMITIVES = ("null", "boolean", "int", "long", "float", "double", "bytes", "string")
+
+
+def parsing_canonical_form(schema, namespace=None):
+    """The Avro spec's Parsing Canonical Form of a schema given as parsed JSON (python3-avro's own
+    canonical_form keeps {"type": "long"} for a logical type, so its fingerprints differ from Java's)."""
+    def fullname(name, ns):
+        return name if "." in name or not ns else ns + "." + name
+
+    def pcf(s, ns):
+        if isinstance(s, str):
+            return json.dumps(s if s in _PRIMITIVES else fullname(s, ns))
+        if isinstance(s, list):
+            return "[" + ",".join(pcf(x, ns) for x in s) + "]"
+        t = s["type"]
+        if t in _PRIMITIVES:
+            return json.dumps(t)
+        if t in ("record", "error", "enum", "fixed"):
+            name = fullname(s["name"], s.get("namespace", ns))
+            inner = name.rsplit(".", 1)[0] if "." in name else None
+            parts = ['"name":' + json.dumps(name), '"type":' + json.dumps("record" if t == "error" else t)]
+            if t in ("record", "error"):
+                parts.append('"fields":[' + ",".join('{"name":%s,"type":%s}' % (json.dumps(f["name"]), pcf(f["type"], inner))
+                                                     for f in s["fields"]) + "]")
+            elif t == "enum":
+                parts.append('"symbols":' + json.dumps(s["symbols"], separators=(",", ":")))
+            else:
+                parts.append('"size":%d' % s["size"])
+            return "{" + ",".join(parts) + "}"
+        if t == "array":
+            return '{"type":"array","items":%s}' % pcf(s["items"], ns)
+        if t == "map":
+            return '{"type":"map","values":%s}' % pcf(s["values"], ns)
+        return pcf(t, ns)
+
+    return pcf(schema, namespace)
+
+
 def _schema_dir():
     here = os.path.dirname(os.path.abspath(__file__))
     candidates = [os.environ.get("SHERATAN_SCHEMAS_DIR"), os.path.join(here, "..", "..", "schemas", "src", "main", "avro")]
@@ -1071,8 +1109,8 @@ class AvroReader:
         for name in sorted(os.listdir(folder)):
             if name.endswith(".avsc"):
                 with open(os.path.join(folder, name), encoding="utf-8") as f:
-                    schema = avro.schema.parse(f.read())
-                self.schemas[avro_fingerprint(schema.canonical_form)] = schema
+                    text = f.read()
+                self.schemas[avro_fingerprint(parsing_canonical_form(json.loads(text)))] = avro.schema.parse(text)
 
     def decode(self, value):
         import io
@@ -1262,6 +1300,15 @@ def cmd_publish(args):
     return 2 if malformed else 0
 
 
+def _plain(value):
+    """Avro values JSON cannot hold: timestamp-millis (a datetime) as milliseconds, bytes as hex."""
+    if hasattr(value, "timestamp"):
+        return int(round(value.timestamp() * 1000))
+    if isinstance(value, (bytes, bytearray)):
+        return value.hex()
+    raise TypeError("not JSON: %r" % type(value))
+
+
 def cmd_consume(args):
     env = dict(os.environ)
     try:
@@ -1309,13 +1356,18 @@ def cmd_consume(args):
                     line["format"] = "avro"
                     line["value"] = avro_reader.decode(value)
                 else:
-                    line["format"] = "json"
-                    line["value"] = json.loads(value.decode("utf-8"))
+                    text = value.decode("utf-8")
+                    try:
+                        line["value"] = json.loads(text)
+                        line["format"] = "json"
+                    except ValueError:
+                        line["value"] = text  # a checkpoint note is text
+                        line["format"] = "text"
             except (ValueError, UnicodeDecodeError) as e:
                 line["error"] = str(e)
             except ConfigError as e:
                 return _fail("consume", e)
-            print(json.dumps(line, ensure_ascii=False, sort_keys=True), flush=True)
+            print(json.dumps(line, ensure_ascii=False, sort_keys=True, default=_plain), flush=True)
             count += 1
     except KafkaException as e:
         return _fail("consume", "cannot reach Kafka: %s" % e, 3)
