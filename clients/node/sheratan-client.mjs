@@ -777,6 +777,7 @@ const USAGE = `usage: sheratan-client.mjs COMMAND [options] [FILE|-]
 
   canon    [FILE|-]      strict-profile RFC 8785 bytes (no newline); exit 0, or 2 with a one-line reason
                          (limits: SHERATAN_RESULT_MAX_BYTES, SHERATAN_RESULT_MAX_DEPTH)
+           --each-line-hex  cross-implementation checks: one document per line in hex, 'ok <hex>' or 'error <rule>' each
   sign     [FILE|-]      the envelope back, canonical, with a fresh mark
            --mode sha256|hmac|ed25519  --v2  --key PEM  --key-id ID  --node NODE_ID  --aud PIPELINE  --issued-at MILLIS
                          (defaults as sheratan sign: SHERATAN_RESULT_INTEGRITY_MODE, SHERATAN_RESULT_HMAC_KEY[_ID],
@@ -792,7 +793,7 @@ const USAGE = `usage: sheratan-client.mjs COMMAND [options] [FILE|-]
 `;
 
 function parseArgs(argv) {
-  const flags = new Set(['--v2', '--sign', '--whole', '--help', '-h']);
+  const flags = new Set(['--v2', '--sign', '--whole', '--each-line-hex', '--help', '-h']);
   const opts = { _: [], timeout: 30, idle: 5 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -810,8 +811,17 @@ function parseArgs(argv) {
   return opts;
 }
 
-function readInput(file) {
-  return file === undefined || file === '-' ? fs.readFileSync(0) : fs.readFileSync(file);
+/** Writes all of it to stdout (fs.writeSync(1) writes part of a large buffer to a pipe and stops). */
+function writeOut(data) {
+  return new Promise((resolve, reject) => process.stdout.write(data, (e) => (e ? reject(e) : resolve())));
+}
+
+/** FILE, or all of stdin (read as a stream: readFileSync(0) fails with EAGAIN on a pipe nothing was written to yet). */
+async function readInput(file) {
+  if (file !== undefined && file !== '-') return fs.readFileSync(file);
+  const chunks = [];
+  for await (const chunk of process.stdin) chunks.push(chunk);
+  return Buffer.concat(chunks);
 }
 
 function fail(command, message, code = 2) {
@@ -850,10 +860,28 @@ function signOne(data, opts, e, s) {
 }
 
 const commands = {
-  canon(opts) {
+  async canon(opts) {
+    if (opts.eachLineHex) {
+      // for cross-implementation checks: one document per line in hex; 'ok <hex>' or 'error <rule>' per line
+      let lim; let data;
+      try { lim = limitsFromEnv(process.env); data = await readInput(opts._[0]); } catch (e) { return fail('canon', e.message); }
+      const out = [];
+      const lines = data.toString('ascii').split('\n');
+      if (lines.length && !lines[lines.length - 1].trim()) lines.pop(); // the newline that ends the last line
+      for (const raw of lines) {
+        const line = raw.trim();
+        if (!/^(?:[0-9a-fA-F]{2})*$/.test(line)) return fail('canon', '--each-line-hex: a line is not hex');
+        try { out.push('ok ' + canonicalize(Buffer.from(line, 'hex'), lim).toString('hex')); } catch (e) {
+          if (!(e instanceof StrictJsonError)) throw e;
+          out.push('error ' + e.rule);
+        }
+      }
+      await writeOut(out.join('\n') + (out.length ? '\n' : ''));
+      return 0;
+    }
     try {
-      const out = canonicalize(readInput(opts._[0]), limitsFromEnv(process.env));
-      fs.writeSync(1, out);
+      const out = canonicalize(await readInput(opts._[0]), limitsFromEnv(process.env));
+      await writeOut(out);
       return 0;
     } catch (e) {
       if (e instanceof StrictJsonError || e instanceof ConfigError || e.code) return fail('canon', e.message);
@@ -861,11 +889,11 @@ const commands = {
     }
   },
 
-  sign(opts) {
+  async sign(opts) {
     try {
       const s = signingInputs(opts, process.env);
-      const signed = signOne(readInput(opts._[0]), opts, process.env, s);
-      fs.writeSync(1, Buffer.concat([signed.toJson(), Buffer.from('\n')]));
+      const signed = signOne(await readInput(opts._[0]), opts, process.env, s);
+      await writeOut(Buffer.concat([signed.toJson(), Buffer.from('\n')]));
       return 0;
     } catch (e) {
       if (e instanceof MalformedEnvelope) return fail('sign', `malformed envelope: ${e.message}`);
@@ -874,11 +902,11 @@ const commands = {
     }
   },
 
-  verify(opts) {
+  async verify(opts) {
     let policy; let data;
     try {
       policy = policyFromEnv(process.env);
-      data = readInput(opts._[0]);
+      data = await readInput(opts._[0]);
     } catch (e) {
       if (e instanceof ConfigError || e.code) return fail('verify', e.message);
       throw e;
@@ -915,7 +943,7 @@ const commands = {
     try {
       if (opts.sign) s = signingInputs(opts, e);
       lim = limitsFromEnv(e);
-      data = readInput(opts._[0]);
+      data = await readInput(opts._[0]);
     } catch (err) {
       if (err instanceof ConfigError || err.code) return fail('publish', err.message);
       throw err;

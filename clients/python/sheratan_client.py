@@ -1137,6 +1137,8 @@ def _fail(command, message, code=2):
 
 
 def cmd_canon(args):
+    if args.each_line_hex:
+        return _canon_lines(args)
     try:
         limits = limits_from_env(os.environ)
         data = _read_input(args.file)
@@ -1145,6 +1147,29 @@ def cmd_canon(args):
         return _fail("canon", e)
     sys.stdout.buffer.write(out)
     sys.stdout.buffer.flush()
+    return 0
+
+
+def _canon_lines(args):
+    """--each-line-hex: one document per input line, in hex; one output line each, 'ok <hex>' or 'error <rule>'."""
+    try:
+        limits = limits_from_env(os.environ)
+        data = _read_input(args.file)
+    except (ConfigError, OSError) as e:
+        return _fail("canon", e)
+    out = sys.stdout
+    lines = data.split(b"\n")
+    if lines and not lines[-1].strip():
+        lines.pop()  # the newline that ends the last line; an empty line before it is the empty document
+    for line in lines:
+        line = line.strip()
+        try:
+            out.write("ok " + canonicalize(bytes.fromhex(line.decode("ascii")), limits).hex() + "\n")
+        except StrictJsonError as e:
+            out.write("error " + e.rule + "\n")
+        except ValueError:
+            return _fail("canon", "--each-line-hex: a line is not hex")
+    out.flush()
     return 0
 
 
@@ -1403,6 +1428,8 @@ def main(argv=None):
                        description="Print the RFC 8785 canonical bytes of a JSON value under the strict profile (no trailing newline). "
                                    "Limits: SHERATAN_RESULT_MAX_BYTES, SHERATAN_RESULT_MAX_DEPTH. Exit 0, or 2 with a one-line reason.")
     p.add_argument("file", nargs="?", metavar="FILE|-", help="JSON input (default: stdin)")
+    p.add_argument("--each-line-hex", action="store_true", help="for cross-implementation checks: each input line is one document "
+                   "in hex; prints one line per document, 'ok <canonical bytes in hex>' or 'error <rule>'; exit 0")
     p.set_defaults(run=cmd_canon)
     p = sub.add_parser("sign", help="write an envelope back with a fresh integrity mark",
                        description="Read a JSON envelope (any integrity member is ignored) and write it back, canonical, with a fresh mark. "
