@@ -82,7 +82,7 @@ const HEX4 = /^[0-9a-fA-F]{4}$/;
 const BAD_BYTE = '\uDC80'; // stands for the first byte that is not UTF-8: a raw lone surrogate never comes out of a decoder
 
 class Parser {
-  constructor(text, maxDepth) { this.s = text; this.n = text.length; this.maxDepth = maxDepth; }
+  constructor(text, maxDepth, totalBytes) { this.s = text; this.n = text.length; this.maxDepth = maxDepth; this.totalBytes = totalBytes; }
 
   fail(rule, pos, why) { throw new StrictJsonError(rule, pos, why); }
 
@@ -162,7 +162,10 @@ class Parser {
         else if (e === 'u') {
           const unit = this.hex4(i + 2);
           if (unit >= 0xd800 && unit <= 0xdbff) {
-            if (!s.startsWith('\\u', i + 6)) this.fail('lone_surrogate', i, 'high surrogate not followed by a low one');
+            // as the Java parser: a second escape is read only when six more bytes follow
+            if (!s.startsWith('\\u', i + 6) || this.totalBytes - Buffer.byteLength(s.slice(0, i + 6)) < 6) {
+              this.fail('lone_surrogate', i, 'high surrogate not followed by a low one');
+            }
             const low = this.hex4(i + 8);
             if (low < 0xdc00 || low > 0xdfff) this.fail('lone_surrogate', i, 'high surrogate not followed by a low one');
             out += String.fromCharCode(unit, low);
@@ -216,7 +219,7 @@ export function parseJson(data, lim = limits()) {
   if (bytes.length > lim.maxBytes) throw new StrictJsonError('too_large', lim.maxBytes, `${bytes.length} bytes, limit ${lim.maxBytes}`);
   const bad = firstInvalidUtf8(bytes);
   const text = bad < 0 ? bytes.toString('utf8') : bytes.subarray(0, bad).toString('utf8') + BAD_BYTE;
-  const p = new Parser(text, lim.maxDepth);
+  const p = new Parser(text, lim.maxDepth, bytes.length);
   let [value, i] = p.value(p.ws(0), 1);
   i = p.ws(i);
   if (i < text.length) throw new StrictJsonError('trailing_bytes', i);

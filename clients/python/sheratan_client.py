@@ -196,7 +196,8 @@ class _Parser:
                 elif e == "u":
                     unit = self.hex4(i + 2)
                     if 0xD800 <= unit <= 0xDBFF:
-                        if s.startswith("\\u", i + 6):
+                        # as the Java parser: a second escape is read only when six more bytes follow
+                        if s.startswith("\\u", i + 6) and len(s[i + 6:i + 12].encode("utf-8", "surrogateescape")) >= 6:
                             low = self.hex4(i + 8)
                             if not 0xDC00 <= low <= 0xDFFF:
                                 self.fail("lone_surrogate", i, "high surrogate not followed by a low one")

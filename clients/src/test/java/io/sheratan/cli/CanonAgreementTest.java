@@ -56,6 +56,37 @@ class CanonAgreementTest {
         assertThat(agree(docs)).as("valid ones among them").isGreaterThan(10);
     }
 
+    /** JSONTestSuite: the same answer from all three on each file; n_ refused, y_ accepted but for duplicate names. */
+    @Test
+    void shouldAgreeOnJsonTestSuite() throws IOException {
+        List<Path> files = new ArrayList<>();
+        for (String folder : List.of("test_parsing", "test_transform")) {
+            try (var list = Files.list(OtherLanguages.conformance("vectors", "jsontestsuite", folder))) {
+                list.sorted().forEach(files::add);
+            }
+        }
+        assertThat(files).hasSize(340);
+        List<byte[]> docs = new ArrayList<>();
+        for (Path file : files) {
+            byte[] doc = Files.readAllBytes(file);
+            docs.add(doc);
+            String name = file.getFileName().toString();
+            boolean accepted;
+            try {
+                JsonCanonicalizer.canonicalize(doc);
+                accepted = true;
+            } catch (StrictJsonException e) {
+                accepted = false;
+            }
+            if (name.startsWith("n_")) {
+                assertThat(accepted).as(name).isFalse();
+            } else if (name.startsWith("y_")) {
+                assertThat(accepted).as(name).isEqualTo(!name.startsWith("y_object_duplicated_key"));
+            }
+        }
+        assertThat(agree(docs)).isGreaterThan(100);
+    }
+
     /** Each of the 100,000 doubles, written the way Java writes it (never an integer literal), in arrays of 1,000. */
     @Test
     void shouldAgreeOnTheHundredThousandEs6Numbers() throws IOException {
