@@ -1,5 +1,6 @@
 package io.sheratan.audit;
 
+import io.sheratan.kafka.KafkaProbe;
 import io.sheratan.metrics.JvmMetrics;
 import io.sheratan.config.Setting;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -59,6 +60,8 @@ public final class AuditSinkApp implements AutoCloseable {
     private final Thread thread;
     private final HttpService.Settings httpSettings;
     private final Path tlogDir;
+    private final Map<String, Object> clientConfig;
+    private KafkaProbe kafka;
     private HttpService http;
     private volatile Throwable failure;
     private volatile boolean closing;
@@ -76,6 +79,7 @@ public final class AuditSinkApp implements AutoCloseable {
      */
     public AuditSinkApp(Map<String, Object> clientConfig, Topics topics, Path dir, int port, String bindAddress,
                         String groupId, NoteKeys.Signer logKey, Consumer<Throwable> onFailure) {
+        this.clientConfig = clientConfig;
         this.log = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES);
         KafkaProducer<String, String> producer = null;
         TransparencyLog opened = null;
@@ -156,13 +160,18 @@ public final class AuditSinkApp implements AutoCloseable {
     }
 
     public AuditSinkApp start() {
+        kafka = KafkaProbe.start(clientConfig, Duration.ofSeconds(5)).awaitFirst(Duration.ofSeconds(6));
         http = HttpService.builder(httpSettings)
                 .route("/metrics", e -> Reply.text(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()))
                 .route("/audit/", new AuditHttp(tree, tlogDir))
+                // up: the sink thread runs and Kafka answers (a sink that cannot read the audit topic logs nothing)
                 .route("/health", e -> {
-                    boolean up = thread.isAlive() && failure == null;
-                    return Reply.json(up ? 200 : 503, up ? "{\"status\":\"up\",\"lines\":" + log.lines() + "}"
-                            : "{\"status\":\"down\",\"error\":\"" + (failure == null ? "stopped" : failure.getClass().getSimpleName()) + "\"}");
+                    boolean alive = thread.isAlive() && failure == null;
+                    boolean reachable = kafka.reachable();
+                    String status = !alive ? "down" : reachable ? "up" : "kafka_unreachable";
+                    return Reply.json(alive && reachable ? 200 : 503, "{\"status\":\"" + status + "\",\"lines\":" + log.lines()
+                            + ",\"kafka\":" + kafka.json()
+                            + (alive ? "" : ",\"error\":\"" + (failure == null ? "stopped" : failure.getClass().getSimpleName()) + "\"") + "}");
                 })
                 .start();
         thread.start();
@@ -201,6 +210,9 @@ public final class AuditSinkApp implements AutoCloseable {
             http.close();
         }
         checkpoints.close(Duration.ofSeconds(10));
+        if (kafka != null) {
+            kafka.close();
+        }
         tree.close();
         log.close();
         jvmMetrics.close();

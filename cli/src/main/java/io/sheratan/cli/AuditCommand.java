@@ -56,11 +56,15 @@ final class AuditCommand implements Runnable {
                 "Recompute the hash chain over every file and line.",
                 "Exit 0 with a summary (lines, files, first/last time, head hash) when intact;",
                 "exit 1 naming the first broken line. Truncation of the newest lines cannot be seen",
-                "from the log alone: compare the head hash with a copy kept elsewhere."
+                "from the log alone: compare the head hash with a copy kept elsewhere.",
+                "--json: one JSON object instead ({\"intact\":..,\"lines\":..,\"files\":..,\"head\":..,...}), same exit codes."
             })
     static final class VerifyChain implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "DIR", description = "the audit log directory (e.g. data/audit)")
         Path dir;
+
+        @Option(names = "--json", description = "print the result as one JSON object (for scripts)")
+        boolean json;
 
         @Override
         public Integer call() throws Exception {
@@ -69,6 +73,18 @@ final class AuditCommand implements Runnable {
                 return 2;
             }
             ChainVerifier.Report r = ChainVerifier.verify(dir);
+            if (json) {
+                com.fasterxml.jackson.databind.node.ObjectNode out = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+                out.put("intact", r.intact());
+                out.put("lines", r.lines());
+                out.put("files", r.files());
+                out.put("first", r.firstTime() == null ? null : r.firstTime().toString());
+                out.put("last", r.lastTime() == null ? null : r.lastTime().toString());
+                out.put("head", r.head());
+                out.put("problem", r.problem());
+                System.out.println(out);
+                return r.intact() ? 0 : 1;
+            }
             if (r.intact()) {
                 System.out.printf("intact: %d lines in %d files, first %s, last %s%nhead %s%n",
                         r.lines(), r.files(), r.firstTime(), r.lastTime(), r.head());
@@ -309,7 +325,7 @@ final class AuditCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Map<String, String> env = System.getenv();
+            Map<String, String> env = Env.system();
             Path auditDir = dir != null ? dir : DataDir.audit(env);
             String configured = env.get(AuditSinkApp.LOG_KEY_FILE_SETTING.name());
             Path file = configured != null && !configured.isBlank() ? Path.of(configured) : auditDir.resolve("log-key.pem");

@@ -35,11 +35,11 @@ final class AuditSinkCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, String> env = System.getenv();
+        Map<String, String> env = Env.system();
         Path logDir = dir != null ? dir : DataDir.audit(env);
         int port = AuditSinkApp.PORT_SETTING.integer(env, 0, 65535);
         NoteKeys.Signer logKey = AuditSinkApp.logKey(env, logDir);
-        AuditSinkApp app = new AuditSinkApp(kafka.clientConfig(env), Topics.fromEnv(env), logDir, port,
+        AuditSinkApp app = new AuditSinkApp(kafka.serviceClientConfig(env, "audit-sink"), Topics.fromEnv(env), logDir, port,
                 HttpService.bindAddress(env), AuditSinkApp.DEFAULT_GROUP_ID, logKey, LocalStack::sinkDied).start();
         return Services.runUntilSignal("audit-sink", app,
                 () -> System.err.printf("sheratan audit-sink: writing %s, HTTP on :%d%nverifier key of the log: %s%n",

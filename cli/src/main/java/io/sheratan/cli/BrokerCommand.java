@@ -51,7 +51,7 @@ final class BrokerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, String> env = System.getenv();
+        Map<String, String> env = Env.system();
         if (nodes != 1 && nodes != 3) {
             throw new ParameterException(spec.commandLine(), "--nodes must be 1 or 3, was " + nodes);
         }

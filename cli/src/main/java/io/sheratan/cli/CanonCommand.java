@@ -41,7 +41,7 @@ final class CanonCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        JsonCanonicalizer canonicalizer = new JsonCanonicalizer(IntegrityPolicy.limitsFromEnv(System.getenv()));
+        JsonCanonicalizer canonicalizer = new JsonCanonicalizer(IntegrityPolicy.limitsFromEnv(Env.system()));
         byte[] json = Inputs.read(input, stdin);
         try {
             stdout.write(canonicalizer.apply(json));

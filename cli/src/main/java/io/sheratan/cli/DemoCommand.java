@@ -89,7 +89,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, String> env = new HashMap<>(System.getenv());
+        Map<String, String> env = new HashMap<>(Env.system());
         Governance governance = null;
         int verifierPort = VerifierConfig.HTTP_PORT_SETTING.integer(env, 1, 65535);
         NoteKeys.Verifier logKey = null;

@@ -31,10 +31,10 @@ final class GatewayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, String> env = System.getenv();
+        Map<String, String> env = Env.system();
         GatewayConfig config = GatewayConfig.fromEnv(env, open);
         String bind = HttpService.bindAddress(env);
-        Gateway gateway = new Gateway(config, kafka.clientConfig(env), bind,
+        Gateway gateway = new Gateway(config, kafka.serviceClientConfig(env, "gateway"), bind,
                 KeyringWatcher.fromEnv(env, config.policy(), config.token())).start();
         return Services.runUntilSignal("gateway", gateway, () -> System.err.printf("sheratan gateway: POST http://%s:%d%s%s%n",
                 bind, gateway.port(), Gateway.PATH, config.token() == null ? " (OPEN: no token required)" : ""));

@@ -92,7 +92,9 @@ final class LocalStack implements AutoCloseable {
         this.auditSink = new AuditSinkApp(client, topics, auditDir, auditPort, bind, auditGroup, logKey, LocalStack::sinkDied).start();
         // the verifier asks this stack's own sink for proofs
         config = config.withAuditUrl("http://127.0.0.1:" + auditSink.httpPort());
-        this.verifier = new VerifierApp(config, client, dataRoot.resolve("streams"), "127.0.0.1", bind,
+        Map<String, Object> streams = new HashMap<>(VerifierConfig.streamsSettings(env));
+        streams.putAll(client);
+        this.verifier = new VerifierApp(config, streams, dataRoot.resolve("streams"), "127.0.0.1", bind,
                 KeyringWatcher.fromEnv(env, config.policy(), null)).start(false);
         String configured = EnvParsers.get(env, GatewayConfig.TOKEN);
         boolean keyringFile = EnvParsers.get(env, IntegrityPolicy.KEYRING_FILE) != null;

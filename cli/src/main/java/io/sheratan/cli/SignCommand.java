@@ -75,9 +75,14 @@ final class SignCommand implements Callable<Integer> {
         this.env = env;
     }
 
+    /** The environment with the secrets' {@code *_FILE} forms read in. */
+    private Map<String, String> env() {
+        return io.sheratan.config.SecretFiles.resolve(env);
+    }
+
     @Override
     public Integer call() {
-        Map<String, String> effective = new HashMap<>(env);
+        Map<String, String> effective = new HashMap<>(env());
         if (mode != null) {
             if (Mode.parse(mode).isEmpty()) {
                 stderr.println("sheratan sign: --mode must be sha256, hmac or ed25519, was '" + mode + "'");

@@ -45,7 +45,8 @@ import java.util.concurrent.TimeoutException;
             "Sign and publish results to the submitted topic (keyed by job_id, idempotent producer, acks=all).",
             "One result from flags, or many from --file (JSON lines: {\"job_id\":..,\"ok\":..,\"result\":..,\"error\":..}).",
             "Marks follow the env policy (SHERATAN_RESULT_INTEGRITY_MODE, SHERATAN_RESULT_HMAC_KEY).",
-            "Exit 0 when every result was acknowledged, 1 when some failed, 2 for bad input or configuration."
+            "Exit 0 when every result was acknowledged, 1 when Kafka refused some, 2 for bad input or configuration",
+            "(a malformed line is reported and not sent; the others are), 3 when Kafka could not be reached in --timeout."
         })
 final class SubmitCommand implements Callable<Integer> {
 
@@ -53,8 +54,9 @@ final class SubmitCommand implements Callable<Integer> {
         @Option(names = "--job-id", required = true, description = "the job's id (1..256 characters)")
         String jobId;
 
-        @Option(names = "--ok", description = "the job succeeded (the default)")
-        boolean ok;
+        @Option(names = "--ok", arity = "0..1", paramLabel = "true|false",
+                description = "whether the job succeeded (default: true, false when --error is given); --ok=false with --error, or alone")
+        Boolean ok;
 
         @Option(names = "--error", paramLabel = "JSON|@FILE", description = "the job failed with this error (a JSON string or object)")
         String error;
@@ -80,7 +82,8 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--node-id", description = "sets the sheratan.node_id header")
     String nodeId;
 
-    @Option(names = "--timeout", defaultValue = "PT60S", description = "how long to wait for acknowledgements and for a full buffer (ISO-8601, default: ${DEFAULT-VALUE})")
+    @Option(names = "--timeout", defaultValue = "60s", converter = Durations.class, paramLabel = "DURATION",
+            description = "how long to wait for acknowledgements and for a full buffer: 30s, 2m, 500ms or ISO-8601 PT60S (default: ${DEFAULT-VALUE})")
     Duration timeout;
 
     @Mixin
@@ -88,7 +91,7 @@ final class SubmitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, String> env = System.getenv();
+        Map<String, String> env = Env.system();
         WireFormat wire = switch (format.toLowerCase(Locale.ROOT)) {
             case "json" -> WireFormat.JSON;
             case "avro" -> WireFormat.AVRO;
@@ -109,7 +112,8 @@ final class SubmitCommand implements Callable<Integer> {
         One one = source.one;
         Submission submission;
         try {
-            submission = publisher.prepare(one.jobId, one.error == null, text(one.result), text(one.error));
+            boolean ok = one.ok != null ? one.ok : one.error == null;
+            submission = publisher.prepare(one.jobId, ok, text(one.result), text(one.error));
         } catch (InvalidResultException e) {
             System.err.println("sheratan submit: " + e.getMessage());
             return 2;
@@ -121,25 +125,26 @@ final class SubmitCommand implements Callable<Integer> {
             return 0;
         } catch (PipelineSaturatedException e) {
             System.err.println("sheratan submit: " + e.getMessage());
-            return 1;
+            return ErrorHandler.kafkaUnreachable(e) ? ErrorHandler.KAFKA_UNREACHABLE : 1;
         } catch (ExecutionException e) {
             System.err.println("sheratan submit: not acknowledged: " + e.getCause().getMessage());
-            return 1;
+            return ErrorHandler.kafkaUnreachable(e.getCause()) ? ErrorHandler.KAFKA_UNREACHABLE : 1;
         } catch (TimeoutException e) {
             System.err.println("sheratan submit: not acknowledged within " + timeout + " (is Kafka reachable?)");
-            return 1;
+            return ErrorHandler.KAFKA_UNREACHABLE;
         }
     }
 
+    /**
+     * Streams the file: each line is read, sent and forgotten (counters only, no future kept per line), so memory
+     * stays flat whatever the file's size; malformed lines are counted under one summary line, with the first's number.
+     */
     private int submitFile(ResultPublisher publisher, CanonicalLimits limits) throws Exception {
         EnvelopeReader reader = new EnvelopeReader(limits);
-        AtomicLong sent = new AtomicLong();
-        AtomicLong acked = new AtomicLong();
-        AtomicLong failed = new AtomicLong(); // send failures and lines never sent
-        AtomicLong sendFailed = new AtomicLong();
-        Map<String, AtomicLong> reasons = new ConcurrentHashMap<>();
-        CompletableFuture<?> all = CompletableFuture.completedFuture(null);
+        Outcomes outcomes = new Outcomes();
         long nextProgress = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        long malformed = 0;
+        String firstMalformed = null;
         try (BufferedReader lines = source.file.equals("-")
                 ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
                 : Files.newBufferedReader(Path.of(source.file), StandardCharsets.UTF_8)) {
@@ -153,26 +158,18 @@ final class SubmitCommand implements Callable<Integer> {
                 try {
                     Submission submission = reader.readJson(line.getBytes(StandardCharsets.UTF_8));
                     CompletableFuture<PublishReceipt> f = publisher.publish(submission);
-                    sent.incrementAndGet();
-                    all = CompletableFuture.allOf(all, f.handle((r, e) -> {
-                        if (e == null) {
-                            acked.incrementAndGet();
-                        } else {
-                            failed.incrementAndGet();
-                            sendFailed.incrementAndGet();
-                            reasons.computeIfAbsent(e.getClass().getSimpleName() + ": " + e.getMessage(), k -> new AtomicLong()).incrementAndGet();
-                        }
-                        return null;
-                    }));
+                    outcomes.sent();
+                    f.whenComplete((r, e) -> outcomes.done(e));
                 } catch (MalformedEnvelopeException e) {
-                    failed.incrementAndGet();
-                    reasons.computeIfAbsent("malformed line (first: line " + number + "): " + e.detail(), k -> new AtomicLong()).incrementAndGet();
+                    malformed++;
+                    if (firstMalformed == null) {
+                        firstMalformed = "line " + number + ": " + e.detail();
+                    }
                 } catch (PipelineSaturatedException e) {
-                    failed.incrementAndGet();
-                    reasons.computeIfAbsent(e.getMessage(), k -> new AtomicLong()).incrementAndGet();
+                    outcomes.refused(e);
                 }
                 if (System.nanoTime() > nextProgress) {
-                    System.err.printf(Locale.ROOT, "submit: sent %d, acked %d, failed %d%n", sent.get(), acked.get(), failed.get());
+                    System.err.println("submit: " + outcomes.summary(malformed));
                     nextProgress = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
                 }
             }
@@ -181,16 +178,83 @@ final class SubmitCommand implements Callable<Integer> {
             return 2;
         }
         publisher.flush();
-        try {
-            all.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
+        if (!outcomes.await(timeout)) {
             System.err.println("sheratan submit: some results were not acknowledged within " + timeout);
         }
-        long unacked = sent.get() - acked.get() - sendFailed.get();
-        System.out.printf(Locale.ROOT, "submit: sent %d, acked %d, failed %d%s%n", sent.get(), acked.get(), failed.get(),
-                unacked > 0 ? ", unacknowledged " + unacked : "");
-        reasons.forEach((reason, count) -> System.out.printf(Locale.ROOT, "  %d x %s%n", count.get(), reason));
-        return failed.get() == 0 && acked.get() == sent.get() ? 0 : 1;
+        System.out.println("submit: " + outcomes.summary(malformed));
+        if (malformed > 0) {
+            System.out.printf(Locale.ROOT, "  %d x malformed line, not sent (first: %s)%n", malformed, firstMalformed);
+        }
+        outcomes.reasons.forEach((reason, count) -> System.out.printf(Locale.ROOT, "  %d x %s%n", count.get(), reason));
+        if (outcomes.pending() > 0 || outcomes.unreachable.get() > 0) {
+            return ErrorHandler.KAFKA_UNREACHABLE;
+        }
+        if (outcomes.sendFailed.get() > 0 || outcomes.refused.get() > 0) {
+            return 1;
+        }
+        return malformed > 0 ? 2 : 0;
+    }
+
+    /** Counters of a file's sends, completed from the producer's thread; no per-record state. */
+    private static final class Outcomes {
+        final AtomicLong sent = new AtomicLong();
+        final AtomicLong acked = new AtomicLong();
+        final AtomicLong sendFailed = new AtomicLong();
+        final AtomicLong unreachable = new AtomicLong();
+        final AtomicLong refused = new AtomicLong();
+        final Map<String, AtomicLong> reasons = new ConcurrentHashMap<>();
+
+        void sent() {
+            sent.incrementAndGet();
+        }
+
+        void done(Throwable e) {
+            if (e == null) {
+                acked.incrementAndGet();
+            } else {
+                Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+                if (ErrorHandler.kafkaUnreachable(cause)) {
+                    unreachable.incrementAndGet();
+                }
+                reasons.computeIfAbsent(cause.getClass().getSimpleName() + ": " + cause.getMessage(), k -> new AtomicLong()).incrementAndGet();
+                sendFailed.incrementAndGet();
+            }
+            synchronized (this) {
+                notifyAll();
+            }
+        }
+
+        /** Refused before sending (the producer's buffer stayed full for --timeout). */
+        void refused(Exception e) {
+            refused.incrementAndGet();
+            if (ErrorHandler.kafkaUnreachable(e)) {
+                unreachable.incrementAndGet();
+            }
+            reasons.computeIfAbsent(e.getMessage(), k -> new AtomicLong()).incrementAndGet();
+        }
+
+        long pending() {
+            return Math.max(0, sent.get() - acked.get() - sendFailed.get());
+        }
+
+        /** Waits until every sent record is acknowledged or failed, or the timeout passes; true when none is pending. */
+        synchronized boolean await(Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (pending() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+            return true;
+        }
+
+        String summary(long malformed) {
+            long pending = pending();
+            return String.format(Locale.ROOT, "sent %d, acked %d, failed %d, malformed %d%s", sent.get(), acked.get(),
+                    sendFailed.get() + refused.get(), malformed, pending > 0 ? ", unacknowledged " + pending : "");
+        }
     }
 
     /** A flag value, or the contents of the file it names with a leading '@'. */

@@ -27,7 +27,7 @@ final class TopicsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Map<String, String> env = System.getenv();
+        Map<String, String> env = Env.system();
         Topics topics = Topics.fromEnv(env);
         try (Admin admin = Admin.create(kafka.clientConfig(env))) {
             List<String> created = new TopicProvisioner(admin, Duration.ofSeconds(60)).ensure(topics);

@@ -24,7 +24,7 @@ final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, String> env = System.getenv();
+        Map<String, String> env = Env.system();
         Path data = DataDir.root(env);
         boolean external = kafka.bootstrapServersGiven(env) != null;
         System.err.println("sheratan up: starting " + (external ? "against " + kafka.bootstrapServersGiven(env)

@@ -43,14 +43,16 @@ final class VerifierCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, String> env = System.getenv();
+        Map<String, String> env = Env.system();
         VerifierConfig config = VerifierConfig.fromEnv(env);
         if (describe) {
             System.out.println(VerifierTopology.build(config).describe());
             return 0;
         }
         Path state = stateDir != null ? stateDir : DataDir.streams(env);
-        VerifierApp app = new VerifierApp(config, kafka.clientConfig(env), state, host, HttpService.bindAddress(env),
+        Map<String, Object> client = new java.util.HashMap<>(VerifierConfig.streamsSettings(env));
+        client.putAll(kafka.serviceClientConfig(env, "verifier"));
+        VerifierApp app = new VerifierApp(config, client, state, host, HttpService.bindAddress(env),
                 KeyringWatcher.fromEnv(env, config.policy(), null)).start(reset);
         return Services.runUntilSignal("verifier", app, () -> System.err.printf(
                 "sheratan verifier: consuming %s, HTTP on :%d (state %s)%n", config.topics().submitted(), app.httpPort(), state));

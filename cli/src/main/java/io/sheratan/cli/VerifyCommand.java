@@ -57,8 +57,14 @@ final class VerifyCommand implements Callable<Integer> {
         this.env = env;
     }
 
+    /** The environment with the secrets' {@code *_FILE} forms read in. */
+    private Map<String, String> env() {
+        return io.sheratan.config.SecretFiles.resolve(env);
+    }
+
     @Override
     public Integer call() {
+        Map<String, String> env = env();
         IntegrityPolicy policy = IntegrityPolicy.fromEnv(env);
         byte[] bytes = Inputs.read(input, stdin);
         Submission submission;

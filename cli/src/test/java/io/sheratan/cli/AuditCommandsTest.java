@@ -87,6 +87,30 @@ class AuditCommandsTest {
     }
 
     @Test
+    void shouldReportTheChainAsJsonForScripts() throws Exception {
+        Run intact = audit("verify-chain", dir.toString(), "--json");
+        assertThat(intact.exit()).as(intact.err()).isZero();
+        com.fasterxml.jackson.databind.JsonNode report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(intact.out());
+        assertThat(report.get("intact").asBoolean()).isTrue();
+        assertThat(report.get("lines").asLong()).isEqualTo(700);
+        assertThat(report.get("head").asText()).hasSize(64);
+        Path first;
+        try (var files = Files.list(dir)) {
+            first = files.filter(p -> p.getFileName().toString().endsWith(".jsonl")).sorted().findFirst().orElseThrow();
+        }
+        List<String> lines = new ArrayList<>(Files.readAllLines(first));
+        lines.set(5, lines.get(5).replace("job-5", "job-6"));
+        Files.write(first, lines);
+        Run broken = audit("verify-chain", dir.toString(), "--json");
+        assertThat(broken.exit()).isEqualTo(1);
+        {
+            com.fasterxml.jackson.databind.JsonNode b = new com.fasterxml.jackson.databind.ObjectMapper().readTree(broken.out());
+            assertThat(b.get("intact").asBoolean()).isFalse();
+            assertThat(b.get("problem").asText()).isNotBlank();
+        }
+    }
+
+    @Test
     void shouldNameTheFirstBadIndexOfAnEditedLine() throws Exception {
         assertThat(verifyLogAfter(lines -> lines.set(123, lines.get(123).replace("\"job_id\":\"job-123\"", "\"job_id\":\"job-999\""))))
                 .contains("first bad index 123");

@@ -65,8 +65,28 @@ class SubmitCommandIT {
         Path bad = dir.resolve("bad.jsonl");
         Files.writeString(bad, "{\"job_id\":\"bad-ok\",\"ok\":true}\n{\"job_id\":\"bad-dup\",\"ok\":true,\"ok\":false}\n");
         assertThat(Main.commandLine().execute("submit", "--bootstrap-servers", kafka.bootstrapServers(),
-                "--file", bad.toString())).isEqualTo(1);
+                "--file", bad.toString())).as("bad input: the good line is sent, the bad one reported").isEqualTo(2);
         assertThat(keys()).contains("file-0", "file-199", "bad-ok").doesNotContain("bad-dup");
+    }
+
+    @Test
+    void shouldHonourOkFalseAndHumanTimeouts() {
+        assertThat(Main.commandLine().execute("submit", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--job-id", "not-ok-1", "--ok=false", "--timeout", "30s")).isZero();
+        assertThat(keys()).contains("not-ok-1");
+        assertThat(Main.commandLine().execute("submit", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--job-id", "bad-timeout", "--timeout", "soon")).as("an unreadable duration is bad input").isEqualTo(2);
+    }
+
+    @Test
+    void shouldExitThreeWhenKafkaCannotBeReached(@TempDir Path dir) throws Exception {
+        String nowhere = "127.0.0.1:" + io.sheratan.testing.Processes.freePort();
+        assertThat(Main.commandLine().execute("submit", "--bootstrap-servers", nowhere, "--job-id", "nowhere-1", "--timeout", "3s"))
+                .isEqualTo(3);
+        Path file = dir.resolve("few.jsonl");
+        Files.writeString(file, "{\"job_id\":\"nowhere-2\",\"ok\":true}\n");
+        assertThat(Main.commandLine().execute("submit", "--bootstrap-servers", nowhere, "--file", file.toString(), "--timeout", "3s"))
+                .isEqualTo(3);
     }
 
     @Test

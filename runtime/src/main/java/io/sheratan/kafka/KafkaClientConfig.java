@@ -24,13 +24,26 @@ public final class KafkaClientConfig {
 
     public static final String BOOTSTRAP = "KAFKA_BOOTSTRAP_SERVERS";
     public static final String PREFIX = "SHERATAN_KAFKA_";
+    /** The env form of {@code --kafka-config}: a properties file for containers (mount it with the secrets it holds). */
+    public static final String CONFIG_FILE = "SHERATAN_KAFKA_CONFIG_FILE";
+    /**
+     * Variables inside the prefix that are not client settings: the config file, and the old name of the
+     * library log level (now {@code SHERATAN_LIBRARY_LOG_LEVEL}), which must never become a property.
+     */
+    static final java.util.Set<String> NOT_PASSED_THROUGH = java.util.Set.of(CONFIG_FILE, "SHERATAN_KAFKA_LOG_LEVEL");
 
     private KafkaClientConfig() {
     }
 
-    /** Settings from the environment alone. */
+    /** Settings from the environment alone ({@value #CONFIG_FILE} included). */
     public static Map<String, Object> fromEnv(Map<String, String> env) {
-        return fromEnv(env, Map.of());
+        return fromEnv(env, readFile(configFile(env)));
+    }
+
+    /** The file {@value #CONFIG_FILE} names, or null. */
+    public static Path configFile(Map<String, String> env) {
+        String file = env.get(CONFIG_FILE);
+        return file == null || file.isBlank() ? null : Path.of(file.trim());
     }
 
     /** Settings from the environment, on top of a properties file's contents. */
@@ -42,7 +55,7 @@ public final class KafkaClientConfig {
         }
         config.putAll(fileProperties);
         env.forEach((name, value) -> {
-            if (name.startsWith(PREFIX) && name.length() > PREFIX.length()) {
+            if (name.startsWith(PREFIX) && name.length() > PREFIX.length() && !NOT_PASSED_THROUGH.contains(name)) {
                 config.put(propertyName(name), value);
             }
         });

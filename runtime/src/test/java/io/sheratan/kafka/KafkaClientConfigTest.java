@@ -41,4 +41,15 @@ class KafkaClientConfigTest {
         assertThat(KafkaClientConfig.redacted(config).toString())
                 .doesNotContain("p4ss").doesNotContain("k3y").contains("SASL_SSL").contains("[hidden]");
     }
+
+    @Test
+    void shouldReadTheConfigFileVariableAndNeverPassItOrTheOldLogLevelThrough(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = dir.resolve("client.properties");
+        java.nio.file.Files.writeString(file, "security.protocol=SSL\nrequest.timeout.ms=1000\n");
+        Map<String, Object> config = KafkaClientConfig.fromEnv(Map.of("SHERATAN_KAFKA_CONFIG_FILE", file.toString(),
+                "SHERATAN_KAFKA_REQUEST_TIMEOUT_MS", "5000", "SHERATAN_KAFKA_LOG_LEVEL", "DEBUG"));
+        assertThat(config).containsEntry("security.protocol", "SSL").containsEntry("request.timeout.ms", "5000")
+                .doesNotContainKey("config.file").doesNotContainKey("log.level");
+    }
 }

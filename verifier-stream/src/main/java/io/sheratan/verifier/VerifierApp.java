@@ -96,7 +96,11 @@ public final class VerifierApp implements AutoCloseable {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.processingGuarantee());
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, host + ":" + port);
-        props.putIfAbsent(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1); // the broker's default for changelogs
+        // changelogs and the other internal topics: replicated like the pipeline's topics (SHERATAN_TOPIC_REPLICATION,
+        // 0: min(3, brokers)), never the broker's default of 1 that would leave the dedup state on one disk
+        if (!clientConfig.containsKey(StreamsConfig.REPLICATION_FACTOR_CONFIG)) {
+            props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, internalReplication(config.topics(), clientConfig));
+        }
         if (!clientConfig.containsKey("max.poll.interval.ms")) {
             props.put(StreamsConfig.consumerPrefix("max.poll.interval.ms"), 60_000);
         }
@@ -111,6 +115,20 @@ public final class VerifierApp implements AutoCloseable {
         this.topology = VerifierTopology.build(config, new ResultMetrics(registry), guard, keyrings);
         this.streams = new KafkaStreams(topology, props);
         LOG.info("verifier {} on {} with {}", config.applicationId(), self, KafkaClientConfig.redacted(clientConfig));
+    }
+
+    /** The replication factor of the internal topics: the configured one, else as many replicas as brokers, at most 3. */
+    static int internalReplication(io.sheratan.kafka.Topics topics, Map<String, Object> clientConfig) {
+        if (topics.replication() > 0) {
+            return topics.replication();
+        }
+        try (Admin admin = Admin.create(clientConfig)) {
+            int brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
+            return Math.max(1, Math.min(3, brokers));
+        } catch (Exception e) {
+            LOG.warn("could not count the brokers ({}); internal topics get the broker's default replication", e.toString());
+            return -1;
+        }
     }
 
     /** Starts processing and the HTTP endpoint; {@code reset} wipes this instance's local state first. */

@@ -49,6 +49,22 @@ public record VerifierConfig(Topics topics, IntegrityPolicy policy, Duration ret
     public static final String MAX_OUTPUT_BYTES = MAX_OUTPUT_BYTES_SETTING.name();
     public static final int DEFAULT_MAX_OUTPUT_BYTES = Integer.parseInt(MAX_OUTPUT_BYTES_SETTING.defaultValue());
 
+    /** Streams knobs with production defaults (one standby per task: a failed instance's tasks resume from a warm copy). */
+    public static final Setting STANDBY_REPLICAS_SETTING = Setting.of("SHERATAN_STREAMS_STANDBY_REPLICAS", "1",
+            "Kafka Streams num.standby.replicas: warm copies of each task's state on other instances (0 saves disk, slows failover)");
+    public static final Setting STREAM_THREADS_SETTING = Setting.of("SHERATAN_STREAMS_THREADS", "1",
+            "Kafka Streams num.stream.threads per verifier instance (scale out with instances first: one thread per core)");
+
+    /**
+     * The Streams settings of {@link #STANDBY_REPLICAS_SETTING} and {@link #STREAM_THREADS_SETTING}, to merge under the
+     * client settings ({@code SHERATAN_KAFKA_NUM_STANDBY_REPLICAS} and the like still win). The internal topics' replication
+     * follows {@code SHERATAN_TOPIC_REPLICATION} (see {@code VerifierApp}).
+     */
+    public static Map<String, Object> streamsSettings(Map<String, String> env) {
+        return Map.of("num.standby.replicas", STANDBY_REPLICAS_SETTING.integer(env, 0, 16),
+                "num.stream.threads", STREAM_THREADS_SETTING.integer(env, 1, 64));
+    }
+
     public static VerifierConfig fromEnv(Map<String, String> env) {
         String retentionText = RETENTION_SETTING.text(env);
         Duration retention;

@@ -58,6 +58,14 @@ public final class LatencyBench implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "30", description = "how long to measure (default: ${DEFAULT-VALUE})")
     int seconds;
 
+    @Option(names = "--fractions", defaultValue = "0.5", split = ",", paramLabel = "F,F,...",
+            description = "with --rate 0: measure at these fractions of the measured maximum, each in turn (default: ${DEFAULT-VALUE};"
+                    + " e.g. 0.25,0.5,0.75 for a curve of latency against rate)")
+    double[] fractions;
+
+    @picocli.CommandLine.Mixin
+    BenchOutput output;
+
     @Option(names = "--warmup-seconds", defaultValue = "10",
             description = "sent at the same rate first and not measured (default: ${DEFAULT-VALUE})")
     int warmupSeconds;
@@ -86,25 +94,55 @@ public final class LatencyBench implements Callable<Integer> {
                 while (consumer.assignment().isEmpty()) {
                     consumer.poll(Duration.ofMillis(100));
                 }
-                int paced = rate;
-                if (paced <= 0) {
+                double maxRate = 0;
+                List<Integer> rates = new java.util.ArrayList<>();
+                if (rate > 0) {
+                    rates.add(rate);
+                } else {
                     Phase max = run(publisher, consumer, results, "max-", burst, 0, 0);
-                    double maxRate = max.received / (max.elapsedNanos / 1e9);
-                    paced = (int) Math.max(1, maxRate / 2);
+                    maxRate = max.received / (max.elapsedNanos / 1e9);
                     System.out.printf(Locale.ROOT, "  maximum: %,d results sent unpaced, last arrival after %.1f s: %,.0f results/s end to end%n",
                             max.received, max.elapsedNanos / 1e9, maxRate);
+                    for (double f : fractions) {
+                        rates.add((int) Math.max(1, maxRate * f));
+                    }
                 }
-                int warmup = paced * warmupSeconds;
-                Phase phase = run(publisher, consumer, results, "lat-", warmup + paced * seconds, paced, warmup);
-                long[] sorted = Arrays.copyOf(phase.latencies, phase.measured);
-                Arrays.sort(sorted);
-                System.out.printf(Locale.ROOT, "sheratan bench latency: %d s warm-up + %d s measured at %,d/s, EOS v2, default commit interval; %d of %d received%n",
-                        warmupSeconds, seconds, paced, phase.received, warmup + paced * seconds);
-                System.out.printf(Locale.ROOT, "  measured: %d results, p50 %d ms, p90 %d ms, max %d ms%n",
-                        phase.measured, pct(sorted, 50), pct(sorted, 90), sorted.length == 0 ? -1 : sorted[sorted.length - 1]);
-                System.out.printf(Locale.ROOT, "p99 %d ms at %,d/s (p50 %d ms; target p99 <= 300 ms at half the maximum rate)%n",
-                        pct(sorted, 99), paced, pct(sorted, 50));
-                return phase.received == warmup + paced * seconds ? 0 : 1;
+                boolean all = true;
+                com.fasterxml.jackson.databind.node.ArrayNode points = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+                double[] xs = new double[rates.size()];
+                double[] p50s = new double[rates.size()];
+                double[] p99s = new double[rates.size()];
+                for (int k = 0; k < rates.size(); k++) {
+                    int paced = rates.get(k);
+                    int warmup = paced * warmupSeconds;
+                    Phase phase = run(publisher, consumer, results, "lat" + k + "-", warmup + paced * seconds, paced, warmup);
+                    long[] sorted = Arrays.copyOf(phase.latencies, phase.measured);
+                    Arrays.sort(sorted);
+                    System.out.printf(Locale.ROOT, "sheratan bench latency: %d s warm-up + %d s measured at %,d/s, EOS v2, default commit interval; %d of %d received%n",
+                            warmupSeconds, seconds, paced, phase.received, warmup + paced * seconds);
+                    System.out.printf(Locale.ROOT, "  measured: %d results, p50 %d ms, p90 %d ms, max %d ms%n",
+                            phase.measured, pct(sorted, 50), pct(sorted, 90), sorted.length == 0 ? -1 : sorted[sorted.length - 1]);
+                    System.out.printf(Locale.ROOT, "p99 %d ms at %,d/s (p50 %d ms; target p99 <= 300 ms at half the maximum rate)%n",
+                            pct(sorted, 99), paced, pct(sorted, 50));
+                    all &= phase.received == warmup + paced * seconds;
+                    xs[k] = paced;
+                    p50s[k] = pct(sorted, 50);
+                    p99s[k] = pct(sorted, 99);
+                    points.addObject().put("rate", paced).put("fraction_of_max", maxRate > 0 ? paced / maxRate : 0)
+                            .put("p50_ms", pct(sorted, 50)).put("p90_ms", pct(sorted, 90)).put("p99_ms", pct(sorted, 99))
+                            .put("max_ms", sorted.length == 0 ? -1 : sorted[sorted.length - 1])
+                            .put("received", phase.received).put("sent", warmup + paced * seconds);
+                }
+                if (output.wanted()) {
+                    com.fasterxml.jackson.databind.node.ObjectNode report = output.report("latency");
+                    report.put("max_rate", maxRate).put("seconds", seconds).put("warmup_seconds", warmupSeconds).put("target_p99_ms", 300);
+                    report.set("points", points);
+                    Map<String, double[]> series = new java.util.LinkedHashMap<>();
+                    series.put("p50", p50s);
+                    series.put("p99", p99s);
+                    output.write(report, BenchOutput.latencyChart(xs, series, 300));
+                }
+                return all ? 0 : 1;
             }
         } finally {
             TempDirs.deleteQuietly(state);

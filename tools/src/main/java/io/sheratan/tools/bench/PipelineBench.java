@@ -87,6 +87,9 @@ public final class PipelineBench implements Callable<Integer> {
     @Option(names = "--batch-size", description = "producer batch.size in bytes for every variant (default: Kafka's, 16384)")
     Integer batchSize;
 
+    @picocli.CommandLine.Mixin
+    BenchOutput output;
+
     private static final String STORE = "bench-store";
     private static final String PASSTHROUGH = "passthrough (a)";
     private static final String STORE_PASSTHROUGH = "passthrough+store (b)";
@@ -213,6 +216,26 @@ public final class PipelineBench implements Callable<Integer> {
                 Stats.median(storeOverPassthrough));
         System.out.printf(Locale.ROOT, "ratio verifier/(b) x%.2f (target x0.85), verifier/(a) x%.2f (target x0.60); broker bytes written per result verifier/(a) x%.2f (target <= x1.15)  [medians of the per-round ratios]%n",
                 Stats.median(pairedB), Stats.median(pairedA), Stats.median(bytesOverA));
+        if (output.wanted()) {
+            com.fasterxml.jackson.databind.node.ObjectNode report = output.report("pipeline");
+            report.put("count", count).put("rounds", rounds).put("threads", threads).put("mark", mark);
+            com.fasterxml.jackson.databind.node.ObjectNode medians = report.putObject("median_rate");
+            names.forEach(n -> medians.put(n, median(runs.get(n), Run::rate)));
+            com.fasterxml.jackson.databind.node.ObjectNode ratios = report.putObject("ratios_per_round");
+            Map<String, double[]> perRound = new java.util.LinkedHashMap<>();
+            perRound.put("verifier/(b)", pairedB);
+            perRound.put("verifier/(a)", pairedA);
+            perRound.put("bytes verifier/(a)", bytesOverA);
+            perRound.forEach((n, values) -> {
+                com.fasterxml.jackson.databind.node.ArrayNode array = ratios.putArray(n);
+                Arrays.stream(values).forEach(array::add);
+            });
+            com.fasterxml.jackson.databind.node.ObjectNode verdict = report.putObject("median_of_ratios");
+            perRound.forEach((n, values) -> verdict.put(n, Stats.median(values)));
+            report.putObject("targets").put("verifier/(b)", 0.85).put("verifier/(a)", 0.60).put("bytes verifier/(a)", 1.15);
+            output.write(report, BenchOutput.ratioChart("bench pipeline: per-round ratios", perRound,
+                    Map.of("verifier/(b)", 0.85, "verifier/(a)", 0.60, "bytes verifier/(a)", 1.15)));
+        }
         return 0;
     }
 

@@ -1,0 +1,72 @@
+package io.sheratan.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The launcher under POSIX {@code sh} (dash on Debian), with stand-ins for {@code stat} and {@code mv}
+ * that refuse the GNU options ({@code stat -c}, {@code mv -T}) as macOS and BSD do: it still runs a
+ * command, makes its snapshot of the build, and prunes snapshots unused for more than two days.
+ */
+class LauncherIT {
+
+    private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
+
+    @Test
+    void shouldRunUnderShWithoutGnuToolsAndPruneOldSnapshots(@TempDir Path bin) throws Exception {
+        standIn(bin, "stat", "case \"$*\" in *-c*) echo 'stat: illegal option -- c' >&2; exit 1;; esac; exec /usr/bin/stat \"$@\"");
+        standIn(bin, "mv", "case \"$1\" in -T) echo 'mv: illegal option -- T' >&2; exit 64;; esac; exec /bin/mv \"$@\"");
+        Path run = ROOT.resolve("cli/target/run");
+        Path old = run.resolve("1234-5678");
+        Files.createDirectories(old.resolve("lib"));
+        Files.setLastModifiedTime(old, FileTime.from(Instant.now().minus(3, ChronoUnit.DAYS)));
+        Path recent = run.resolve("8765-4321");
+        Files.createDirectories(recent);
+
+        ProcessBuilder builder = new ProcessBuilder("sh", ROOT.resolve("sheratan").toString(), "--version").directory(bin.toFile());
+        builder.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        builder.environment().put("SHERATAN_NO_BUILD", "1");
+        builder.redirectErrorStream(true);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(output).isZero();
+        assertThat(output).contains("sheratan").doesNotContain("illegal option");
+
+        try (var snapshots = Files.list(run)) {
+            List<Path> left = snapshots.toList();
+            assertThat(left).as("the old snapshot is pruned, the recent one kept").doesNotContain(old).contains(recent);
+            assertThat(left).as("the current snapshot holds the build")
+                    .anySatisfy(p -> assertThat(p.resolve("sheratan.jar")).exists());
+            assertThat(left).noneMatch(p -> p.getFileName().toString().startsWith(".tmp"));
+        }
+        deleteRecursively(recent);
+    }
+
+    private static void standIn(Path bin, String name, String body) throws IOException {
+        Path file = bin.resolve(name);
+        Files.writeString(file, "#!/bin/sh\n" + body + "\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Checks the operations kit (ops/): the Prometheus rules with promtool (syntax, then the unit tests of
+# alerts_test.yml: each alert fires on a synthetic series and stays quiet on a healthy one) and the Grafana
+# dashboard's JSON. Installs promtool (Debian package prometheus) when it is missing. .ci/run calls it;
+# OpsKitIT (mvn verify) checks that a running stack exports every metric the two files name. POSIX sh.
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+if ! command -v promtool >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo -n"; fi
+    echo "check-ops: installing promtool (Debian package prometheus) with apt-get" >&2
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  else
+    echo "check-ops: promtool not found and no apt-get: install Prometheus's promtool" >&2
+    exit 1
+  fi
+fi
+promtool check rules "$ROOT/ops/prometheus/alerts.yml"
+(cd "$ROOT/ops/prometheus" && promtool test rules alerts_test.yml)
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["panels"], "no panels"; print("dashboard:", len(d["panels"]), "panels")' \
+  "$ROOT/ops/grafana/sheratan.json"
