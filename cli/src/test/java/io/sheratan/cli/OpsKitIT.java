@@ -1,6 +1,18 @@
 package io.sheratan.cli;
 
 import io.sheratan.kafka.KafkaProbe;
+import io.sheratan.avro.AuditEvent;
+import io.sheratan.avro.VerifiedResult;
+import io.sheratan.integrity.Marks;
+import io.sheratan.serdes.SheratanSerdes;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
 import io.sheratan.testing.Processes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +36,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The operations kit against a running stack (what {@code sheratan up} runs): every metric that
  * {@code ops/grafana/sheratan.json} and {@code ops/prometheus/alerts.yml} name is exported by one of the
  * three services' {@code /metrics}, JVM and producer metrics included; the gateway's and the sink's
- * {@code /health} say Kafka is reachable, and a probe of a port where no broker listens says it is not.
+ * {@code /health} say Kafka is reachable, and a probe of a port where no broker listens says it is not. And a
+ * downstream Java consumer, written as the README shows (a plain {@code KafkaConsumer} with the shipped
+ * {@link SheratanSerdes}, read_committed), reads the verified result and the audit event the stack produced.
  */
 class OpsKitIT {
 
@@ -33,10 +47,27 @@ class OpsKitIT {
     private static final Set<String> PROMETHEUS_OWN = Set.of("up");
     private static final Pattern METRIC = Pattern.compile("\\b((?:sheratan|integrity|jvm|process|kafka)_[a-z0-9_]+)\\b");
 
+    private static final String TOKEN = "ops-kit-token";
     private final HttpClient http = HttpClient.newHttpClient();
 
+    @TempDir
+    static Path dir;
+    private static LocalStack stack;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void start() throws Exception {
+        stack = new LocalStack(Map.of("SHERATAN_HUB_TOKEN", TOKEN), null, dir, false);
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void stop() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
     @Test
-    void shouldExportEveryMetricTheDashboardAndTheAlertsName(@TempDir Path dir) throws Exception {
+    void shouldExportEveryMetricTheDashboardAndTheAlertsName() throws Exception {
         Set<String> named = new TreeSet<>();
         for (Path file : new Path[]{ROOT.resolve("ops/grafana/sheratan.json"), ROOT.resolve("ops/prometheus/alerts.yml")}) {
             Matcher m = METRIC.matcher(Files.readString(file));
@@ -48,8 +79,8 @@ class OpsKitIT {
         assertThat(named).as("the files name the contract's metrics").contains("integrity_verified_1m", "sheratan_results_rejected_total",
                 "sheratan_audit_tree_size", "sheratan_audit_checkpoint_age_seconds", "jvm_memory_used_bytes");
 
-        String token = "ops-kit-token";
-        try (LocalStack stack = new LocalStack(Map.of("SHERATAN_HUB_TOKEN", token), null, dir, false)) {
+        String token = TOKEN;
+        {
             String gateway = "http://127.0.0.1:" + stack.gateway.port();
             // one accepted, one tampered, one without a token: the gateway's histogram has its series
             assertThat(post(gateway, token, "{\"job_id\":\"ops-1\",\"ok\":true,\"integrity\":{\"mode\":\"sha256\",\"sha256\":\""
@@ -102,5 +133,53 @@ class OpsKitIT {
 
     private HttpResponse<String> get(String url) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void shouldLetADownstreamConsumerReadBothTopicsWithTheShippedSerdes() throws Exception {
+        String token = TOKEN;
+        {
+            String core = "{\"job_id\":\"downstream-1\",\"ok\":true,\"result\":{\"v\":1}}";
+            String sha = Marks.sha256Hex(core.getBytes(StandardCharsets.UTF_8));
+            assertThat(postTo(stack, token, core.substring(0, core.length() - 1) + ",\"integrity\":{\"mode\":\"sha256\",\"sha256\":\"" + sha + "\"}}"))
+                    .isEqualTo(200);
+            assertThat(postTo(stack, token, "{\"job_id\":\"downstream-2\",\"ok\":true,\"integrity\":{\"mode\":\"sha256\",\"sha256\":\"" + sha + "\"}}"))
+                    .isEqualTo(422);
+
+            ConsumerRecord<String, VerifiedResult> verified = first(stack, stack.topics.verified(), SheratanSerdes.verifiedResult().deserializer(),
+                    "downstream-1");
+            assertThat(verified.value().getJobId()).isEqualTo("downstream-1");
+            assertThat(verified.value().getSha256()).isEqualTo(sha);
+            assertThat(verified.value().getResult()).isEqualTo("{\"v\":1}");
+
+            ConsumerRecord<String, AuditEvent> audit = first(stack, stack.topics.audit(), SheratanSerdes.auditEvent().deserializer(), "downstream-2");
+            assertThat(audit.value().getReason()).isEqualTo("sha_mismatch");
+            assertThat(audit.value().getEventType()).isEqualTo("RESULT_INTEGRITY_FAIL");
+        }
+    }
+
+    private static <V> ConsumerRecord<String, V> first(LocalStack stack, String topic, Deserializer<V> values, String key) {
+        Map<String, Object> config = new HashMap<>(stack.clientConfig);
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, "downstream-" + System.nanoTime());
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(config, Serdes.String().deserializer(), values)) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, V> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (key.equals(record.key())) {
+                        return record;
+                    }
+                }
+            }
+        }
+        throw new AssertionError(key + " never appeared on " + topic);
+    }
+
+    private static int postTo(LocalStack stack, String token, String body) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.gateway.port() + "/mesh/results/submit"))
+                .header("X-Sheratan-Token", token).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 }
