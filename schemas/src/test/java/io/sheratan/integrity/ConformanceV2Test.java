@@ -361,15 +361,8 @@ class ConformanceV2Test {
         }
         Submission signed = s.signedBy(signer);
         ObjectNode markJson = (ObjectNode) JSON.readTree(EnvelopeWriter.toJson(signed)).get("integrity");
-        ObjectNode v = vectors.addObject();
-        v.put("name", name);
-        v.put("envelope_text", text.substring(0, text.lastIndexOf('}')) + ",\"integrity\":" + markJson + "}");
-        if (!env.isEmpty()) {
-            ObjectNode e = v.putObject("env");
-            new java.util.TreeMap<>(env).forEach(e::put);
-        }
-        v.put("t", T);
-        v.put("expected", "verified");
+        ObjectNode v = vector(vectors, name, "envelope_text", JSON.getNodeFactory().textNode(
+                text.substring(0, text.lastIndexOf('}')) + ",\"integrity\":" + markJson + "}"), env, "verified");
         v.put("core", new String(signed.core(), StandardCharsets.UTF_8));
         v.put("sha256", signed.coreSha256());
         if (signed.coreVersion() == 2) {
@@ -378,27 +371,26 @@ class ConformanceV2Test {
     }
 
     private static void invalidText(ArrayNode vectors, String name, String text, String reason, Map<String, String> env) {
-        ObjectNode v = vectors.addObject();
-        v.put("name", name);
-        v.put("envelope_text", text);
-        if (!env.isEmpty()) {
-            ObjectNode e = v.putObject("env");
-            new java.util.TreeMap<>(env).forEach(e::put);
-        }
-        v.put("t", T);
-        v.put("expected", reason);
+        vector(vectors, name, "envelope_text", JSON.getNodeFactory().textNode(text), env, reason);
     }
 
     private static void invalidObject(ArrayNode vectors, String name, ObjectNode envelope, String reason, Map<String, String> env) {
+        vector(vectors, name, "envelope", envelope, env, reason);
+    }
+
+    /** One vector's common members, in the file's order: name, the envelope, its policy variables, t, the expected outcome. */
+    private static ObjectNode vector(ArrayNode vectors, String name, String envelopeField, JsonNode envelope, Map<String, String> env,
+                                     String expected) {
         ObjectNode v = vectors.addObject();
         v.put("name", name);
-        v.set("envelope", envelope);
+        v.set(envelopeField, envelope);
         if (!env.isEmpty()) {
             ObjectNode e = v.putObject("env");
             new java.util.TreeMap<>(env).forEach(e::put);
         }
         v.put("t", T);
-        v.put("expected", reason);
+        v.put("expected", expected);
+        return v;
     }
 
     private static void valid(ArrayNode vectors, String name, Submission s) throws Exception {

@@ -36,6 +36,9 @@ public final class BenchOutput {
     CommandSpec mixee;
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Taken when the bench starts (picocli makes the mixin then), so that edits during a long run do not mark it dirty. */
+    private final String commitAtStart = commit();
+    private final Instant startedAt = Instant.now();
 
     public boolean wanted() {
         return json != null;
@@ -45,10 +48,11 @@ public final class BenchOutput {
     public ObjectNode report(String bench) {
         ObjectNode root = JSON.createObjectNode();
         root.put("bench", bench);
-        root.put("commit", commit());
-        List<String> args = mixee == null ? List.of() : mixee.commandLine().getParseResult().originalArgs();
-        root.put("command", "./sheratan bench " + bench + (args.isEmpty() ? "" : " " + String.join(" ", args)));
-        root.put("started", Instant.now().toString());
+        root.put("commit", commitAtStart);
+        // the launcher's whole command line as typed (the root command's original arguments)
+        List<String> args = mixee == null ? List.of() : mixee.root().commandLine().getParseResult().originalArgs();
+        root.put("command", "./sheratan " + String.join(" ", args));
+        root.put("started", startedAt.toString());
         root.put("java", System.getProperty("java.version"));
         root.put("cpus", Runtime.getRuntime().availableProcessors());
         return root;
