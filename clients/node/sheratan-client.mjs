@@ -333,7 +333,7 @@ export function checkClaims(nodeId, issuedAt, aud) {
 /** A JSON envelope's bytes to an Envelope, or MalformedEnvelope naming the broken rule. */
 export function readEnvelope(data, lim) {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  if (bytes[0] === 0xc3 && bytes[1] === 0x01) throw new MalformedEnvelope('Avro single-object envelopes are read by the verifier; this client reads JSON envelopes');
+  if (bytes[0] === 0xc3 && bytes[1] === 0x01) return readAvroEnvelope(bytes, lim);
   let root;
   try {
     root = parseJson(bytes, lim);
@@ -381,6 +381,157 @@ export function readEnvelope(data, lim) {
     claims = checkClaims(nodeId, root.get('issued_at'), aud);
   }
   return new Envelope(jobId, root.get('ok'), root.get('result') ?? null, error, mark, claims);
+}
+
+/** An Avro single-object ResultSubmission, read as the verifier reads it (result and error are JSON text, strictly). */
+function readAvroEnvelope(bytes, lim) {
+  let record;
+  try {
+    record = avroEnvelopes().decode(bytes);
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new MalformedEnvelope(`Avro: ${e.message}`);
+  }
+  const jobId = record.job_id;
+  if (!jobId) throw new MalformedEnvelope('job_id must not be empty');
+  if (codePoints(jobId) > MAX_JOB_ID) throw new MalformedEnvelope(`job_id longer than ${MAX_JOB_ID} characters`);
+  const jsonText = (name) => {
+    if (record[name] == null) return null;
+    try {
+      return parseJson(Buffer.from(record[name], 'utf8'), lim);
+    } catch (e) {
+      if (e instanceof StrictJsonError) throw new MalformedEnvelope(`${name}: ${e.message}`);
+      throw e;
+    }
+  };
+  const result = jsonText('result');
+  const error = jsonText('error');
+  if (error !== null && typeof error !== 'string' && !(error instanceof Map)) throw new MalformedEnvelope('error must be a string or an object');
+  let mark = null;
+  if (record.integrity != null) {
+    mark = { v: record.integrity.v ?? null };
+    for (const name of ['mode', 'sha256', 'sig', 'key_id']) {
+      const value = record.integrity[name] ?? null;
+      if (value !== null) {
+        if (value.length > MARK_FIELD_LIMITS[name]) throw new MalformedEnvelope(`integrity.${name} longer than ${MARK_FIELD_LIMITS[name]} characters`);
+        if (!/^[\x20-\x7e]*$/.test(value)) throw new MalformedEnvelope(`integrity.${name} must be printable ASCII`);
+      }
+      mark[name] = value;
+    }
+  }
+  let claims = null;
+  if (mark && (mark.v ?? 1) === 2) {
+    if (record.node_id == null || record.issued_at == null || record.aud == null) {
+      throw new MalformedEnvelope('node_id, issued_at and aud are required by a version 2 mark');
+    }
+    claims = checkClaims(record.node_id, record.issued_at, record.aud);
+  }
+  return new Envelope(jobId, record.ok, result, error, mark, claims);
+}
+
+/** Avro binary with every length checked against the bytes there are: a length that lies is an error, never an allocation. */
+class AvroBytes {
+  constructor(data, pos) { this.data = data; this.pos = pos; }
+
+  long() {
+    let value = 0n;
+    let shift = 0n;
+    for (;;) {
+      if (this.pos >= this.data.length || shift > 63n) throw new Error('truncated or overlong varint');
+      const b = BigInt(this.data[this.pos++]);
+      value |= (b & 0x7fn) << shift;
+      shift += 7n;
+      if (!(b & 0x80n)) {
+        const decoded = (value >> 1n) ^ -(value & 1n);
+        if (decoded > BigInt(Number.MAX_SAFE_INTEGER) || decoded < -BigInt(Number.MAX_SAFE_INTEGER)) return Number.NaN;
+        return Number(decoded);
+      }
+    }
+  }
+
+  string() {
+    const n = this.long();
+    if (!(n >= 0) || this.pos + n > this.data.length) throw new Error(`a string length of ${n} where ${this.data.length - this.pos} bytes are left`);
+    const s = this.data.subarray(this.pos, this.pos + n).toString('utf8'); // bytes that are not UTF-8 become U+FFFD, as in Java's decoder
+    this.pos += n;
+    return s;
+  }
+
+  value(schema) {
+    if (Array.isArray(schema)) {
+      const index = this.long();
+      if (!(index >= 0 && index < schema.length)) throw new Error(`union branch ${index} of ${schema.length}`);
+      return this.value(schema[index]);
+    }
+    if (typeof schema === 'object') {
+      if (schema.type === 'record') return Object.fromEntries(schema.fields.map((f) => [f.name, this.value(f.type)]));
+      return this.value(schema.type);
+    }
+    if (schema === 'null') return null;
+    if (schema === 'boolean') {
+      if (this.pos >= this.data.length || this.data[this.pos] > 1) throw new Error('not a boolean');
+      return this.data[this.pos++] === 1;
+    }
+    if (schema === 'int' || schema === 'long') {
+      const v = this.long();
+      if (Number.isNaN(v) || (schema === 'int' && (v < -(2 ** 31) || v >= 2 ** 31))) throw new Error(`${schema} out of range`);
+      return v;
+    }
+    if (schema === 'string') return this.string();
+    throw new Error(`type ${schema} is not in the envelope's schema`);
+  }
+}
+
+let envelopeSchemas = null;
+function avroEnvelopes() {
+  if (!envelopeSchemas) {
+    const schemas = new Map();
+    const dir = schemaDir();
+    for (const folder of [dir, path.join(dir, '..', 'resources', 'avro-history')]) {
+      if (!fs.existsSync(folder)) continue;
+      for (const name of fs.readdirSync(folder).filter((n) => n.startsWith('ResultSubmission') && n.endsWith('.avsc')).sort()) {
+        const schema = JSON.parse(fs.readFileSync(path.join(folder, name), 'utf8'));
+        schemas.set(avroFingerprint(parsingCanonicalForm(schema)).toString('hex'), schema);
+      }
+    }
+    envelopeSchemas = {
+      decode(bytes) {
+        if (bytes.length < 10) throw new Error('shorter than the single-object header');
+        const schema = schemas.get(Buffer.from(bytes.subarray(2, 10)).toString('hex'));
+        if (!schema) throw new Error(`unknown schema fingerprint ${Buffer.from(bytes.subarray(2, 10)).toString('hex')}`);
+        const reader = new AvroBytes(Buffer.from(bytes), 10);
+        const record = reader.value(schema);
+        if (reader.pos !== bytes.length) throw new Error(`${bytes.length - reader.pos} bytes after the record`);
+        return record;
+      },
+    };
+  }
+  return envelopeSchemas;
+}
+
+/** The Avro spec's Parsing Canonical Form of a schema given as parsed JSON. */
+export function parsingCanonicalForm(schema, namespace = null) {
+  const PRIMITIVES = ['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string'];
+  const fullname = (name, ns) => (name.includes('.') || !ns ? name : `${ns}.${name}`);
+  const pcf = (s, ns) => {
+    if (typeof s === 'string') return JSON.stringify(PRIMITIVES.includes(s) ? s : fullname(s, ns));
+    if (Array.isArray(s)) return `[${s.map((x) => pcf(x, ns)).join(',')}]`;
+    const t = s.type;
+    if (PRIMITIVES.includes(t)) return JSON.stringify(t);
+    if (['record', 'error', 'enum', 'fixed'].includes(t)) {
+      const name = fullname(s.name, s.namespace ?? ns);
+      const inner = name.includes('.') ? name.slice(0, name.lastIndexOf('.')) : null;
+      const parts = [`"name":${JSON.stringify(name)}`, `"type":${JSON.stringify(t === 'error' ? 'record' : t)}`];
+      if (t === 'record' || t === 'error') parts.push(`"fields":[${s.fields.map((f) => `{"name":${JSON.stringify(f.name)},"type":${pcf(f.type, inner)}}`).join(',')}]`);
+      else if (t === 'enum') parts.push(`"symbols":${JSON.stringify(s.symbols)}`);
+      else parts.push(`"size":${s.size}`);
+      return `{${parts.join(',')}}`;
+    }
+    if (t === 'array') return `{"type":"array","items":${pcf(s.items, ns)}}`;
+    if (t === 'map') return `{"type":"map","values":${pcf(s.values, ns)}}`;
+    return pcf(t, ns);
+  };
+  return pcf(schema, namespace);
 }
 
 // ------------------------------------------------------------------------------ Ed25519 (node:crypto) and the keyring

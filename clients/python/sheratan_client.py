@@ -447,7 +447,7 @@ def read_envelope(data, limits=None):
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogatepass")
     if data[:2] == b"\xc3\x01":
-        raise MalformedEnvelope("Avro single-object envelopes are read by the verifier; this client reads JSON envelopes")
+        return _read_avro_envelope(data, limits)
     try:
         root = parse_json(data, limits)
     except StrictJsonError as e:
@@ -501,6 +501,139 @@ def read_envelope(data, limits=None):
             raise MalformedEnvelope("issued_at must be an integer: milliseconds since the epoch")
         claims = check_claims(node_id, int(issued_at), aud)
     return Envelope(job_id, root["ok"], root.get("result"), error, mark, claims)
+
+
+def _read_avro_envelope(data, limits):
+    """An Avro single-object ResultSubmission (DESIGN 2), read as the verifier reads it: result and error are
+    JSON text through the strict canonicalizer, the mark's fields as in JSON, version 2 claims required."""
+    try:
+        record = AvroEnvelopes.get().decode(data)
+    except ValueError as e:
+        raise MalformedEnvelope("Avro: %s" % e)
+    job_id = record.get("job_id")
+    if not job_id:
+        raise MalformedEnvelope("job_id must not be empty")
+    if len(job_id) > MAX_JOB_ID:
+        raise MalformedEnvelope("job_id longer than %d characters" % MAX_JOB_ID)
+
+    def json_text(name):
+        text = record.get(name)
+        if text is None:
+            return None
+        try:
+            return parse_json(text.encode("utf-8", "surrogatepass"), limits)
+        except StrictJsonError as e:
+            raise MalformedEnvelope("%s: %s" % (name, e))
+
+    result, error = json_text("result"), json_text("error")
+    if error is not None and not isinstance(error, (str, dict)):
+        raise MalformedEnvelope("error must be a string or an object")
+    mark = None
+    integrity = record.get("integrity")
+    if integrity is not None:
+        fields = {name: integrity.get(name) for name in ("mode", "sha256", "sig", "key_id")}
+        for name, value in fields.items():
+            _check_mark_field(name, value)
+        mark = Mark(v=integrity.get("v"), **fields)
+    claims = None
+    if mark is not None and mark.version == 2:
+        node_id, issued_at, aud = record.get("node_id"), record.get("issued_at"), record.get("aud")
+        if node_id is None or issued_at is None or aud is None:
+            raise MalformedEnvelope("node_id, issued_at and aud are required by a version 2 mark")
+        claims = check_claims(node_id, issued_at, aud)
+    return Envelope(job_id, record["ok"], result, error, mark, claims)
+
+
+class _AvroBytes:
+    """Avro binary decoding with every length checked against the bytes there are (a length that lies is an error, never an allocation)."""
+
+    def __init__(self, data, pos):
+        self.data, self.pos = data, pos
+
+    def long(self):
+        value, shift = 0, 0
+        while True:
+            if self.pos >= len(self.data) or shift > 63:
+                raise ValueError("truncated or overlong varint")
+            b = self.data[self.pos]
+            self.pos += 1
+            value |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                return (value >> 1) ^ -(value & 1)
+
+    def string(self):
+        n = self.long()
+        if n < 0 or self.pos + n > len(self.data):
+            raise ValueError("a string length of %d where %d bytes are left" % (n, len(self.data) - self.pos))
+        raw = self.data[self.pos:self.pos + n]
+        self.pos += n
+        # as Java's Avro decoder: bytes that are not UTF-8 become U+FFFD (the verifier does the same)
+        return raw.decode("utf-8", "replace")
+
+    def value(self, schema):
+        if isinstance(schema, list):
+            index = self.long()
+            if not 0 <= index < len(schema):
+                raise ValueError("union branch %d of %d" % (index, len(schema)))
+            return self.value(schema[index])
+        if isinstance(schema, dict):
+            if schema.get("type") == "record":
+                return {f["name"]: self.value(f["type"]) for f in schema["fields"]}
+            return self.value(schema["type"])
+        if schema == "null":
+            return None
+        if schema == "boolean":
+            if self.pos >= len(self.data) or self.data[self.pos] > 1:
+                raise ValueError("not a boolean")
+            self.pos += 1
+            return self.data[self.pos - 1] == 1
+        if schema in ("int", "long"):
+            value = self.long()
+            if schema == "int" and not -2 ** 31 <= value < 2 ** 31:
+                raise ValueError("int out of range")
+            return value
+        if schema == "string":
+            return self.string()
+        raise ValueError("type %s is not in the envelope's schema" % schema)
+
+
+class AvroEnvelopes:
+    """The ResultSubmission schemas the verifier decodes (current and older), by fingerprint."""
+
+    _instance = None
+
+    @classmethod
+    def get(cls):
+        if cls._instance is None:
+            cls._instance = cls()
+        return cls._instance
+
+    def __init__(self):
+        self.schemas = {}
+        folders = [_schema_dir(), os.path.join(_schema_dir(), "..", "resources", "avro-history")]
+        for folder in folders:
+            if not os.path.isdir(folder):
+                continue
+            for name in sorted(os.listdir(folder)):
+                if name.startswith("ResultSubmission") and name.endswith(".avsc"):
+                    with open(os.path.join(folder, name), encoding="utf-8") as f:
+                        schema = json.loads(f.read())
+                    self.schemas[avro_fingerprint(parsing_canonical_form(schema))] = schema
+        if not self.schemas:
+            raise ConfigError("ResultSubmission.avsc not found: set SHERATAN_SCHEMAS_DIR")
+
+    def decode(self, data):
+        if len(data) < 10:
+            raise ValueError("shorter than the single-object header")
+        schema = self.schemas.get(bytes(data[2:10]))
+        if schema is None:
+            raise ValueError("unknown schema fingerprint %s" % bytes(data[2:10]).hex())
+        reader = _AvroBytes(bytes(data), 10)
+        record = reader.value(schema)
+        if reader.pos != len(data):
+            raise ValueError("%d bytes after the record" % (len(data) - reader.pos))
+        return record
 
 
 def check_claims(node_id, issued_at, aud):

@@ -345,6 +345,45 @@ class ConformanceV2Test {
                 + "c0af" + HexFormat.of().formatHex(("\"" + mark).getBytes(StandardCharsets.UTF_8)));
         utf8.put("t", T);
         utf8.put("expected", "malformed");
+        avro(vectors, reader, ed, base, claims);
+    }
+
+    /** The Avro single-object form (DESIGN 2): the verifier reads it beside JSON, so workers' verifiers must too. */
+    private static void avro(ArrayNode vectors, EnvelopeReader reader, Signer ed, Submission base, Claims claims) throws Exception {
+        io.sheratan.avro.codec.AvroCodec<io.sheratan.avro.ResultSubmission> codec = io.sheratan.avro.codec.AvroCodec.resultSubmissions();
+        HexFormat hex = HexFormat.of();
+        Submission v1 = base.signedBy(Signer.sha256(1));
+        Submission v2 = base.withClaims(claims).signedBy(ed);
+        for (Submission s : new Submission[]{v1, v2}) {
+            ObjectNode v = vector(vectors, "avro: " + (s == v1 ? "v1 sha256" : "v2 ed25519"), "envelope_hex",
+                    JSON.getNodeFactory().textNode(hex.formatHex(codec.encode(EnvelopeWriter.toAvro(s)))), Map.of(), "verified");
+            v.put("core", new String(s.core(), StandardCharsets.UTF_8));
+            v.put("sha256", s.coreSha256());
+            if (s.coreVersion() == 2) {
+                v.put("pae", new String(Pae.encode(s.core()), StandardCharsets.UTF_8));
+            }
+        }
+        byte[] good = codec.encode(EnvelopeWriter.toAvro(v1));
+        byte[] fingerprint = good.clone();
+        fingerprint[5] ^= 1;
+        vector(vectors, "avro malformed: an unknown schema fingerprint", "envelope_hex", JSON.getNodeFactory().textNode(hex.formatHex(fingerprint)),
+                Map.of(), "malformed");
+        vector(vectors, "avro malformed: truncated", "envelope_hex",
+                JSON.getNodeFactory().textNode(hex.formatHex(java.util.Arrays.copyOf(good, good.length - 3))), Map.of(), "malformed");
+        vector(vectors, "avro malformed: a byte after the record", "envelope_hex",
+                JSON.getNodeFactory().textNode(hex.formatHex(java.util.Arrays.copyOf(good, good.length + 1))), Map.of(), "malformed");
+        io.sheratan.avro.ResultSubmission duplicate = EnvelopeWriter.toAvro(v1);
+        duplicate.setResult("{\"value\":42,\"value\":43}");
+        vector(vectors, "avro malformed (duplicate_name): in the result's JSON text", "envelope_hex",
+                JSON.getNodeFactory().textNode(hex.formatHex(codec.encode(duplicate))), Map.of(), "malformed");
+        io.sheratan.avro.ResultSubmission noClaims = EnvelopeWriter.toAvro(v2);
+        noClaims.setAud(null);
+        vector(vectors, "avro malformed: a version 2 mark without aud", "envelope_hex",
+                JSON.getNodeFactory().textNode(hex.formatHex(codec.encode(noClaims))), Map.of(), "malformed");
+        io.sheratan.avro.ResultSubmission tampered = EnvelopeWriter.toAvro(v1);
+        tampered.setResult("{\"value\":43}");
+        vector(vectors, "avro sha_mismatch: the result changed after signing", "envelope_hex",
+                JSON.getNodeFactory().textNode(hex.formatHex(codec.encode(tampered))), Map.of(), "sha_mismatch");
     }
 
     private static String withClaimsText(String core, Claims c) {
