@@ -936,7 +936,7 @@ const USAGE = `usage: sheratan-client.mjs COMMAND [options] [FILE|-]
            --mode sha256|hmac|ed25519  --v2  --key PEM  --key-id ID  --node NODE_ID  --aud PIPELINE  --issued-at MILLIS
                          (defaults as sheratan sign: SHERATAN_RESULT_INTEGRITY_MODE, SHERATAN_RESULT_HMAC_KEY[_ID],
                           SHERATAN_SIGNING_KEY_FILE/_ID, SHERATAN_NODE_ID, SHERATAN_PIPELINE_ID)
-  verify   [FILE|-]      'verified' or 'rejected <reason>' under the env policy; exit 0 verified, 1 rejected, 2 malformed
+  verify   [FILE|-]      one envelope (JSON or Avro) under the env policy: 'verified' or 'rejected <reason>'; exit 0 / 1 / 2 malformed
            --keyring FILE  --at MILLIS
   publish  [FILE|-]      envelopes (one per line; --whole for one document) to the submitted topic, keyed by job_id,
                          idempotent, acks=all, lz4; --sign signs each first (sign options apply); --topic NAME

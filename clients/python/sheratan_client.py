@@ -145,13 +145,9 @@ class _Parser:
             if name in result:
                 self.fail("duplicate_name", i)
             result[name] = value
-            i = self.ws(i)
-            if i < self.n and self.s[i] == ",":
-                i = self.ws(i + 1)
-            elif i < self.n and self.s[i] == "}":
-                return result, i + 1
-            else:
-                self.fail("syntax", i, "expected ',' or '}'")
+            i, closed = self.after_member(i, "}")
+            if closed:
+                return result, i
 
     def arr(self, i, depth):
         if depth > self.max_depth:
@@ -163,13 +159,18 @@ class _Parser:
         while True:
             value, i = self.value(i, depth + 1)
             result.append(value)
-            i = self.ws(i)
-            if i < self.n and self.s[i] == ",":
-                i = self.ws(i + 1)
-            elif i < self.n and self.s[i] == "]":
-                return result, i + 1
-            else:
-                self.fail("syntax", i, "expected ',' or ']'")
+            i, closed = self.after_member(i, "]")
+            if closed:
+                return result, i
+
+    def after_member(self, i, close):
+        """After a member or element: a comma (and whatever space follows), or the closing bracket."""
+        i = self.ws(i)
+        if i < self.n and self.s[i] == ",":
+            return self.ws(i + 1), False
+        if i < self.n and self.s[i] == close:
+            return i + 1, True
+        self.fail("syntax", i, "expected ',' or '%s'" % close)
 
     def string(self, i):
         s, n = self.s, self.n
@@ -1572,7 +1573,7 @@ def main(argv=None):
     _signing_options(p)
     p.set_defaults(run=cmd_sign)
     p = sub.add_parser("verify", help="check one envelope offline under the env policy",
-                       description="Check one JSON envelope under SHERATAN_RESULT_INTEGRITY_MODE, _REQUIRED, SHERATAN_RESULT_CANONICAL_VERSION, "
+                       description="Check one envelope (JSON, or Avro single-object) under SHERATAN_RESULT_INTEGRITY_MODE, _REQUIRED, SHERATAN_RESULT_CANONICAL_VERSION, "
                                    "SHERATAN_PIPELINE_ID, SHERATAN_RESULT_MAX_AGE/_MAX_SKEW and the keyring (--keyring, SHERATAN_KEYRING_FILE, "
                                    "else SHERATAN_RESULT_HMAC_KEY). Prints 'verified' or 'rejected <reason>'. Exit 0 verified, 1 rejected, 2 malformed.")
     p.add_argument("file", nargs="?", metavar="FILE|-", help="JSON envelope (default: stdin)")
