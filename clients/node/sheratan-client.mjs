@@ -873,8 +873,9 @@ export async function avroReader() {
   const types = new Map();
   const dir = schemaDir();
   for (const name of fs.readdirSync(dir).filter((n) => n.endsWith('.avsc')).sort()) {
-    const type = avro.Type.forSchema(JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')));
-    types.set(avroFingerprint(JSON.stringify(type.getSchema())).toString('hex'), type);
+    const schema = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
+    // the same fingerprint as the envelope reader's (the spec's canonical form), whatever avsc would print
+    types.set(avroFingerprint(parsingCanonicalForm(schema)).toString('hex'), avro.Type.forSchema(schema));
   }
   return (value) => {
     if (value[0] !== 0xc3 || value[1] !== 0x01 || value.length < 10) throw new Error('not Avro single-object encoding');
