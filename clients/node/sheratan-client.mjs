@@ -729,6 +729,21 @@ export function limitsFromEnv(e) {
     intSetting(e, 'SHERATAN_RESULT_MAX_DEPTH', DEFAULT_MAX_DEPTH, 1, DEPTH_CEILING));
 }
 
+/** At most 64 KiB, as the services read it (a device such as /dev/zero is never read whole); one trailing line break dropped. */
+function readSecretFile(file) {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(64 * 1024 + 1);
+    let length = 0;
+    let n;
+    while (length < buffer.length && (n = fs.readSync(fd, buffer, length, buffer.length - length, null)) > 0) length += n;
+    if (length > 64 * 1024) throw new ConfigError('SHERATAN_RESULT_HMAC_KEY_FILE: larger than 65536 bytes');
+    return buffer.subarray(0, length).toString('utf8').replace(/\r?\n$/, '');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export function policyFromEnv(e = process.env) {
   const mode = env(e, 'SHERATAN_RESULT_INTEGRITY_MODE', 'sha256');
   if (!MODES.includes(mode)) throw new ConfigError(`SHERATAN_RESULT_INTEGRITY_MODE: expected sha256, hmac or ed25519, was '${mode}'`);
@@ -737,7 +752,7 @@ export function policyFromEnv(e = process.env) {
   const version = env(e, 'SHERATAN_RESULT_CANONICAL_VERSION', '1');
   if (version !== '1' && version !== '2') throw new ConfigError(`SHERATAN_RESULT_CANONICAL_VERSION: expected 1 (v1 and v2 marks) or 2 (v2 only), was '${version}'`);
   let key = env(e, 'SHERATAN_RESULT_HMAC_KEY');
-  if (key === null && env(e, 'SHERATAN_RESULT_HMAC_KEY_FILE')) key = fs.readFileSync(e.SHERATAN_RESULT_HMAC_KEY_FILE, 'utf8').replace(/\r?\n$/, '');
+  if (key === null && env(e, 'SHERATAN_RESULT_HMAC_KEY_FILE')) key = readSecretFile(e.SHERATAN_RESULT_HMAC_KEY_FILE);
   const keyringFile = env(e, 'SHERATAN_KEYRING_FILE');
   if (mode === 'hmac' && !key && keyringFile === null) throw new ConfigError('SHERATAN_RESULT_HMAC_KEY: required when SHERATAN_RESULT_INTEGRITY_MODE is hmac (or give a keyring: SHERATAN_KEYRING_FILE)');
   return {

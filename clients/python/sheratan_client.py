@@ -873,7 +873,10 @@ class Policy:
         key = _env(env, "SHERATAN_RESULT_HMAC_KEY")
         if key is None and _env(env, "SHERATAN_RESULT_HMAC_KEY_FILE"):
             with open(env["SHERATAN_RESULT_HMAC_KEY_FILE"], "rb") as f:
-                key = f.read().decode("utf-8").rstrip("\r\n")
+                raw = f.read(64 * 1024 + 1)  # as the services: at most 64 KiB, and never a device read whole
+            if len(raw) > 64 * 1024:
+                raise ConfigError("SHERATAN_RESULT_HMAC_KEY_FILE: larger than 65536 bytes")
+            key = raw.decode("utf-8").rstrip("\r\n")
         self.hmac_key = key.encode("utf-8") if key else None
         self.key_id = _env(env, "SHERATAN_RESULT_HMAC_KEY_ID")
         self.keyring_file = _env(env, "SHERATAN_KEYRING_FILE")

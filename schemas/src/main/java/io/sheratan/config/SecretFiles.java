@@ -39,11 +39,15 @@ public final class SecretFiles {
             }
             String value;
             try {
-                Path path = Path.of(file);
-                if (Files.size(path) > MAX_BYTES) {
+                // read at most one byte past the limit: a device or a pipe (/dev/zero) has no size to ask for
+                byte[] bytes;
+                try (java.io.InputStream in = Files.newInputStream(Path.of(file))) {
+                    bytes = in.readNBytes((int) MAX_BYTES + 1);
+                }
+                if (bytes.length > MAX_BYTES) {
                     throw new ConfigException(name + SUFFIX, file + " is larger than " + MAX_BYTES + " bytes");
                 }
-                value = Files.readString(path, StandardCharsets.UTF_8);
+                value = new String(bytes, StandardCharsets.UTF_8);
             } catch (IOException | RuntimeException e) {
                 if (e instanceof ConfigException c) {
                     throw c;

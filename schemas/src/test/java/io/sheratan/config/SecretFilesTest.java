@@ -32,5 +32,8 @@ class SecretFilesTest {
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("SHERATAN_RESULT_HMAC_KEY_FILE: cannot read");
         assertThatThrownBy(() -> SecretFiles.resolve(Map.of("SHERATAN_RESULT_HMAC_KEY_FILE", empty.toString())))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("is empty");
+        // a file with no end: refused after the limit, never read whole
+        assertThatThrownBy(() -> SecretFiles.resolve(Map.of("SHERATAN_HUB_TOKEN_FILE", "/dev/zero")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("larger than");
     }
 }
