@@ -141,9 +141,9 @@ class OpsKitIT {
         {
             String core = "{\"job_id\":\"downstream-1\",\"ok\":true,\"result\":{\"v\":1}}";
             String sha = Marks.sha256Hex(core.getBytes(StandardCharsets.UTF_8));
-            assertThat(postTo(stack, token, core.substring(0, core.length() - 1) + ",\"integrity\":{\"mode\":\"sha256\",\"sha256\":\"" + sha + "\"}}"))
+            assertThat(post("http://127.0.0.1:" + stack.gateway.port(), token, core.substring(0, core.length() - 1) + ",\"integrity\":{\"mode\":\"sha256\",\"sha256\":\"" + sha + "\"}}"))
                     .isEqualTo(200);
-            assertThat(postTo(stack, token, "{\"job_id\":\"downstream-2\",\"ok\":true,\"integrity\":{\"mode\":\"sha256\",\"sha256\":\"" + sha + "\"}}"))
+            assertThat(post("http://127.0.0.1:" + stack.gateway.port(), token, "{\"job_id\":\"downstream-2\",\"ok\":true,\"integrity\":{\"mode\":\"sha256\",\"sha256\":\"" + sha + "\"}}"))
                     .isEqualTo(422);
 
             ConsumerRecord<String, VerifiedResult> verified = first(stack, stack.topics.verified(), SheratanSerdes.verifiedResult().deserializer(),
@@ -175,11 +175,5 @@ class OpsKitIT {
             }
         }
         throw new AssertionError(key + " never appeared on " + topic);
-    }
-
-    private static int postTo(LocalStack stack, String token, String body) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.gateway.port() + "/mesh/results/submit"))
-                .header("X-Sheratan-Token", token).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 }
