@@ -2,7 +2,6 @@ package io.sheratan.canonical;
 
 import io.sheratan.canonical.StrictJsonException.Rule;
 
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -128,6 +127,12 @@ public final class JsonCanonicalizer {
             }
         } finally {
             in = null;
+        }
+        if (out.size() > limits.maxBytes()) {
+            // canonical forms can be longer than their input (1e20 is 21 digits): the limit holds for
+            // both, so that what is accepted canonicalizes to something accepted (fixed point)
+            throw new StrictJsonException(Rule.TOO_LARGE, limits.maxBytes(),
+                    "canonical form " + out.size() + " bytes, limit " + limits.maxBytes());
         }
         return false;
     }
@@ -659,11 +664,34 @@ public final class JsonCanonicalizer {
             pos = start;
             throw error(Rule.NUMBER_OVERFLOW, null);
         }
-        if (integerLiteral && new BigDecimal(literal).compareTo(new BigDecimal(value)) != 0) {
+        int written = out.size();
+        Es6Numbers.append(value, out);
+        if (integerLiteral && !writtenAsIs(start, written)) {
             pos = start;
             throw error(Rule.INEXACT_INTEGER, null);
         }
-        Es6Numbers.append(value, out);
+    }
+
+    /**
+     * Whether the ES6 form just written from {@code written} on spells the integer literal at
+     * {@code start} digit for digit (DESIGN 3.2, fixed point): an integer literal that canonicalization
+     * would rewrite ({@code 18446744073709551616} becomes {@code 18446744073709552000}, which a reader
+     * with exact integers takes for another number, and {@code 1e+21} from 22 digits) is refused, so
+     * the canonical form of every accepted document is accepted and canonicalizes to itself.
+     * {@code -0} never reaches here: zero is written before the slow path.
+     */
+    private boolean writtenAsIs(int start, int written) {
+        int length = pos - start;
+        if (out.size() - written != length) {
+            return false;
+        }
+        byte[] es6 = out.buffer();
+        for (int i = 0; i < length; i++) {
+            if (es6[written + i] != in[start + i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isDigit(byte b) {

@@ -17,7 +17,7 @@ public final class StrictJsonException extends RuntimeException {
         DUPLICATE_NAME("duplicate member name"),
         LONE_SURROGATE("lone surrogate in string"),
         INVALID_UTF8("invalid UTF-8"),
-        INEXACT_INTEGER("integer not exactly representable as an IEEE-754 double (send it as a string)"),
+        INEXACT_INTEGER("integer literal that canonicalization would rewrite (not exactly a double, or not printed as itself; send it as a string)"),
         NUMBER_OVERFLOW("number overflows to infinity"),
         TOO_DEEP("nesting deeper than the limit"),
         TRAILING_BYTES("bytes after the JSON value"),
