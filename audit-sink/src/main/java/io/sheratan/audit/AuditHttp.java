@@ -17,13 +17,20 @@ import java.util.regex.Pattern;
  * base64 one a line; {@code new} defaults to the checkpoint's size) and, for tools that follow
  * C2SP tlog-tiles logs, the tiles themselves under {@code /audit/tlog/} (checkpoint, {@code tile/...}).
  * Everything is text; nothing here needs a token, because nothing here is secret.
+ *
+ * <p>{@code job_id=J&sha256=H} finds the entry of the result whose core hash is H (what the verifier
+ * asks for its stored result); {@code job_id} alone, the job's first. At most {@link #MAX_CONCURRENT}
+ * requests are served at once; more get 429 with {@code Retry-After}, so proof work can never take
+ * the threads {@code /health} and {@code /metrics} need.
  */
 final class AuditHttp implements HttpService.Route {
 
     private static final String TEXT = "text/plain; charset=utf-8";
     private static final Pattern TILE = Pattern.compile("tile/(?:[0-9]{1,2}|entries)/(?:x[0-9]{3}/)*[0-9]{3}(?:\\.p/[0-9]{1,3})?");
+    static final int MAX_CONCURRENT = 4;
     private final TransparencyLog tree;
     private final Path tlogDir;
+    private final java.util.concurrent.Semaphore busy = new java.util.concurrent.Semaphore(MAX_CONCURRENT);
 
     AuditHttp(TransparencyLog tree, Path tlogDir) {
         this.tree = tree;
@@ -34,6 +41,9 @@ final class AuditHttp implements HttpService.Route {
     public Reply handle(HttpService.Exchange exchange) {
         if (!"GET".equals(exchange.method())) {
             return Reply.text(405, TEXT, "GET only\n");
+        }
+        if (!busy.tryAcquire()) {
+            return new Reply(429, TEXT, "busy: retry in a second\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of("Retry-After", "1"));
         }
         String path = exchange.path();
         try {
@@ -47,6 +57,8 @@ final class AuditHttp implements HttpService.Route {
             return Reply.text(400, TEXT, "sizes and indexes are decimal numbers\n");
         } catch (IllegalArgumentException e) {
             return Reply.text(400, TEXT, e.getMessage() + "\n");
+        } finally {
+            busy.release();
         }
     }
 
@@ -62,10 +74,12 @@ final class AuditHttp implements HttpService.Route {
         String index = exchange.query("index");
         String eventId = exchange.query("event_id");
         String jobId = exchange.query("job_id");
-        if ((index == null ? 0 : 1) + (eventId == null ? 0 : 1) + (jobId == null ? 0 : 1) != 1) {
-            return Reply.text(400, TEXT, "give one of index=N, event_id=ID or job_id=ID\n");
+        String sha256 = exchange.query("sha256");
+        if ((index == null ? 0 : 1) + (eventId == null ? 0 : 1) + (jobId == null ? 0 : 1) != 1 || (sha256 != null && jobId == null)) {
+            return Reply.text(400, TEXT, "give one of index=N, event_id=ID or job_id=ID (with sha256=H for that result's entry)\n");
         }
-        long at = index != null ? Long.parseLong(index) : eventId != null ? tree.indexOfEvent(eventId) : tree.indexOfJob(jobId);
+        long at = index != null ? Long.parseLong(index) : eventId != null ? tree.indexOfEvent(eventId)
+                : sha256 != null ? tree.indexOfResult(jobId, sha256) : tree.indexOfJob(jobId);
         if (at < 0) {
             return Reply.text(404, TEXT, "no such entry in the log (yet)\n");
         }

@@ -53,7 +53,7 @@ import org.apache.kafka.common.errors.RetriableException;
  */
 public final class AuditSink implements Runnable, AutoCloseable {
 
-    public static final String UNREADABLE = "AUDIT_RECORD_UNREADABLE";
+    public static final String UNREADABLE = AuditVocabulary.UNREADABLE;
     private static final Logger LOG = LoggerFactory.getLogger(AuditSink.class);
 
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -157,27 +157,47 @@ public final class AuditSink implements Runnable, AutoCloseable {
         if (record.topic().equals(topics.verified())) {
             return verified(record);
         }
+        ObjectNode event;
         try {
-            ObjectNode event = OutputCodec.readFlat(value, codec);
-            if (event.hasNonNull("event_type") && event.hasNonNull("reason")) {
-                return event;
-            }
+            event = OutputCodec.readFlat(value, codec);
         } catch (IOException | RuntimeException e) {
             LOG.warn("unreadable record on {}/{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getClass().getSimpleName());
+            return unreadable(record);
         }
-        return unreadable(record);
+        if (!event.hasNonNull("event_type") || !event.hasNonNull("reason")) {
+            return unreadable(record);
+        }
+        if (!AuditVocabulary.isPipelineEvent(event.get("event_type").asText(), event.get("reason").asText())) {
+            // DESIGN 4, foreign records: a type the sink writes itself (RESULT_VERIFIED, AUDIT_*) or one
+            // outside the table is not logged as what it claims, never indexed, counted under "other"
+            LOG.warn("foreign event on {}/{}@{}: an event type or reason the pipeline does not write", record.topic(), record.partition(),
+                    record.offset());
+            return sinkEvent(record, AuditVocabulary.FOREIGN_EVENT, "other");
+        }
+        return event;
     }
 
     /**
      * The {@code RESULT_VERIFIED} entry of a verified result: what identifies it and its mark, never
-     * the result itself. Its event id is the submitted record's, as the audit events' are.
+     * the result itself. Its event id is the submitted record's, as the audit events' are; it names
+     * where it was logged from ({@code logged_from}: the verified topic, partition and offset). A record
+     * on the verified topic that the verifier would not have written (a tombstone, an unreadable value,
+     * a key that is not the job id) is logged as a foreign event and is no job's proof.
      */
     private ObjectNode verified(ConsumerRecord<byte[], byte[]> record) {
+        if (record.value() == null) {
+            return sinkEvent(record, AuditVocabulary.FOREIGN_EVENT, "other");
+        }
         try {
             ObjectNode result = OutputCodec.readFlat(record.value(), verifiedCodec);
-            if (result.hasNonNull("job_id") && result.hasNonNull("sha256") && result.path("source_offset").canConvertToLong()) {
+            if (result.path("job_id").isTextual() && result.path("sha256").isTextual() && result.path("source_offset").canConvertToLong()
+                    && result.path("source_partition").canConvertToInt()) {
+                if (record.key() == null || !java.util.Arrays.equals(record.key(), result.get("job_id").asText().getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+                    LOG.warn("foreign record on {}/{}@{}: its key is not its job id", record.topic(), record.partition(), record.offset());
+                    return sinkEvent(record, AuditVocabulary.FOREIGN_EVENT, "other");
+                }
                 ObjectNode event = ChainLog.JSON.createObjectNode();
-                event.put("event_type", TransparencyLog.RESULT_VERIFIED);
+                event.put("event_type", AuditVocabulary.RESULT_VERIFIED);
                 event.put("event_id", topics.submitted() + "/" + result.path("source_partition").asInt() + "/" + result.path("source_offset").asLong());
                 event.set("job_id", result.get("job_id"));
                 event.set("sha256", result.get("sha256"));
@@ -189,6 +209,7 @@ public final class AuditSink implements Runnable, AutoCloseable {
                 event.set("source_offset", result.get("source_offset"));
                 event.set("verified_at", result.get("verified_at"));
                 event.set("ts", result.get("verified_at"));
+                event.put("logged_from", record.topic() + "/" + record.partition() + "/" + record.offset());
                 return event;
             }
         } catch (IOException | RuntimeException e) {
@@ -198,19 +219,25 @@ public final class AuditSink implements Runnable, AutoCloseable {
     }
 
     private ObjectNode unreadable(ConsumerRecord<byte[], byte[]> record) {
-        byte[] value = record.value();
-        ObjectNode unreadable = ChainLog.JSON.createObjectNode();
-        unreadable.put("event_type", UNREADABLE);
-        unreadable.put("reason", "malformed");
-        unreadable.put("event_id", record.topic() + "/" + record.partition() + "/" + record.offset());
-        unreadable.put("ts", Instant.now().toEpochMilli());
-        unreadable.put("received_sha256", value == null ? null : Marks.sha256Hex(value));
-        return unreadable;
+        return sinkEvent(record, AuditVocabulary.UNREADABLE, "malformed");
     }
 
+    /** An event of the sink's own about a record: its coordinates and the SHA-256 of its bytes, never its content. */
+    private static ObjectNode sinkEvent(ConsumerRecord<byte[], byte[]> record, String type, String reason) {
+        byte[] value = record.value();
+        ObjectNode event = ChainLog.JSON.createObjectNode();
+        event.put("event_type", type);
+        event.put("reason", reason);
+        event.put("event_id", record.topic() + "/" + record.partition() + "/" + record.offset());
+        event.put("ts", Instant.now().toEpochMilli());
+        event.put("received_sha256", value == null ? null : Marks.sha256Hex(value));
+        return event;
+    }
+
+    /** Counts a written event; labels come from fixed sets (DESIGN 8), whatever the event says. */
     private void count(ObjectNode event) {
-        String type = event.path("event_type").asText("unknown");
-        String reason = event.path("reason").asText("none");
+        String type = AuditVocabulary.typeLabel(event.path("event_type").asText(""));
+        String reason = AuditVocabulary.reasonLabel(event.path("reason").asText("none"));
         written.computeIfAbsent(type + "/" + reason, k -> Counter.builder("sheratan_audit_events_written_total")
                 .tag("type", type).tag("reason", reason).register(registry)).increment();
     }

@@ -91,8 +91,8 @@ public final class AuditSinkApp implements AutoCloseable {
             producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new StringSerializer());
             KafkaProducer<String, String> publishing = producer;
             String checkpointTopic = topics.checkpoints();
-            opened = TransparencyLog.open(dir, log, logKey, note -> publish(publishing, checkpointTopic, logKey.name(), note),
-                    Clock.systemUTC());
+            opened = TransparencyLog.open(dir, log, logKey, topics.verified(),
+                    note -> publish(publishing, checkpointTopic, logKey.name(), note), Clock.systemUTC());
         } catch (IOException e) {
             closeQuietly(producer);
             throw new UncheckedIOException("cannot open the audit log in " + dir + ": " + e.getMessage(), e);

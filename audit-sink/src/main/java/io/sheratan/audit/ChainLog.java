@@ -7,7 +7,6 @@ import io.sheratan.canonical.JsonCanonicalizer;
 import io.sheratan.canonical.StrictJsonException;
 import io.sheratan.integrity.Marks;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -91,10 +90,11 @@ public final class ChainLog implements AutoCloseable {
 
     /**
      * What one line put into the Merkle log: its entry (the canonical JSON of the event, at most
-     * {@link #MAX_ENTRY_BYTES}) and the event itself (a placeholder's, for an event that could not be
-     * logged as it was).
+     * {@link #MAX_ENTRY_BYTES}, byte for byte as stored), the event itself (a placeholder's, for an
+     * event that could not be logged as it was; a missing node when read back from a line whose event
+     * a JSON parser cannot hold) and the topic of the record it came from.
      */
-    public record Logged(byte[] entry, JsonNode event) {
+    public record Logged(byte[] entry, JsonNode event, String topic) {
     }
 
     /**
@@ -137,7 +137,7 @@ public final class ChainLog implements AutoCloseable {
         try {
             byte[] event = canonical(entry.event());
             if (event.length <= MAX_ENTRY_BYTES) {
-                logged.add(new Logged(event, entry.event()));
+                logged.add(new Logged(event, entry.event(), entry.topic()));
                 return line(event, entry);
             }
             why = "event larger than " + MAX_ENTRY_BYTES + " bytes as a Merkle log entry (" + event.length + ")";
@@ -146,7 +146,7 @@ public final class ChainLog implements AutoCloseable {
         }
         ObjectNode placeholder = placeholder(entry, why);
         byte[] event = canonical(placeholder);
-        logged.add(new Logged(event, placeholder));
+        logged.add(new Logged(event, placeholder, entry.topic()));
         return line(event, entry);
     }
 
@@ -223,8 +223,9 @@ public final class ChainLog implements AutoCloseable {
     }
 
     /**
-     * Streams the Merkle log entries (canonical events) of the lines numbered {@code seq > from}, in
-     * order: how the transparency log catches up with lines written before a crash.
+     * Streams the Merkle log entries of the lines numbered {@code seq > from}, in order, byte for byte
+     * as they were written (never re-canonicalized: DESIGN section 9): how the transparency log catches
+     * up with lines written before a crash, and what {@code verify-log} compares with the tiles.
      */
     public static void entries(Path dir, long from, java.util.function.Consumer<Logged> sink) throws IOException {
         List<Path> files = files(dir);
@@ -236,26 +237,18 @@ public final class ChainLog implements AutoCloseable {
             }
         }
         for (Path file : files.subList(start, files.size())) {
-            try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                String text;
-                while ((text = reader.readLine()) != null) {
-                    if (text.isBlank()) {
-                        continue;
-                    }
-                    JsonNode line = JSON.readTree(text);
-                    if (line.path("seq").asLong() > from) {
-                        sink.accept(new Logged(canonical(line.get("event")), line.get("event")));
-                    }
+            StoredLine.forEach(file, line -> {
+                if (line.seq() > from) {
+                    sink.accept(new Logged(line.event(), StoredLine.parseLeniently(line.event()), line.topic()));
                 }
-            }
+            });
         }
     }
 
     private static long firstSeq(Path file) throws IOException {
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String text = reader.readLine();
-            return text == null || text.isBlank() ? Long.MAX_VALUE : JSON.readTree(text).path("seq").asLong(Long.MAX_VALUE);
-        }
+        long[] first = {Long.MAX_VALUE};
+        StoredLine.first(file, line -> first[0] = line.seq());
+        return first[0];
     }
 
     /** The last offset written for a topic partition, or -1. */
@@ -283,6 +276,7 @@ public final class ChainLog implements AutoCloseable {
             channel.close();
         }
         fileNumber++;
+        OffsetsFile.write(dir, fileNumber, seq, lastOffsets);
         openFile(fileNumber, true);
         fileDay = today;
     }
@@ -323,38 +317,40 @@ public final class ChainLog implements AutoCloseable {
         return Integer.parseInt(m.group(1));
     }
 
+    /**
+     * Learns the chain head, the sequence number and the last offset written per partition from what
+     * is on disk. The offsets of every partition, also of one quiet for many rotations, come from the
+     * newest file's offsets file (written before the file, see {@link OffsetsFile}) plus that file's
+     * lines; without one (a log of an older release, or a file lost) every file is read. Lines are read
+     * as stored: only each line's own members are parsed, never its event, so no event content can
+     * keep the log from opening.
+     */
     private void recover() throws IOException {
         List<Path> files = files(dir);
         if (files.isEmpty()) {
             return;
         }
-        repairTornTail(files.get(files.size() - 1));
-        for (Path file : files.subList(Math.max(0, files.size() - 2), files.size())) {
-            try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                String text;
-                int number = 0;
-                while ((text = reader.readLine()) != null) {
-                    number++;
-                    if (text.isBlank()) {
-                        continue;
-                    }
-                    JsonNode line;
-                    try {
-                        line = JSON.readTree(text);
-                    } catch (IOException e) {
-                        throw new IOException(file.getFileName() + " line " + number + " is not a log line (edited? "
-                                + "'sheratan audit verify-chain " + dir + "' says more); refusing to append to it");
-                    }
-                    seq = line.get("seq").asLong();
-                    head = line.get("hash").asText();
-                    JsonNode source = line.get("source");
-                    lastOffsets.merge(source.get("topic").asText() + "/" + source.get("partition").asInt(),
-                            source.get("offset").asLong(), Math::max);
-                }
-            }
-        }
         Path newest = files.get(files.size() - 1);
+        repairTornTail(newest);
         fileNumber = number(newest);
+        Map<String, Long> before = OffsetsFile.read(dir, fileNumber);
+        List<Path> toRead;
+        if (before != null) {
+            lastOffsets.putAll(before);
+            toRead = files.subList(Math.max(0, files.size() - 2), files.size()); // the previous file for the head when the newest is empty
+        } else {
+            if (files.size() > 2) {
+                LOG.info("no offsets file for {}: reading all {} files of the audit log for the offsets of every partition", newest.getFileName(), files.size());
+            }
+            toRead = files;
+        }
+        for (Path file : toRead) {
+            StoredLine.forEach(file, line -> {
+                seq = line.seq();
+                head = line.hash();
+                lastOffsets.merge(line.topic() + "/" + line.partition(), line.offset(), Math::max);
+            });
+        }
         openFile(fileNumber, false);
         fileDay = LocalDate.now(ZoneOffset.UTC);
     }

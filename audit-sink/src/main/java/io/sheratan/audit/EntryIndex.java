@@ -1,185 +1,195 @@
 package io.sheratan.audit;
 
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.CompressionType;
+import org.rocksdb.LRUCache;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
 
 /**
- * Finds a log entry's index by event id or job id without reading the log: 64-bit key hashes
- * (the first 8 bytes of SHA-256) to indexes, in an append-only file of (hash, index) pairs and, for
- * the newest keys, an open-addressing table in memory (16 bytes a slot, at most half full). The table
- * holds at most {@link #maxKeys} keys (a 512th of the heap's bytes: 512 Ki keys, 16 MiB at
- * {@code -Xmx256m}); when full it starts over with the newest, so a log of any size, or a flood of
- * junk records on the audit topic, cannot exhaust the sink's heap. A key not in memory is looked up
- * by reading the file (16 bytes per key; tens of milliseconds a million). The file is an accelerator,
- * not evidence: it is cut back on start like the tiles, and a hit is confirmed by reading the entry
- * (a hash collision is a miss, never a wrong proof).
+ * Finds a log entry's index by event id or job id without reading the log: a RocksDB store of
+ * exact keys (kind, then the id's UTF-8 bytes) to indexes, with Bloom filters, so an unknown id costs
+ * a filter probe and a known one a point read, however large the log (DESIGN section 9: lookups never
+ * stall appends). Readers take no Java lock at all: RocksDB reads are concurrent with its writes, and
+ * only the tree thread writes. The first index of a key wins.
+ *
+ * <p>It is an accelerator, not evidence. It records how many entries it has indexed in the same
+ * atomic batch as their keys, so after any crash it knows where to resume; its keys always point at
+ * entries that are in the fsynced chain (the tree is appended only after the chain), so keys a
+ * restart re-adds land at the same indexes. Lost or from an older release ({@code tlog-index.bin}),
+ * it is rebuilt from the chain.
  */
 final class EntryIndex implements AutoCloseable {
 
-    private static final int RECORD = 16;
-    private final Path file;
-    private FileChannel channel;
-    private long[] keys = new long[1 << 12];
-    private long[] values = new long[1 << 12];
-    private int used;
-    private final int maxKeys;
-
-    EntryIndex(Path file, long keepBelow) throws IOException {
-        this(file, keepBelow, (int) Math.min(1 << 24, Math.max(1 << 16, Runtime.getRuntime().maxMemory() / 512)));
+    static {
+        RocksDB.loadLibrary();
     }
 
-    EntryIndex(Path file, long keepBelow, int maxKeys) throws IOException {
-        this.file = file;
-        this.maxKeys = maxKeys;
-        this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        long size = channel.size() / RECORD * RECORD;
-        ByteBuffer records = ByteBuffer.allocate(RECORD * 4096);
-        long valid = 0;
-        boolean stop = false;
-        for (long position = 0; position < size && !stop; position += records.limit()) {
-            records.clear();
-            records.limit((int) Math.min(records.capacity(), size - position));
-            while (records.hasRemaining() && channel.read(records, position + records.position()) >= 0) {
-                // read the whole chunk
-            }
-            records.flip();
-            while (records.remaining() >= RECORD) {
-                long key = records.getLong();
-                long index = records.getLong();
-                if (index < 0 || index >= keepBelow) {
-                    stop = true; // written after the last signed size: appended again on replay
-                    break;
-                }
-                put(key, index);
-                valid += RECORD;
-            }
+    private static final byte[] SIZE_KEY = {0, 's'};
+    static final byte EVENT = 'e';
+    static final byte JOB = 'j';
+    static final byte RESULT = 'r';
+
+    private final Path dir;
+    private final LRUCache cache;
+    private final BloomFilter filter;
+    private final Options options;
+    private final WriteOptions writeOptions = new WriteOptions();
+    private final RocksDB db;
+    private volatile long size;
+    /** Readers hold it while they use the native handle, so that close never frees it under them. */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock closing = new java.util.concurrent.locks.ReentrantReadWriteLock();
+    private boolean closed;
+
+    /** A key of the index: its kind and id. */
+    record Key(byte kind, String id) {
+        byte[] bytes() {
+            byte[] id = this.id.getBytes(StandardCharsets.UTF_8);
+            byte[] out = new byte[id.length + 1];
+            out[0] = kind;
+            System.arraycopy(id, 0, out, 1, id.length);
+            return out;
         }
-        channel.truncate(valid);
-        channel.position(valid);
+
+        /** A job's result: job id and core sha256, so that a lookup finds the entry of the stored result. */
+        static Key result(String jobId, String sha256) {
+            return new Key(RESULT, sha256 + "/" + jobId);
+        }
     }
 
-    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+    private EntryIndex(Path dir) throws IOException {
+        this.dir = dir;
+        Files.createDirectories(dir);
+        cache = new LRUCache(16L * 1024 * 1024);
+        filter = new BloomFilter(10);
+        options = new Options().setCreateIfMissing(true)
+                .setWriteBufferSize(16L * 1024 * 1024)
+                .setMaxWriteBufferNumber(2)
+                .setMaxOpenFiles(256)
+                .setCompressionType(CompressionType.LZ4_COMPRESSION)
+                .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(cache).setFilterPolicy(filter)
+                        .setCacheIndexAndFilterBlocks(true).setPinL0FilterAndIndexBlocksInCache(true).setOptimizeFiltersForMemory(true));
         try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            db = RocksDB.open(options, dir.toString());
+            byte[] stored = db.get(SIZE_KEY);
+            size = stored == null ? 0 : ByteBuffer.wrap(stored).getLong();
+        } catch (RocksDBException e) {
+            closeOptions();
+            throw new IOException("cannot open the audit log's index " + dir + ": " + e.getMessage()
+                    + " (it is rebuilt from the log when the directory is removed)", e);
         }
-    });
+    }
+
+    /** Opens (or creates) the index in {@code dir}, dropping what {@code obsolete} files an older release left beside it. */
+    static EntryIndex open(Path dir, Path... obsolete) throws IOException {
+        for (Path old : obsolete) {
+            Files.deleteIfExists(old);
+        }
+        return new EntryIndex(dir);
+    }
+
+    /** Removes the index (it is rebuilt from the chain), then opens an empty one. */
+    static EntryIndex recreate(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (Stream<Path> walk = Files.walk(dir)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        return new EntryIndex(dir);
+    }
+
+    /** How many entries have been indexed (their keys recorded). */
+    long size() {
+        return size;
+    }
 
     /**
-     * The first 8 bytes of {@code SHA-256(kind || 0x00 || id)}: to take another id's slot an attacker
-     * needs a second preimage of 64 bits, and a collision only ever makes a lookup miss.
+     * Records the keys of the entries from {@link #size()} on and the new size, in one atomic batch.
+     * Keys already present keep their first index. Called by the tree thread only.
      */
-    static long hash(String kind, String id) {
-        MessageDigest sha = SHA256.get();
-        sha.update(kind.getBytes(StandardCharsets.UTF_8));
-        sha.update((byte) 0);
-        sha.update(id.getBytes(StandardCharsets.UTF_8));
-        return ByteBuffer.wrap(sha.digest()).getLong();
-    }
-
-    /** Records keys for entries; the first index of a key wins. Written, not fsynced (see the class). */
-    synchronized void add(List<long[]> pairs) throws IOException {
-        if (pairs.isEmpty()) {
-            return;
-        }
-        ByteBuffer out = ByteBuffer.allocate(pairs.size() * RECORD);
-        for (long[] pair : pairs) {
-            put(pair[0], pair[1]);
-            out.putLong(pair[0]).putLong(pair[1]);
-        }
-        out.flip();
-        while (out.hasRemaining()) {
-            channel.write(out);
-        }
-    }
-
-    /** The index recorded for a key, or -1: from memory, else from the file. */
-    synchronized long get(long key) throws IOException {
-        int mask = keys.length - 1;
-        for (int slot = (int) mix(key) & mask; ; slot = (slot + 1) & mask) {
-            if (values[slot] == 0) {
-                return scan(key);
-            }
-            if (keys[slot] == key) {
-                return values[slot] - 1;
-            }
-        }
-    }
-
-    /** The first index recorded for a key in the file, or -1. */
-    private long scan(long key) throws IOException {
-        long size = channel.position() / RECORD * RECORD;
-        ByteBuffer records = ByteBuffer.allocate(RECORD * 4096);
-        for (long position = 0; position < size; position += records.limit()) {
-            records.clear();
-            records.limit((int) Math.min(records.capacity(), size - position));
-            while (records.hasRemaining() && channel.read(records, position + records.position()) >= 0) {
-                // read the whole chunk
-            }
-            records.flip();
-            while (records.remaining() >= RECORD) {
-                long k = records.getLong();
-                long index = records.getLong();
-                if (k == key) {
-                    return index;
+    void add(List<KeyAt> keys, long newSize) throws IOException {
+        try (WriteBatch batch = new WriteBatch()) {
+            Set<ByteBuffer> seen = new HashSet<>();
+            for (KeyAt k : keys) {
+                byte[] key = k.key().bytes();
+                if (!seen.add(ByteBuffer.wrap(key)) || exists(key)) {
+                    continue;
                 }
+                batch.put(key, ByteBuffer.allocate(8).putLong(k.at()).array());
             }
-        }
-        return -1;
-    }
-
-    private void put(long key, long index) {
-        if (used >= maxKeys) {
-            // full: start over with the newest keys (the older ones are still in the file)
-            java.util.Arrays.fill(keys, 0);
-            java.util.Arrays.fill(values, 0);
-            used = 0;
-        }
-        if ((used + 1) * 2 > keys.length) {
-            grow();
-        }
-        int mask = keys.length - 1;
-        for (int slot = (int) mix(key) & mask; ; slot = (slot + 1) & mask) {
-            if (values[slot] == 0) {
-                keys[slot] = key;
-                values[slot] = index + 1; // 0 marks an empty slot
-                used++;
-                return;
-            }
-            if (keys[slot] == key) {
-                return;
-            }
+            batch.put(SIZE_KEY, ByteBuffer.allocate(8).putLong(newSize).array());
+            db.write(writeOptions, batch);
+            size = newSize;
+        } catch (RocksDBException e) {
+            throw new IOException("cannot write the audit log's index: " + e.getMessage(), e);
         }
     }
 
-    private void grow() {
-        long[] oldKeys = keys;
-        long[] oldValues = values;
-        keys = new long[oldKeys.length * 2];
-        values = new long[oldValues.length * 2];
-        used = 0;
-        for (int i = 0; i < oldKeys.length; i++) {
-            if (oldValues[i] != 0) {
-                put(oldKeys[i], oldValues[i] - 1);
+    /** A key and the index of the entry it names. */
+    record KeyAt(Key key, long at) {
+    }
+
+    private boolean exists(byte[] key) throws RocksDBException {
+        return db.keyMayExist(key, null) && db.get(key) != null;
+    }
+
+    /** The index recorded for a key, or -1. Any thread; shares no lock with {@link #add} (only with {@link #close}). */
+    long get(Key key) {
+        byte[] bytes = key.bytes();
+        closing.readLock().lock();
+        try {
+            if (closed || !db.keyMayExist(bytes, null)) {
+                return -1;
             }
+            byte[] value = db.get(bytes);
+            return value == null ? -1 : ByteBuffer.wrap(value).getLong();
+        } catch (RocksDBException e) {
+            return -1;
+        } finally {
+            closing.readLock().unlock();
         }
     }
 
-    private static long mix(long key) {
-        return key ^ (key >>> 29);
+    Path dir() {
+        return dir;
     }
 
     @Override
-    public synchronized void close() throws IOException {
-        channel.close();
+    public void close() {
+        closing.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            db.close();
+            closeOptions();
+        } finally {
+            closing.writeLock().unlock();
+        }
+    }
+
+    private void closeOptions() {
+        writeOptions.close();
+        options.close();
+        filter.close();
+        cache.close();
     }
 }

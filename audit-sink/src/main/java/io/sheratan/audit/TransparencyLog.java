@@ -51,13 +51,15 @@ public final class TransparencyLog implements AutoCloseable {
     public static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
     /** How old a checkpoint's tiles are before they are fsynced in bulk and recorded in {@code tlog/durable}. */
     public static final Duration DURABLE_LAG = Duration.ofSeconds(40);
-    public static final String RESULT_VERIFIED = "RESULT_VERIFIED";
+    public static final String RESULT_VERIFIED = AuditVocabulary.RESULT_VERIFIED;
+    static final String INDEX_DIR = "tlog-index";
     private static final Logger LOG = LoggerFactory.getLogger(TransparencyLog.class);
 
     private final Path tlogDir;
     private final TileLog tiles;
     private final NoteKeys.Signer key;
     private final EntryIndex index;
+    private final String verifiedTopic;
     private final Consumer<String> publisher;
     private final Clock clock;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
@@ -84,12 +86,13 @@ public final class TransparencyLog implements AutoCloseable {
         }
     }
 
-    private TransparencyLog(Path tlogDir, TileLog tiles, NoteKeys.Signer signer, EntryIndex index, Consumer<String> publisher,
-                            Clock clock, Signed latest) {
+    private TransparencyLog(Path tlogDir, TileLog tiles, NoteKeys.Signer signer, EntryIndex index, String verifiedTopic,
+                            Consumer<String> publisher, Clock clock, Signed latest) {
         this.tlogDir = tlogDir;
         this.tiles = tiles;
         this.key = signer;
         this.index = index;
+        this.verifiedTopic = verifiedTopic;
         this.publisher = publisher;
         this.clock = clock;
         this.latest = latest;
@@ -98,12 +101,19 @@ public final class TransparencyLog implements AutoCloseable {
         this.requestedSize = latest == null ? 0 : latest.checkpoint().size();
     }
 
-    /**
-     * Opens the tree beside {@code chain} (in {@code auditDir}), catches it up with the chain and signs
-     * a checkpoint if it grew. {@code publisher} receives every new checkpoint note.
-     */
+    /** As {@link #open(Path, ChainLog, NoteKeys.Signer, String, Consumer, Clock)} for the default verified topic. */
     public static TransparencyLog open(Path auditDir, ChainLog chain, NoteKeys.Signer signer, Consumer<String> publisher, Clock clock)
             throws IOException {
+        return open(auditDir, chain, signer, io.sheratan.kafka.Topics.defaults().verified(), publisher, clock);
+    }
+
+    /**
+     * Opens the tree beside {@code chain} (in {@code auditDir}), catches it up with the chain and signs
+     * a checkpoint if it grew. {@code publisher} receives every new checkpoint note. Only entries the
+     * sink made from {@code verifiedTopic} are indexed as a job's proof (DESIGN section 9).
+     */
+    public static TransparencyLog open(Path auditDir, ChainLog chain, NoteKeys.Signer signer, String verifiedTopic,
+                                       Consumer<String> publisher, Clock clock) throws IOException {
         Path tlogDir = auditDir.resolve("tlog");
         Files.createDirectories(tlogDir);
         Signed last = readCheckpoint(tlogDir, signer);
@@ -117,20 +127,22 @@ public final class TransparencyLog implements AutoCloseable {
         TileLog tiles;
         try {
             tiles = durable == 0 ? TileLog.create(tlogDir) : TileLog.open(tlogDir, durable);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             LOG.warn("the Merkle tiles cannot resume at the durable size {} ({}); rebuilding them from the JSONL log", durable, e.getMessage());
             tiles = TileLog.create(tlogDir);
         }
-        EntryIndex index = new EntryIndex(auditDir.resolve("tlog-index.bin"), tiles.size());
-        TransparencyLog log = new TransparencyLog(tlogDir, tiles, signer, index, publisher, clock, last);
+        EntryIndex index = tiles.size() == 0 ? EntryIndex.recreate(auditDir.resolve(INDEX_DIR))
+                : EntryIndex.open(auditDir.resolve(INDEX_DIR), auditDir.resolve("tlog-index.bin"));
+        Files.deleteIfExists(auditDir.resolve("tlog-index.bin")); // an older release's index: rebuilt from the chain
+        TransparencyLog log = new TransparencyLog(tlogDir, tiles, signer, index, verifiedTopic, publisher, clock, last);
         log.catchUp(auditDir, chain.lines());
         if (signed > 0 && !Arrays.equals(log.tiles.root(signed), last.checkpoint().root()) && durable > 0) {
             log.worker.shutdown();
             LOG.warn("the Merkle tiles below the durable size {} do not give the signed root; rebuilding them from the JSONL log", durable);
             index.close();
             tiles = TileLog.create(tlogDir);
-            index = new EntryIndex(auditDir.resolve("tlog-index.bin"), 0);
-            log = new TransparencyLog(tlogDir, tiles, signer, index, publisher, clock, last);
+            index = EntryIndex.recreate(auditDir.resolve(INDEX_DIR));
+            log = new TransparencyLog(tlogDir, tiles, signer, index, verifiedTopic, publisher, clock, last);
             log.catchUp(auditDir, chain.lines());
         }
         if (signed > 0 && !Arrays.equals(log.tiles.root(signed), last.checkpoint().root())) {
@@ -149,23 +161,48 @@ public final class TransparencyLog implements AutoCloseable {
         return log;
     }
 
+    /**
+     * Appends the chain's lines the tiles do not have yet and indexes those the index does not: both
+     * from the entries' stored bytes ({@link ChainLog#entries}), never re-derived.
+     */
     private void catchUp(Path auditDir, long lines) throws IOException {
-        if (tiles.size() >= lines) {
+        long tileSize = tiles.size();
+        long from = Math.min(index.size(), tileSize);
+        if (from >= lines) {
             return;
         }
-        LOG.info("appending lines {}..{} of the audit log to the Merkle tree", tiles.size() + 1, lines);
+        LOG.info("appending lines {}..{} of the audit log to the Merkle tree (indexing from line {})", tileSize + 1, lines, from + 1);
         List<ChainLog.Logged> batch = new ArrayList<>();
+        List<EntryIndex.KeyAt> keys = new ArrayList<>();
+        long[] at = {from};
         try {
-            ChainLog.entries(auditDir, tiles.size(), entry -> {
-                batch.add(entry);
-                if (batch.size() == 4096) {
-                    flush(batch);
+            ChainLog.entries(auditDir, from, entry -> {
+                if (at[0] < tileSize) {
+                    keys(entry, at[0]++, keys); // in the tiles already: its keys only
+                    if (keys.size() >= 8192 || at[0] == tileSize) {
+                        addKeys(keys, at[0]);
+                    }
+                } else {
+                    batch.add(entry);
+                    at[0]++;
+                    if (batch.size() == 4096) {
+                        flush(batch);
+                    }
                 }
             });
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
         flush(batch);
+    }
+
+    private void addKeys(List<EntryIndex.KeyAt> keys, long newSize) {
+        try {
+            index.add(keys, Math.max(newSize, index.size()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        keys.clear();
     }
 
     private void flush(List<ChainLog.Logged> batch) {
@@ -223,24 +260,36 @@ public final class TransparencyLog implements AutoCloseable {
     static final int MAX_IN_FLIGHT = 16;
 
     private void appendNow(List<ChainLog.Logged> logged) throws IOException {
+        if (logged.isEmpty()) {
+            return;
+        }
         long first = tiles.size();
         List<byte[]> entries = new ArrayList<>(logged.size());
-        List<long[]> keys = new ArrayList<>(logged.size());
+        List<EntryIndex.KeyAt> keys = new ArrayList<>(logged.size() * 2);
         for (int i = 0; i < logged.size(); i++) {
             entries.add(logged.get(i).entry());
-            keys(logged.get(i).event(), first + i, keys);
+            keys(logged.get(i), first + i, keys);
         }
         tiles.append(entries);
-        index.add(keys);
+        index.add(keys, Math.max(index.size(), first + logged.size()));
     }
 
-    private static void keys(JsonNode event, long at, List<long[]> into) {
+    /**
+     * The index keys of an entry: its event id; and, only for a {@code RESULT_VERIFIED} entry the sink
+     * made from the verified topic (DESIGN section 9: entries say where they come from), its job id and
+     * its job id with the core sha256. An entry from the audit topic is never a job's proof.
+     */
+    private void keys(ChainLog.Logged logged, long at, List<EntryIndex.KeyAt> into) {
+        JsonNode event = logged.event();
         JsonNode eventId = event.path("event_id");
         if (eventId.isTextual()) {
-            into.add(new long[] {EntryIndex.hash("event", eventId.asText()), at});
+            into.add(new EntryIndex.KeyAt(new EntryIndex.Key(EntryIndex.EVENT, eventId.asText()), at));
         }
-        if (RESULT_VERIFIED.equals(event.path("event_type").asText()) && event.path("job_id").isTextual()) {
-            into.add(new long[] {EntryIndex.hash("job", event.get("job_id").asText()), at});
+        if (verifiedTopic.equals(logged.topic()) && RESULT_VERIFIED.equals(event.path("event_type").asText())
+                && event.path("job_id").isTextual() && event.path("sha256").isTextual()) {
+            String jobId = event.get("job_id").asText();
+            into.add(new EntryIndex.KeyAt(new EntryIndex.Key(EntryIndex.JOB, jobId), at));
+            into.add(new EntryIndex.KeyAt(EntryIndex.Key.result(jobId, event.get("sha256").asText()), at));
         }
     }
 
@@ -385,26 +434,19 @@ public final class TransparencyLog implements AutoCloseable {
         return key.verifier();
     }
 
-    /** The index of the entry with this event id, or -1 (also when not yet appended). */
+    /** The index of the entry with this event id, or -1. One index probe, no lock shared with appends. */
     public long indexOfEvent(String eventId) {
-        return confirmed(EntryIndex.hash("event", eventId), "event_id", eventId);
+        return index.get(new EntryIndex.Key(EntryIndex.EVENT, eventId));
     }
 
-    /** The index of the {@code RESULT_VERIFIED} entry of this job, or -1. */
+    /** The index of the first {@code RESULT_VERIFIED} entry of this job, or -1. */
     public long indexOfJob(String jobId) {
-        return confirmed(EntryIndex.hash("job", jobId), "job_id", jobId);
+        return index.get(new EntryIndex.Key(EntryIndex.JOB, jobId));
     }
 
-    private long confirmed(long key, String field, String value) {
-        try {
-            long at = index.get(key);
-            if (at < 0 || at >= tiles.size()) {
-                return -1;
-            }
-            return value.equals(ChainLog.JSON.readTree(tiles.entry(at)).path(field).asText(null)) ? at : -1;
-        } catch (IOException e) {
-            return -1;
-        }
+    /** The index of the {@code RESULT_VERIFIED} entry of this job and core sha256 (the stored result's), or -1. */
+    public long indexOfResult(String jobId, String sha256) {
+        return index.get(EntryIndex.Key.result(jobId, sha256));
     }
 
     /** The tlog-proof of entry {@code at} in the latest checkpoint, with the entry as its extra data; null if not signed yet. */
@@ -421,6 +463,11 @@ public final class TransparencyLog implements AutoCloseable {
         return tiles.entry(at);
     }
 
+    /** The root of the tiles' tree at {@code size} (at most {@link #size()}). */
+    byte[] tilesRoot(long size) {
+        return tiles.root(size);
+    }
+
     /** The RFC 9162 consistency proof between two signed-or-smaller sizes, as text; sizes beyond the latest checkpoint are refused. */
     public String consistencyProof(long oldSize, long newSize) {
         Signed signed = latest;
@@ -429,6 +476,15 @@ public final class TransparencyLog implements AutoCloseable {
             throw new IllegalArgumentException("sizes must satisfy 0 <= old <= new <= " + max + " (the latest checkpoint)");
         }
         return InclusionProof.consistencyText(tiles.consistencyProof(oldSize, newSize));
+    }
+
+    /**
+     * What a process that dies leaves behind, for tests that reopen in the same JVM: the tree thread
+     * stops and the index's file lock is released, and nothing is made durable.
+     */
+    void abandonAsIfCrashed() {
+        worker.shutdownNow();
+        index.close();
     }
 
     /** Finishes a signing under way, makes every signed size durable (a clean stop restarts fast), then closes the index. */

@@ -54,6 +54,31 @@ class ChainLogTest {
     }
 
     @Test
+    void shouldRememberTheOffsetOfAPartitionQuietAcrossManyRotations(@TempDir Path dir) throws Exception {
+        try (ChainLog log = new ChainLog(dir, 1)) { // every batch opens a new file
+            log.append(List.of(new ChainLog.Entry(entry(0).event(), "t", 0, 5)));
+            for (int i = 1; i <= 4; i++) {
+                log.append(List.of(new ChainLog.Entry(entry(i).event(), "t", 1, 100 + i)));
+            }
+        }
+        assertThat(ChainLog.files(dir)).hasSize(5);
+        try (ChainLog reopened = new ChainLog(dir, 1)) {
+            assertThat(reopened.lastOffset("t", 0)).as("partition 0 wrote last three files ago").isEqualTo(5);
+            assertThat(reopened.lastOffset("t", 1)).isEqualTo(104);
+            assertThat(reopened.lines()).isEqualTo(5);
+        }
+        // without the offsets files (a log of an older release) every file is read instead
+        try (var files = Files.list(dir)) {
+            for (Path p : files.filter(p -> p.toString().endsWith(".offsets")).toList()) {
+                Files.delete(p);
+            }
+        }
+        try (ChainLog reopened = new ChainLog(dir, 1)) {
+            assertThat(reopened.lastOffset("t", 0)).isEqualTo(5);
+        }
+    }
+
+    @Test
     void shouldChainTheFirstLineToTheDocumentedGenesis(@TempDir Path dir) throws Exception {
         assertThat(ChainLog.GENESIS).isEqualTo("0000000000000000000000000000000000000000000000000000000000000000");
         write(dir, 1, ChainLog.DEFAULT_MAX_FILE_BYTES);

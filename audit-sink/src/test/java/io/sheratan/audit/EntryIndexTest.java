@@ -3,51 +3,71 @@ package io.sheratan.audit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The id index: bounded in memory, complete on disk, cut back to what the tree resumes from. */
 class EntryIndexTest {
 
     @TempDir
     Path dir;
 
-    private static List<long[]> keys(int from, int to) {
-        List<long[]> pairs = new ArrayList<>();
+    private static List<EntryIndex.KeyAt> events(int from, int to) {
+        List<EntryIndex.KeyAt> keys = new ArrayList<>();
         for (int i = from; i < to; i++) {
-            pairs.add(new long[] {EntryIndex.hash("event", "e" + i), i});
+            keys.add(new EntryIndex.KeyAt(new EntryIndex.Key(EntryIndex.EVENT, "e" + i), i));
         }
-        return pairs;
+        return keys;
     }
 
     @Test
-    void shouldFindEveryKeyWhileHoldingOnlyTheNewestInMemory() throws Exception {
-        try (EntryIndex index = new EntryIndex(dir.resolve("index"), 0, 100)) {
-            index.add(keys(0, 1_000));
-            assertThat(index.get(EntryIndex.hash("event", "e999"))).isEqualTo(999); // in memory
-            assertThat(index.get(EntryIndex.hash("event", "e3"))).isEqualTo(3);     // from the file
-            assertThat(index.get(EntryIndex.hash("event", "nope"))).isEqualTo(-1);
-            assertThat(index.get(EntryIndex.hash("job", "e3"))).as("kinds do not collide").isEqualTo(-1);
+    void shouldFindEveryKeyAndMissUnknownOnesAndOtherKinds() throws Exception {
+        try (EntryIndex index = EntryIndex.open(dir.resolve("index"))) {
+            index.add(events(0, 1000), 1000);
+            assertThat(index.get(new EntryIndex.Key(EntryIndex.EVENT, "e999"))).isEqualTo(999);
+            assertThat(index.get(new EntryIndex.Key(EntryIndex.EVENT, "e3"))).isEqualTo(3);
+            assertThat(index.get(new EntryIndex.Key(EntryIndex.EVENT, "nope"))).isEqualTo(-1);
+            assertThat(index.get(new EntryIndex.Key(EntryIndex.JOB, "e3"))).as("kinds do not collide").isEqualTo(-1);
+            assertThat(index.size()).isEqualTo(1000);
         }
     }
 
     @Test
-    void shouldCutBackToTheSizeTheTreeResumesFromAndDropATornRecord() throws Exception {
-        Path file = dir.resolve("index");
-        try (EntryIndex index = new EntryIndex(file, 0, 100)) {
-            index.add(keys(0, 500));
+    void shouldKeepTheFirstIndexOfAKey() throws Exception {
+        try (EntryIndex index = EntryIndex.open(dir.resolve("index"))) {
+            index.add(List.of(new EntryIndex.KeyAt(new EntryIndex.Key(EntryIndex.JOB, "j"), 5),
+                    new EntryIndex.KeyAt(new EntryIndex.Key(EntryIndex.JOB, "j"), 6)), 7);
+            index.add(List.of(new EntryIndex.KeyAt(new EntryIndex.Key(EntryIndex.JOB, "j"), 9)), 10);
+            assertThat(index.get(new EntryIndex.Key(EntryIndex.JOB, "j"))).isEqualTo(5);
         }
-        Files.write(file, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND); // a torn record
-        try (EntryIndex index = new EntryIndex(file, 300, 100)) {
-            assertThat(Files.size(file)).isEqualTo(300 * 16);
-            assertThat(index.get(EntryIndex.hash("event", "e299"))).isEqualTo(299);
-            assertThat(index.get(EntryIndex.hash("event", "e300"))).isEqualTo(-1);
-            index.add(keys(300, 310));
-            assertThat(index.get(EntryIndex.hash("event", "e305"))).isEqualTo(305);
+    }
+
+    @Test
+    void shouldRememberItsKeysAndSizeAcrossAReopenAndDropAnOlderReleasesFile() throws Exception {
+        Path old = dir.resolve("tlog-index.bin");
+        java.nio.file.Files.write(old, new byte[32]);
+        try (EntryIndex index = EntryIndex.open(dir.resolve("index"), old)) {
+            index.add(events(0, 300), 300);
         }
+        assertThat(old).doesNotExist();
+        try (EntryIndex index = EntryIndex.open(dir.resolve("index"))) {
+            assertThat(index.size()).isEqualTo(300);
+            assertThat(index.get(new EntryIndex.Key(EntryIndex.EVENT, "e299"))).isEqualTo(299);
+        }
+        try (EntryIndex index = EntryIndex.recreate(dir.resolve("index"))) {
+            assertThat(index.size()).isZero();
+            assertThat(index.get(new EntryIndex.Key(EntryIndex.EVENT, "e299"))).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void shouldAnswerMissesAfterCloseInsteadOfTouchingAFreedHandle() throws Exception {
+        EntryIndex index = EntryIndex.open(dir.resolve("index"));
+        index.add(events(0, 10), 10);
+        index.close();
+        assertThat(index.get(new EntryIndex.Key(EntryIndex.EVENT, "e1"))).isEqualTo(-1);
+        index.close();
     }
 }

@@ -252,17 +252,28 @@ public final class TileLog implements Merkle.HashReader {
 
     /** The entry at {@code index}. */
     public byte[] entry(long index) {
-        return read(index + 1, () -> {
+        // the lock only decides where the entry is: a full bundle is never written again, so it is
+        // read after the lock is released and a reader never holds up an append while it reads a file
+        Path file = read(index + 1, () -> {
             long n = index / Tiles.WIDTH;
-            if (n == size / Tiles.WIDTH) {
-                return bundle.get((int) (index % Tiles.WIDTH));
-            }
-            try {
-                return Tiles.parseBundle(Files.readAllBytes(dir.resolve(Tiles.bundlePath(n, Tiles.WIDTH)))).get((int) (index % Tiles.WIDTH));
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read entry " + index, e);
-            }
+            return n == size / Tiles.WIDTH ? null : dir.resolve(Tiles.bundlePath(n, Tiles.WIDTH));
         });
+        if (file == null) {
+            lock.readLock().lock();
+            try {
+                if (index / Tiles.WIDTH == size / Tiles.WIDTH) {
+                    return bundle.get((int) (index % Tiles.WIDTH));
+                }
+                file = dir.resolve(Tiles.bundlePath(index / Tiles.WIDTH, Tiles.WIDTH)); // filled meanwhile
+            } finally {
+                lock.readLock().unlock();
+            }
+        }
+        try {
+            return Tiles.readBundleEntry(file, (int) (index % Tiles.WIDTH));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read entry " + index, e);
+        }
     }
 
     private <T> T read(long treeSize, java.util.function.Supplier<T> action) {

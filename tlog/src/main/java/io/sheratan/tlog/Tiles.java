@@ -74,6 +74,36 @@ public final class Tiles {
         return entries;
     }
 
+    /**
+     * Entry {@code k} of the bundle in {@code file}, read by skipping the length prefixes before it:
+     * at most {@code k + 1} small positional reads and the entry itself, never the whole bundle.
+     */
+    public static byte[] readBundleEntry(Path file, int k) throws IOException {
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+            long position = 0;
+            long size = channel.size();
+            ByteBuffer prefix = ByteBuffer.allocate(2);
+            for (int i = 0; ; i++) {
+                prefix.clear();
+                if (position + 2 > size || channel.read(prefix, position) != 2) {
+                    throw new IOException(file.getFileName() + " ends before entry " + k);
+                }
+                int length = Short.toUnsignedInt(prefix.getShort(0));
+                if (position + 2 + length > size) {
+                    throw new IOException("an entry claims " + length + " bytes beyond the end of " + file.getFileName());
+                }
+                if (i == k) {
+                    ByteBuffer entry = ByteBuffer.allocate(length);
+                    while (entry.hasRemaining() && channel.read(entry, position + 2 + entry.position()) > 0) {
+                        // read it whole
+                    }
+                    return entry.array();
+                }
+                position += 2 + length;
+            }
+        }
+    }
+
     /** The tiles of a log directory as they stand for a tree of {@code size} (full tiles, or that size's partials). */
     public static Reader reader(Path dir, long size) {
         return new Reader(dir, size);

@@ -203,6 +203,21 @@ class VerifierTopologyTest {
     }
 
     @Test
+    void shouldNeitherDeleteNorReplaceAStoredResultOnAForeignTombstoneOrValue() throws Exception {
+        send("job-1", signedJson("job-1", "{\"value\":42}", SHA256));
+        byte[] stored = verified.readRecordsToList().get(0).value();
+        assertThat(store().get("job-1")).isEqualTo(stored);
+        var foreign = driver.createInputTopic(topicsInUse.verified(), new StringSerializer(), new ByteArraySerializer(), START, Duration.ofMillis(1));
+        foreign.pipeInput("job-1", (byte[]) null);
+        assertThat(store().get("job-1")).as("a tombstone deletes no verified result").isEqualTo(stored);
+        Submission forged = unsigned("job-1", "666");
+        foreign.pipeInput("job-1", verifiedCodec.encode(VerifiedResult.newBuilder().setJobId("job-1").setOk(true).setResult("666")
+                .setSha256(forged.coreSha256()).setVerifiedAt(START).setSourcePartition(0).setSourceOffset(9).build()));
+        assertThat(store().get("job-1")).as("a second value replaces no verified result").isEqualTo(stored);
+        assertNothingElse();
+    }
+
+    @Test
     void shouldDropAndCountAnIdenticalResubmission() throws Exception {
         send("job-1", signedJson("job-1", "{\"value\":42}", SHA256));
         send("job-1", signedJson("job-1", "{ \"value\" : 42.0 }", SHA256)); // same core, other bytes

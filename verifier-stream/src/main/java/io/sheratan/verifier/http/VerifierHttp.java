@@ -112,7 +112,15 @@ public final class VerifierHttp implements AutoCloseable {
             return result;
         }
         String jobId = URLDecoder.decode(raw, StandardCharsets.UTF_8);
-        URI uri = URI.create(config.auditUrl() + "/audit/proof?job_id=" + URLEncoder.encode(jobId, StandardCharsets.UTF_8));
+        String sha256;
+        try {
+            sha256 = JSON.readTree(result.body()).path("sha256").asText("");
+        } catch (IOException e) {
+            return Reply.json(503, "{\"error\":\"unavailable\"}");
+        }
+        // the entry of this very result (DESIGN 9): a job's other entries, should any exist, are not its proof
+        URI uri = URI.create(config.auditUrl() + "/audit/proof?job_id=" + URLEncoder.encode(jobId, StandardCharsets.UTF_8)
+                + "&sha256=" + URLEncoder.encode(sha256, StandardCharsets.UTF_8));
         HttpResponse<java.io.InputStream> response;
         String body;
         try {

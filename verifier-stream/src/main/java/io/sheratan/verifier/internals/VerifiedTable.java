@@ -22,9 +22,10 @@ import java.io.IOException;
  *
  * <p>The verified topic is the trust boundary, as it is for every consumer: only the verifier may
  * write to it (ACLs). A record here that is not a readable verified result for its key (a foreign
- * producer, a bug) is skipped with a warning, never stored; a tombstone deletes. A restore copies
- * the topic's records into the store as they are, without this check: an unreadable one then
- * answers 500 at the query endpoint, and dedup ignores it.
+ * producer, a bug) is skipped with a warning, never stored; so is a tombstone, and a second value
+ * for a job already stored (DESIGN 4: a foreign record deletes or replaces no verified result). A
+ * restore copies the topic's records into the store as they are, without these checks (Kafka Streams
+ * restores a read-only store from its topic directly): see RELIABILITY.md.
  */
 public final class VerifiedTable implements Processor<String, byte[], Void, Void> {
 
@@ -44,17 +45,23 @@ public final class VerifiedTable implements Processor<String, byte[], Void, Void
         if (record.key() == null) {
             return;
         }
-        if (record.value() == null) {
-            store.delete(record.key());
+        if (record.value() == null || !isResultFor(record.key(), record.value())) {
+            skip(record.value() == null ? "a tombstone" : "not a verified result for its key");
             return;
         }
-        if (!isResultFor(record.key(), record.value())) {
-            var meta = context.recordMetadata().orElse(null);
-            LOG.warn("skipping a record of the verified topic that is not a verified result for its key ({}/{}@{})",
-                    meta == null ? "?" : meta.topic(), meta == null ? -1 : meta.partition(), meta == null ? -1 : meta.offset());
+        byte[] stored = store.get(record.key());
+        if (stored != null && !java.util.Arrays.equals(stored, record.value())) {
+            skip("another value for a job already stored"); // the verifier writes each job once
             return;
         }
         store.put(record.key(), record.value());
+    }
+
+    /** DESIGN 4, foreign records: nothing on the verified topic the verifier would not have written deletes or replaces a result. */
+    private void skip(String what) {
+        var meta = context.recordMetadata().orElse(null);
+        LOG.warn("skipping a record of the verified topic: {} ({}/{}@{})", what,
+                meta == null ? "?" : meta.topic(), meta == null ? -1 : meta.partition(), meta == null ? -1 : meta.offset());
     }
 
     /**
