@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -67,32 +68,61 @@ public final class AuditSink implements Runnable, AutoCloseable {
     private final Map<String, Counter> written = new HashMap<>();
     private final KafkaClientMetrics clientMetrics;
 
+    private final LogLease lease;
+    private final DiskGuard disk;
+    private final Set<TopicPartition> allPartitions = new HashSet<>();
+    private volatile String paused;
+
     /**
      * @param tree the Merkle log beside {@code log}; null writes the chain alone (the benchmark's
      *             baseline) and reads the audit topic only
      */
     public AuditSink(Map<String, Object> clientConfig, Topics topics, String groupId, ChainLog log, TransparencyLog tree,
                      MeterRegistry registry) {
+        this(clientConfig, topics, groupId, log, tree, registry, null, null);
+    }
+
+    /**
+     * @param lease the log's lease (its static group membership and the log id committed with each
+     *              offset; null for none)
+     * @param disk  pauses reading while the disk is low (null: never)
+     */
+    AuditSink(Map<String, Object> clientConfig, Topics topics, String groupId, ChainLog log, TransparencyLog tree,
+              MeterRegistry registry, LogLease lease, DiskGuard disk) {
         Map<String, Object> config = new HashMap<>(clientConfig);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
+        if (lease != null) {
+            config.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, lease.instanceId());
+        }
         this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.log = log;
         this.tree = tree;
         this.topics = topics;
         this.registry = registry;
+        this.lease = lease;
+        this.disk = disk;
         this.clientMetrics = new KafkaClientMetrics(consumer);
         clientMetrics.bindTo(registry);
     }
 
+    /** Null while the sink reads; else why it is paused ({@code disk_low: ...}). */
+    public String paused() {
+        return paused;
+    }
+
     @Override
     public void run() {
-        consumer.subscribe(tree == null ? Set.of(topics.audit()) : Set.of(topics.audit(), topics.verified()));
+        Set<String> subscribed = tree == null ? Set.of(topics.audit()) : Set.of(topics.audit(), topics.verified());
+        consumer.subscribe(subscribed);
         try {
             while (running.get()) {
+                if (waitForDisk()) {
+                    continue;
+                }
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
                 if (records.isEmpty()) {
                     if (tree != null) {
@@ -100,6 +130,7 @@ public final class AuditSink implements Runnable, AutoCloseable {
                     }
                     continue;
                 }
+                checkSoleReader(subscribed);
                 List<ChainLog.Entry> entries = new ArrayList<>();
                 Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
                 for (ConsumerRecord<byte[], byte[]> record : records) {
@@ -108,15 +139,22 @@ public final class AuditSink implements Runnable, AutoCloseable {
                     }
                     entries.add(entry(record));
                 }
-                List<ChainLog.Logged> logged = log.append(entries);
+                List<ChainLog.Logged> logged;
+                try {
+                    logged = log.append(entries);
+                } catch (IOException e) {
+                    writeFailed(records, e);
+                    continue;
+                }
                 if (tree != null) {
                     tree.append(logged);
                 }
                 entries.forEach(e -> count(e.event()));
                 // commit the consumer's position, not last offset + 1: on a transactional topic the
                 // position is past the commit markers, so a caught-up sink shows a lag of zero
+                String metadata = lease == null ? "" : lease.offsetMetadata();
                 for (TopicPartition partition : records.partitions()) {
-                    commits.put(partition, new OffsetAndMetadata(consumer.position(partition)));
+                    commits.put(partition, new OffsetAndMetadata(consumer.position(partition), metadata));
                 }
                 commit(commits);
                 if (tree != null) {
@@ -129,6 +167,77 @@ public final class AuditSink implements Runnable, AutoCloseable {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the audit log", e);
+        }
+    }
+
+    /**
+     * While the disk is low: every assigned partition paused (the consumer keeps polling, so it stays
+     * in its group and nothing is read), true returned. Resumes when there is room again.
+     */
+    private boolean waitForDisk() {
+        String low = disk == null ? null : disk.check();
+        if (low == null) {
+            if (paused != null) {
+                LOG.info("the audit log's disk has room again: reading resumes");
+                consumer.resume(consumer.paused());
+                paused = null;
+            }
+            return false;
+        }
+        if (paused == null) {
+            LOG.warn("audit sink paused: {} (nothing is lost: the events wait in Kafka)", low);
+        }
+        paused = low;
+        consumer.pause(consumer.assignment());
+        ConsumerRecords<byte[], byte[]> unread = consumer.poll(Duration.ofMillis(500));
+        // partitions assigned during that poll were not paused yet: put what it returned back
+        for (TopicPartition partition : unread.partitions()) {
+            consumer.seek(partition, unread.records(partition).get(0).offset());
+        }
+        return true;
+    }
+
+    /** A failed write (a full disk): the chain is as before it; read the batch again once there is room. */
+    private void writeFailed(ConsumerRecords<byte[], byte[]> records, IOException e) {
+        LOG.error("cannot write the audit log ({}); pausing, the batch will be read again", e.getMessage());
+        if (disk == null) {
+            throw new UncheckedIOException("cannot write the audit log", e);
+        }
+        disk.writeFailed();
+        for (TopicPartition partition : records.partitions()) {
+            consumer.seek(partition, records.records(partition).get(0).offset());
+        }
+    }
+
+    /**
+     * One writer per log (DESIGN section 9): when the group gave this sink only part of the topics'
+     * partitions, another member reads the rest and this log would miss them. It stops before writing.
+     */
+    private void checkSoleReader(Set<String> subscribed) {
+        if (lease == null) {
+            return;
+        }
+        Set<TopicPartition> assigned = consumer.assignment();
+        if (assigned.containsAll(allPartitions) && !allPartitions.isEmpty()) {
+            return;
+        }
+        allPartitions.clear();
+        for (String topic : subscribed) {
+            consumer.partitionsFor(topic).forEach(p -> allPartitions.add(new TopicPartition(p.topic(), p.partition())));
+        }
+        if (!assigned.containsAll(allPartitions)) {
+            Set<TopicPartition> missing = new HashSet<>(allPartitions);
+            missing.removeAll(assigned);
+            throw new LeaseLostException("another member of the consumer group reads " + missing.size() + " of the audit topics' "
+                    + allPartitions.size() + " partitions (e.g. " + missing.iterator().next() + "): a second audit sink joined. "
+                    + "This one stops writing (one writer per log, DESIGN section 9)");
+        }
+    }
+
+    /** This sink no longer reads all of the topics: it must not write another line. */
+    public static final class LeaseLostException extends IllegalStateException {
+        LeaseLostException(String message) {
+            super(message);
         }
     }
 
@@ -251,6 +360,8 @@ public final class AuditSink implements Runnable, AutoCloseable {
     /** Closes the consumer; call from the thread that ran {@link #run()}, or after it ended. */
     public void shutdown() {
         clientMetrics.close();
-        consumer.close(Duration.ofSeconds(10));
+        // a static member leaves its group on a clean stop, so the group shows no sink that is gone
+        consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(10))
+                .withGroupMembershipOperation(org.apache.kafka.clients.consumer.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     }
 }

@@ -48,11 +48,18 @@ public final class AuditSinkApp implements AutoCloseable {
             "the audit log's Ed25519 checkpoint key (PKCS#8 PEM); generated there (0600) when missing. Keep it out of copies of the log");
     public static final Setting ORIGIN_SETTING = Setting.of("SHERATAN_AUDIT_ORIGIN", "sheratan.local/audit",
             "the audit log's origin: the first line of its checkpoints, the name in its verifier key");
-    public static final String DEFAULT_GROUP_ID = "sheratan-audit-sink";
+    public static final Setting GROUP_ID_SETTING = Setting.of("SHERATAN_AUDIT_GROUP_ID", "sheratan-audit-sink",
+            "the audit sink's consumer group: one per log (a second sink in it is refused; a new group starts a new, complete log)");
+    public static final String DEFAULT_GROUP_ID = GROUP_ID_SETTING.defaultValue();
+    public static final Setting MIN_FREE_SETTING = DiskGuard.MIN_FREE_SETTING;
+    /** What {@code sheratan up} keeps free on a developer's disk unless SHERATAN_AUDIT_MIN_FREE_BYTES says otherwise. */
+    public static final long LOCAL_MIN_FREE_BYTES = 64L * 1024 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(AuditSinkApp.class);
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmMetrics jvmMetrics = new JvmMetrics().bindTo(registry);
+    private final LogLease lease;
+    private final DiskGuard disk;
     private final ChainLog log;
     private final TransparencyLog tree;
     private final KafkaProducer<String, String> checkpoints;
@@ -69,22 +76,52 @@ public final class AuditSinkApp implements AutoCloseable {
     /** For tests: the default group, loopback, and a log key generated in the log directory. */
     public AuditSinkApp(Map<String, Object> clientConfig, Topics topics, Path dir, int port) {
         this(clientConfig, topics, dir, port, HttpService.DEFAULT_BIND_ADDRESS, DEFAULT_GROUP_ID,
-                logKey(Map.of(), dir), e -> { });
+                logKey(Map.of(), dir), e -> { }, Map.of(), LOCAL_MIN_FREE_BYTES);
     }
 
     /**
      * @param groupId   the consumer group; one per log (a second log under the same group would miss events)
      * @param logKey    signs the checkpoints (see {@link #logKey})
      * @param onFailure called once, from the sink thread, if it dies
+     * @param env       the settings read here (SHERATAN_AUDIT_MIN_FREE_BYTES)
+     * @param localMinFree the free-space default of a local stack, or null for the service's
      */
     public AuditSinkApp(Map<String, Object> clientConfig, Topics topics, Path dir, int port, String bindAddress,
-                        String groupId, NoteKeys.Signer logKey, Consumer<Throwable> onFailure) {
+                        String groupId, NoteKeys.Signer logKey, Consumer<Throwable> onFailure, Map<String, String> env, Long localMinFree) {
+        this(clientConfig, topics, dir, port, bindAddress, groupId, logKey, onFailure, diskGuard(env, dir, localMinFree));
+    }
+
+    private static DiskGuard diskGuard(Map<String, String> env, Path dir, Long localMinFree) {
+        try {
+            return DiskGuard.of(env, dir, localMinFree);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the audit log in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** With a disk guard of the caller's (tests: a budget instead of a small file system). */
+    AuditSinkApp(Map<String, Object> clientConfig, Topics topics, Path dir, int port, String bindAddress,
+                 String groupId, NoteKeys.Signer logKey, Consumer<Throwable> onFailure, DiskGuard disk) {
         this.clientConfig = clientConfig;
-        this.log = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES);
+        this.disk = disk;
+        try {
+            this.lease = LogLease.acquire(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the audit log in " + dir + ": " + e.getMessage(), e);
+        }
+        ChainLog opening;
+        try {
+            opening = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES);
+        } catch (RuntimeException e) {
+            closeQuietly(lease);
+            throw e;
+        }
+        this.log = opening;
         KafkaProducer<String, String> producer = null;
         TransparencyLog opened = null;
         try (Admin admin = Admin.create(clientConfig)) {
             LogIdentity.of(admin, topics.audit(), Duration.ofSeconds(60)).checkAgainst(dir, log.lines() > 0);
+            lease.checkGroup(admin, groupId, java.util.List.of(topics.audit(), topics.verified()), Duration.ofSeconds(60));
             Map<String, Object> producerConfig = new HashMap<>(clientConfig);
             producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
             producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -109,7 +146,11 @@ public final class AuditSinkApp implements AutoCloseable {
                     return signed == null ? Double.NaN : Duration.between(signed.at(), Instant.now()).toMillis() / 1000.0;
                 })
                 .description("seconds since the newest signed checkpoint").register(registry);
-        this.sink = new AuditSink(clientConfig, topics, groupId, log, tree, registry);
+        Gauge.builder("sheratan_audit_disk_free_bytes", disk, DiskGuard::freeBytes)
+                .description("free bytes on the audit log's disk, as last checked").register(registry);
+        Gauge.builder("sheratan_audit_disk_low", disk, d -> d.lowReason() == null ? 0 : 1)
+                .description("1 while the audit sink is paused because its disk is low (SHERATAN_AUDIT_MIN_FREE_BYTES)").register(registry);
+        this.sink = new AuditSink(clientConfig, topics, groupId, log, tree, registry, lease, disk);
         this.thread = new Thread(() -> {
             try {
                 sink.run();
@@ -164,18 +205,30 @@ public final class AuditSinkApp implements AutoCloseable {
         http = HttpService.builder(httpSettings)
                 .route("/metrics", e -> Reply.text(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()))
                 .route("/audit/", new AuditHttp(tree, tlogDir))
-                // up: the sink thread runs and Kafka answers (a sink that cannot read the audit topic logs nothing)
-                .route("/health", e -> {
+                // live: the process serves and its sink thread runs; ready (DESIGN 7): also Kafka answers,
+                // this instance holds the log (a sink that lost it has stopped: not live), the disk has room
+                .route("/health/live", e -> {
                     boolean alive = thread.isAlive() && failure == null;
-                    boolean reachable = kafka.reachable();
-                    String status = !alive ? "down" : reachable ? "up" : "kafka_unreachable";
-                    return Reply.json(alive && reachable ? 200 : 503, "{\"status\":\"" + status + "\",\"lines\":" + log.lines()
-                            + ",\"kafka\":" + kafka.json()
+                    return Reply.json(alive ? 200 : 503, "{\"status\":\"" + (alive ? "up" : "down") + "\""
                             + (alive ? "" : ",\"error\":\"" + (failure == null ? "stopped" : failure.getClass().getSimpleName()) + "\"") + "}");
                 })
+                .route("/health", e -> ready())
+                .route("/health/ready", e -> ready())
                 .start();
         thread.start();
         return this;
+    }
+
+    private Reply ready() {
+        boolean alive = thread.isAlive() && failure == null;
+        boolean reachable = kafka.reachable();
+        String low = sink.paused();
+        String status = !alive ? "down" : !reachable ? "kafka_unreachable" : low != null ? "disk_low" : "up";
+        return Reply.json("up".equals(status) ? 200 : 503, "{\"status\":\"" + status + "\",\"lines\":" + log.lines()
+                + ",\"kafka\":" + kafka.json()
+                + (low == null ? "" : ",\"reason\":\"" + low.replace("\"", "'") + "\"")
+                + ",\"log_id\":\"" + lease.logId() + "\""
+                + (alive ? "" : ",\"error\":\"" + (failure == null ? "stopped" : failure.getClass().getSimpleName()) + "\"") + "}");
     }
 
     public int httpPort() {
@@ -199,6 +252,15 @@ public final class AuditSinkApp implements AutoCloseable {
         } catch (IOException ignored) {
             // already failing
         }
+        closeQuietly(lease);
+    }
+
+    private static void closeQuietly(LogLease lease) {
+        try {
+            lease.close();
+        } catch (IOException ignored) {
+            // already failing
+        }
     }
 
     @Override
@@ -216,5 +278,6 @@ public final class AuditSinkApp implements AutoCloseable {
         tree.close();
         log.close();
         jvmMetrics.close();
+        lease.close();
     }
 }

@@ -105,6 +105,37 @@ public final class ChainLog implements AutoCloseable {
         if (entries.isEmpty()) {
             return List.of();
         }
+        long seqBefore = seq;
+        String headBefore = head;
+        Map<String, Long> offsetsBefore = new HashMap<>(lastOffsets);
+        try {
+            return appendBatch(entries);
+        } catch (IOException | RuntimeException e) {
+            rollBack(seqBefore, headBefore, offsetsBefore);
+            throw e;
+        }
+    }
+
+    /**
+     * After a failed write (a full disk): the file is cut back to its last complete batch and the chain
+     * state is as before it, so the same entries can be appended again once there is room. If even the
+     * cut fails, the next open repairs the torn tail; the batch's offsets were not committed either way.
+     */
+    private void rollBack(long seqBefore, String headBefore, Map<String, Long> offsetsBefore) {
+        seq = seqBefore;
+        head = headBefore;
+        lastOffsets.clear();
+        lastOffsets.putAll(offsetsBefore);
+        try {
+            if (channel != null && channel.size() > fileBytes) {
+                channel.truncate(fileBytes);
+            }
+        } catch (IOException e) {
+            LOG.warn("could not cut the audit log back after a failed write ({}); the next start repairs it", e.getMessage());
+        }
+    }
+
+    private List<Logged> appendBatch(List<Entry> entries) throws IOException {
         List<byte[]> lines = new ArrayList<>(entries.size());
         List<Logged> logged = new ArrayList<>(entries.size());
         for (Entry entry : entries) {

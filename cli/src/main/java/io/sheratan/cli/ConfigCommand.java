@@ -57,7 +57,8 @@ final class ConfigCommand implements Callable<Integer> {
             VerifierConfig.RETENTION_SETTING, OutputFormat.SETTING, VerifierConfig.MAX_OUTPUT_BYTES_SETTING, VerifierConfig.GUARANTEE_SETTING,
             VerifierConfig.APPLICATION_ID_SETTING, VerifierConfig.STANDBY_REPLICAS_SETTING, VerifierConfig.STREAM_THREADS_SETTING,
             VerifierConfig.HTTP_PORT_SETTING, VerifierConfig.AUDIT_URL_SETTING, AuditSinkApp.PORT_SETTING,
-            AuditSinkApp.LOG_KEY_FILE_SETTING, AuditSinkApp.ORIGIN_SETTING, GatewayConfig.PORT_SETTING,
+            AuditSinkApp.LOG_KEY_FILE_SETTING, AuditSinkApp.ORIGIN_SETTING,
+            AuditSinkApp.GROUP_ID_SETTING, AuditSinkApp.MIN_FREE_SETTING, GatewayConfig.PORT_SETTING,
             GatewayConfig.MAX_IN_FLIGHT_SETTING, JAVA_OPTS, NO_BUILD, LOG_LEVEL, LIBRARY_LOG_LEVEL);
 
     @Option(names = "--markdown", description = "print the README's configuration table")

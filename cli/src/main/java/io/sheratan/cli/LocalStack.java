@@ -87,9 +87,10 @@ final class LocalStack implements AutoCloseable {
         }
         this.auditDir = dataRoot.resolve("audit");
         int auditPort = ports ? AuditSinkApp.PORT_SETTING.integer(env, 0, 65535) : 0;
-        String auditGroup = isolation == null ? AuditSinkApp.DEFAULT_GROUP_ID : "sheratan-demo-audit-" + isolation;
+        String auditGroup = isolation == null ? AuditSinkApp.GROUP_ID_SETTING.text(env) : "sheratan-demo-audit-" + isolation;
         this.logKey = AuditSinkApp.logKey(env, auditDir);
-        this.auditSink = new AuditSinkApp(client, topics, auditDir, auditPort, bind, auditGroup, logKey, LocalStack::sinkDied).start();
+        this.auditSink = new AuditSinkApp(client, topics, auditDir, auditPort, bind, auditGroup, logKey, LocalStack::sinkDied,
+                env, AuditSinkApp.LOCAL_MIN_FREE_BYTES).start();
         // the verifier asks this stack's own sink for proofs
         config = config.withAuditUrl("http://127.0.0.1:" + auditSink.httpPort());
         Map<String, Object> streams = new HashMap<>(VerifierConfig.streamsSettings(env));

@@ -159,19 +159,49 @@ public final class NoteKeys {
      */
     public static Signer loadOrGenerate(Path file, String origin) throws IOException, GeneralSecurityException, NoteException {
         checkName(origin);
+        if (Files.isSymbolicLink(file) && !Files.exists(file)) {
+            throw new IOException(file + " is a symbolic link to a missing file: refusing to create a key through it");
+        }
         if (!Files.exists(file)) {
-            KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, "");
-            try {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException ignored) {
-                // not a POSIX file system
-            }
-            Files.writeString(tmp, Ed25519.privateKeyToPem(pair.getPrivate()), StandardCharsets.US_ASCII);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            generate(file);
         }
         return fromPem(origin, Files.readString(file, StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * Writes a new key to {@code file}: made 0600 from the start (never readable by others, not even
+     * for a moment), through a temporary file created new and without following links, fsynced, then
+     * linked into place without replacing anything (a key another process made first wins).
+     */
+    private static void generate(Path file) throws IOException, GeneralSecurityException {
+        KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp); // a leftover (or a planted link): removed, never followed
+        java.util.Set<java.nio.file.OpenOption> options = java.util.Set.of(java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        java.nio.file.attribute.FileAttribute<?>[] owner = file.getFileSystem().supportedFileAttributeViews().contains("posix")
+                ? new java.nio.file.attribute.FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+                : new java.nio.file.attribute.FileAttribute<?>[0];
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(tmp, options, owner)) {
+            java.nio.ByteBuffer pem = java.nio.ByteBuffer.wrap(Ed25519.privateKeyToPem(pair.getPrivate()).getBytes(StandardCharsets.US_ASCII));
+            while (pem.hasRemaining()) {
+                channel.write(pem);
+            }
+            channel.force(true);
+        }
+        try {
+            Files.createLink(file, tmp);
+        } catch (java.nio.file.FileAlreadyExistsException raced) {
+            // another process generated the key first: use theirs
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        try (java.nio.channels.FileChannel d = java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException ignored) {
+            // some file systems cannot open directories
+        }
     }
 }
