@@ -32,7 +32,7 @@ const DESCRIPTIONS = {
   duplicate_name: 'duplicate member name',
   lone_surrogate: 'lone surrogate in string',
   invalid_utf8: 'invalid UTF-8',
-  inexact_integer: 'integer not exactly representable as an IEEE-754 double (send it as a string)',
+  inexact_integer: 'integer literal that canonicalization would rewrite (not exactly a double, or not printed as itself; send it as a string)',
   number_overflow: 'number overflows to infinity',
   too_deep: 'nesting deeper than the limit',
   trailing_bytes: 'bytes after the JSON value',
@@ -204,7 +204,8 @@ class Parser {
       if (digits > 309) this.fail('number_overflow', i);
       const value = Number(literal);
       if (!Number.isFinite(value)) this.fail('number_overflow', i);
-      if (BigInt(literal) !== BigInt(value)) this.fail('inexact_integer', i);
+      // canonicalization would rewrite it (2^64 as typed, 10^21), which the fixed point of DESIGN 3.5 forbids; -0 is written 0
+      if (value !== 0 && String(value) !== literal) this.fail('inexact_integer', i);
       return [value, end];
     }
     const value = Number(literal);
@@ -213,8 +214,17 @@ class Parser {
   }
 }
 
-/** Parses bytes (Buffer / Uint8Array / string) under the strict profile: objects are Maps, numbers are doubles. */
+/**
+ * Parses bytes (Buffer / Uint8Array / string) under the strict profile: objects are Maps, numbers are doubles.
+ * The size limit holds for the document's canonical form too.
+ */
 export function parseJson(data, lim = limits()) {
+  const value = parse(data, lim);
+  withinLimit(canonical(value), lim);
+  return value;
+}
+
+function parse(data, lim) {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (bytes.length > lim.maxBytes) throw new StrictJsonError('too_large', lim.maxBytes, `${bytes.length} bytes, limit ${lim.maxBytes}`);
   const bad = firstInvalidUtf8(bytes);
@@ -270,9 +280,18 @@ export function canonical(value) {
   return Buffer.from(out.join(''), 'utf8');
 }
 
+/**
+ * Canonical forms can be longer than their input (1e20 is 21 digits): the size limit holds for both,
+ * so that what is accepted canonicalizes to something accepted (fixed point).
+ */
+function withinLimit(out, lim) {
+  if (out.length > lim.maxBytes) throw new StrictJsonError('too_large', lim.maxBytes, `canonical form ${out.length} bytes, limit ${lim.maxBytes}`);
+  return out;
+}
+
 /** The strict-profile canonical bytes of a JSON text. */
-export function canonicalize(data, lim) {
-  return canonical(parseJson(data, lim));
+export function canonicalize(data, lim = limits()) {
+  return withinLimit(canonical(parse(data, lim)), lim);
 }
 
 // ------------------------------------------------------------------------------ envelopes (DESIGN 2, 3, 3b)

@@ -54,7 +54,7 @@ class StrictJsonError(ValueError):
         "duplicate_name": "duplicate member name",
         "lone_surrogate": "lone surrogate in string",
         "invalid_utf8": "invalid UTF-8",
-        "inexact_integer": "integer not exactly representable as an IEEE-754 double (send it as a string)",
+        "inexact_integer": "integer literal that canonicalization would rewrite (not exactly a double, or not printed as itself; send it as a string)",
         "number_overflow": "number overflows to infinity",
         "too_deep": "nesting deeper than the limit",
         "trailing_bytes": "bytes after the JSON value",
@@ -234,12 +234,12 @@ class _Parser:
             digits = len(literal) - (1 if literal[0] == "-" else 0)
             if digits > 309:  # no leading zeros: at least 1e309
                 self.fail("number_overflow", i)
-            exact = int(literal)
-            try:
-                value = float(exact)
-            except OverflowError:
+            value = float(literal)
+            if value in (float("inf"), float("-inf")):
                 self.fail("number_overflow", i)
-            if int(value) != exact:
+            # up to 15 digits ES6 prints the literal as it is; beyond, canonicalization may rewrite it
+            # (2^64 as typed, 10^21), which the fixed point of DESIGN 3.5 forbids; -0 is written 0
+            if digits > 15 and es6_number(value) != literal:
                 self.fail("inexact_integer", i)
             return value, m.end()
         value = float(literal)
@@ -250,8 +250,15 @@ class _Parser:
 
 def parse_json(data, limits=None):
     """Parses bytes under the strict profile into dict / list / str / float / bool / None.
-    Numbers are always floats (the profile treats every number as an IEEE-754 double)."""
+    Numbers are always floats (the profile treats every number as an IEEE-754 double).
+    The size limit holds for the document's canonical form too."""
     limits = limits or Limits()
+    value = _parse(data, limits)
+    _within_limit(canonical(value), limits)
+    return value
+
+
+def _parse(data, limits):
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogatepass")
     if len(data) > limits.max_bytes:
@@ -328,7 +335,7 @@ def _write(value, out):
     elif isinstance(value, str):
         _string(value, out)
     elif isinstance(value, (int, float)):
-        if isinstance(value, int) and float(value) != value:
+        if isinstance(value, int) and value != 0 and es6_number(float(value)) != str(value):
             raise StrictJsonError("inexact_integer", 0)
         out.append(es6_number(float(value)))
     elif isinstance(value, dict):
@@ -358,9 +365,18 @@ def canonical(value):
     return "".join(out).encode("utf-8")
 
 
+def _within_limit(out, limits):
+    """Canonical forms can be longer than their input (1e20 is 21 digits): the size limit holds for
+    both, so that what is accepted canonicalizes to something accepted (fixed point)."""
+    if len(out) > limits.max_bytes:
+        raise StrictJsonError("too_large", limits.max_bytes, "canonical form %d bytes, limit %d" % (len(out), limits.max_bytes))
+    return out
+
+
 def canonicalize(data, limits=None):
     """The strict-profile canonical bytes of a JSON text (bytes or str)."""
-    return canonical(parse_json(data, limits))
+    limits = limits or Limits()
+    return _within_limit(canonical(_parse(data, limits)), limits)
 
 
 # ----------------------------------------------------------------------------- envelopes (DESIGN 2, 3, 3b)

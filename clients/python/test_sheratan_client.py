@@ -7,7 +7,9 @@ import base64
 import gzip
 import hashlib
 import json
+import math
 import os
+import random
 import struct
 import unittest
 
@@ -66,12 +68,119 @@ class StrictProfile(unittest.TestCase):
                 if value != value or value in (float("inf"), float("-inf")):
                     continue
                 self.assertEqual(sc.es6_number(value), expected, hex_bits)
-                # and through the parser: the expected text reads back to the same output, except integer
-                # forms of 2^53 and above, which the strict profile refuses as inexact (they are not the double's value)
-                if "." in expected or "e" in expected or abs(value) < 2 ** 53:
-                    self.assertEqual(sc.canonicalize(expected.encode()), expected.encode(), hex_bits)
+                # and through the parser: the expected text reads back to itself (the fixed point, DESIGN 3.5),
+                # integer forms of 2^53 and above too, although they are not the double's exact value
+                self.assertEqual(sc.canonicalize(expected.encode()), expected.encode(), hex_bits)
                 count += 1
         self.assertGreater(count, 99_000)
+
+
+def random_double(rng):
+    """A finite double from 64 random bits."""
+    while True:
+        value = struct.unpack(">d", rng.getrandbits(64).to_bytes(8, "big"))[0]
+        if math.isfinite(value):
+            return value
+
+
+def some_double(rng):
+    """Random bits, or an integer near a power of two (2^52..2^70) or of ten (10^15..10^22), where ES6 writes zeros."""
+    kind = rng.randrange(3)
+    if kind == 0:
+        return random_double(rng)
+    base = 2 ** rng.randrange(52, 71) if kind == 1 else 10 ** rng.randrange(15, 23)
+    return rng.choice((1, -1)) * float(base + rng.randrange(-1000, 1001))
+
+
+def integer_literal(rng):
+    """1 to 400 digits; half of them near a power of two or of ten, where rewriting happens."""
+    kind = rng.randrange(4)
+    if kind == 0:
+        return str(max(1, 2 ** rng.randrange(50, 80) + rng.randrange(-1000, 1001)))
+    if kind == 1:
+        return str(10 ** rng.randrange(14, 24) + rng.randrange(-1000, 1001))
+    if kind == 2:  # what ES6 prints for a random double in the integer range below 10^21: always accepted
+        return sc.es6_number(float(math.floor(math.ldexp(rng.random(), 53 + rng.randrange(16)))))
+    return str(rng.randrange(1, 10)) + "".join(rng.choice("0123456789") for _ in range(rng.randrange(400)))
+
+
+def es6_of_literal(literal):
+    value = float(literal)
+    return sc.es6_number(value) if math.isfinite(value) else "Infinity"
+
+
+STRINGS = ('"x"', '"h\\u00e9llo \\u2603"', '"\\ud83d\\ude00"', '"a\\/b\\n"', '""')
+
+
+def document(rng, depth=0):
+    """A small JSON text: objects, arrays, literals, strings and numbers of every form, with some whitespace."""
+    kind = 3 + rng.randrange(4) if depth > 3 else rng.randrange(7)
+    ws = rng.choice(("", "", " ", "\n "))
+    if kind == 0:
+        members = ['"%s%d"%s:%s' % (rng.choice("abcde"), i, ws, document(rng, depth + 1)) for i in range(rng.randrange(4))]
+        return "{" + ("," + ws).join(members) + "}"
+    if kind == 1:
+        return "[" + ws + ("," + ws).join(document(rng, depth + 1) for _ in range(rng.randrange(4))) + "]"
+    if kind == 2:
+        return rng.choice(("true", "false", "null"))
+    if kind == 3:
+        return rng.choice(STRINGS)
+    if kind == 4:
+        return rng.choice(("", "-")) + integer_literal(rng)
+    if kind == 5:
+        return repr(some_double(rng))
+    return "%d.%de%d" % (rng.randrange(-1000, 1000), rng.randrange(1000), rng.randrange(-40, 40))
+
+
+class FixedPoint(unittest.TestCase):
+    """DESIGN 3.5: the canonical form of every accepted document is accepted and canonicalizes to itself
+    (the properties of the Java FixedPointTest, from fixed seeds)."""
+
+    def assert_fixed_point(self, accepted, limits=None):
+        once = sc.canonicalize(accepted, limits)
+        self.assertEqual(sc.canonicalize(once, limits), once, accepted)
+
+    def test_every_finite_double_in_es6_form_canonicalizes_to_itself(self):
+        rng = random.Random(1)
+        for value in (some_double(rng) for _ in range(20000)):
+            es6 = sc.es6_number(value).encode()
+            self.assertEqual(sc.canonicalize(es6), es6, repr(value))
+            self.assert_fixed_point(repr(value))
+
+    def test_an_integer_literal_is_accepted_exactly_when_es6_prints_its_double_as_it_is(self):
+        rng = random.Random(2)
+        accepted = refused = 0
+        for _ in range(20000):
+            literal = rng.choice(("", "-")) + integer_literal(rng)
+            try:
+                out = sc.canonicalize(literal)
+            except sc.StrictJsonError as e:
+                self.assertIn(e.rule, ("inexact_integer", "number_overflow"), literal)
+                self.assertNotEqual(es6_of_literal(literal), literal)
+                refused += 1
+                continue
+            self.assertEqual(out.decode(), literal)
+            self.assertEqual(es6_of_literal(literal), literal)
+            self.assertEqual(sc.canonicalize(out), out)
+            accepted += 1
+        self.assertGreater(accepted, 1000)
+        self.assertGreater(refused, 1000)
+
+    def test_every_accepted_document_canonicalizes_to_a_fixed_point_under_its_limit(self):
+        rng = random.Random(3)
+        accepted = too_large = 0
+        for _ in range(5000):
+            doc = document(rng)
+            limits = sc.Limits(rng.choice((sc.DEFAULT_MAX_BYTES, 256, 64)))
+            try:
+                sc.canonicalize(doc, limits)
+            except sc.StrictJsonError as e:
+                too_large += e.rule == "too_large"
+                continue
+            self.assert_fixed_point(doc, limits)
+            accepted += 1
+        self.assertGreater(accepted, 2000)
+        self.assertGreater(too_large, 0)
 
 
 class Envelopes(unittest.TestCase):
@@ -135,6 +244,28 @@ class Envelopes(unittest.TestCase):
             self.verdicts()
         finally:
             del os.environ["SHERATAN_CLIENT_PURE_ED25519"]
+
+    def test_every_signer_signs_what_the_verifier_verifies_for_random_results(self):
+        rng = random.Random(4)
+        t = 1795924800000
+        policy = sc.Policy({"SHERATAN_KEYRING_FILE": "(the file's keyring)"})
+        claims = {"node_id": "worker-7", "issued_at": t, "aud": "sheratan"}
+        signers = [{"mode": "sha256", "version": 1}, {"mode": "sha256", "version": 2},
+                   {"mode": "hmac", "version": 1, "key_id": "hmac/2026-11"}, {"mode": "hmac", "version": 2, "key_id": "hmac/2026-11"},
+                   {"mode": "ed25519", "version": 2, "key_id": "worker-7/2026-11"}]
+        signed = 0
+        for i in range(300):
+            result = document(rng)
+            try:
+                envelope = sc.read_envelope('{"job_id":"job-%d","ok":true,"result":%s}' % (i, result), policy.limits)
+            except sc.MalformedEnvelope:
+                continue  # the signer refuses it too: nothing is signed that the verifier would call malformed
+            for signer in signers:
+                marked = sc.sign_envelope(envelope, hmac_key=self.secret, ed25519_seed=self.seed, claims=claims, **signer)
+                back = sc.read_envelope(marked.to_json(), policy.limits)
+                self.assertEqual(sc.verify_envelope(back, policy, self.keyring, t), ("verified", None), (signer, result))
+                signed += 1
+        self.assertGreater(signed, 500)
 
     def test_public_key_from_the_seed(self):
         self.assertEqual(sc._Ed.public_key(self.seed).hex(), self.doc["ed25519_public_hex"])

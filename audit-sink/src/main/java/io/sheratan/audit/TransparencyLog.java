@@ -157,6 +157,12 @@ public final class TransparencyLog implements AutoCloseable {
             log.sign(log.tiles.prepareSync());
             log.requestedAt = clock.instant();
             log.requestedSize = log.tiles.size();
+        } else if (signed > 0) {
+            // the tiles were rewritten from the chain after a crash: the stored checkpoint's partial
+            // tiles, which tlog-tiles readers and verify-log fetch for its size, are written again
+            TileLog.SyncPoint point = log.tiles.prepareSync();
+            log.tiles.writePartials(point);
+            log.undurable.add(new Pending(point, clock.instant()));
         }
         return log;
     }

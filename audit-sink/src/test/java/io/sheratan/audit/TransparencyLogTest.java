@@ -162,6 +162,22 @@ class TransparencyLogTest {
     }
 
     @Test
+    void shouldServeTheSignedSizesTilesAgainWhenTheyWereRebuiltAfterACrash() throws Exception {
+        ChainLog chain = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES);
+        TransparencyLog tree = open(chain);
+        write(chain, tree, 0, 403);
+        tree.maybeSign();
+        tree.awaitSigned(); // everything signed, nothing durable yet: a kill now loses the tiles' durability
+        tree.abandonAsIfCrashed();
+        chain.close();
+        try (ChainLog reopened = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES); TransparencyLog again = open(reopened)) {
+            assertThat(again.latest().checkpoint().size()).isEqualTo(403);
+            // an auditor reads the running log: the checkpoint's partial tiles must be there again
+            assertThat(LogVerifier.verify(dir, key.verifier(), List.of(), n -> { }).problems()).isEmpty();
+        }
+    }
+
+    @Test
     void shouldRebuildLostTilesFromTheChain() throws Exception {
         signedLog(1000);
         try (Stream<Path> tiles = Files.walk(dir.resolve("tlog/tile"))) {

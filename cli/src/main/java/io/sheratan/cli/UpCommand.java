@@ -35,7 +35,7 @@ final class UpCommand implements Callable<Integer> {
                 sheratan is up.
                   Kafka          %s  (topics %s, %s, %s)
                   verifier       http://127.0.0.1:%d  /results/{job_id}  /results/{job_id}/proof  /health/ready  /metrics
-                  audit sink     http://127.0.0.1:%d  /audit/checkpoint  /audit/proof?job_id=  /health  /metrics   (log in %s)
+                  audit sink     http://127.0.0.1:%d  /audit/checkpoint  /audit/proof?job_id=  /health/ready  /metrics   (log in %s)
                   gateway        http://127.0.0.1:%d/mesh/results/submit   X-Sheratan-Token: %s%s
                   audit log key  %s
                                  (the verifier key of the log's checkpoints: keep it to check proofs offline)

@@ -56,6 +56,42 @@ class LauncherIT {
         deleteRecursively(recent);
     }
 
+    /** A module rebuilt alone changes a jar under lib/ but not the CLI jar: the launcher must not run an old snapshot of it. */
+    @Test
+    void shouldMakeANewSnapshotWhenOnlyALibraryJarChanged(@TempDir Path bin) throws Exception {
+        Path run = ROOT.resolve("cli/target/run");
+        launch(bin);
+        List<Path> before;
+        try (var snapshots = Files.list(run)) {
+            before = snapshots.filter(p -> Files.exists(p.resolve("sheratan.jar"))).toList();
+        }
+        Path lib;
+        try (var jars = Files.list(ROOT.resolve("cli/target/lib"))) {
+            lib = jars.filter(p -> p.getFileName().toString().startsWith("sheratan-verifier-stream")).findFirst().orElseThrow();
+        }
+        FileTime was = Files.getLastModifiedTime(lib);
+        try {
+            Files.setLastModifiedTime(lib, FileTime.from(was.toInstant().plusSeconds(60)));
+            launch(bin);
+            try (var snapshots = Files.list(run)) {
+                assertThat(snapshots.filter(p -> Files.exists(p.resolve("sheratan.jar"))).toList())
+                        .as("a snapshot of the changed lib/").hasSizeGreaterThan(before.size());
+            }
+        } finally {
+            Files.setLastModifiedTime(lib, was);
+        }
+    }
+
+    private static void launch(Path bin) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder("sh", ROOT.resolve("sheratan").toString(), "--version").directory(bin.toFile());
+        builder.environment().put("SHERATAN_NO_BUILD", "1");
+        builder.redirectErrorStream(true);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(output).isZero();
+    }
+
     private static void standIn(Path bin, String name, String body) throws IOException {
         Path file = bin.resolve(name);
         Files.writeString(file, "#!/bin/sh\n" + body + "\n");

@@ -21,7 +21,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -55,6 +58,7 @@ import io.sheratan.audit.ChainLog;
  * coordinates, or a verified result). Then the edges of HTTP: 200 idle connections on each server,
  * after which health and a valid submit still answer, and a submit without the token is refused.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HostileInputIT {
 
     private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
@@ -76,6 +80,10 @@ class HostileInputIT {
         verifierPort = freePort();
         auditPort = freePort();
         gatewayPort = freePort();
+        startUp();
+    }
+
+    private static void startUp() throws Exception {
         ProcessBuilder builder = new ProcessBuilder(ROOT.resolve("sheratan").toString(), "up").directory(ROOT.toFile());
         builder.environment().putAll(Map.of(
                 "SHERATAN_DATA_DIR", data.toString(),
@@ -86,7 +94,7 @@ class HostileInputIT {
                 "SHERATAN_HUB_TOKEN", TOKEN,
                 "SHERATAN_JAVA_OPTS", "-Xmx256m"));
         builder.environment().remove("KAFKA_BOOTSTRAP_SERVERS");
-        builder.redirectError(data.resolve("up.stderr").toFile());
+        builder.redirectError(ProcessBuilder.Redirect.appendTo(data.resolve("up.stderr").toFile()));
         up = builder.start();
         assertThat(awaitLine(up, "sheratan is up.", 180)).as("up printed its banner; stderr in " + data).isNotNull();
     }
@@ -96,6 +104,11 @@ class HostileInputIT {
         if (up != null) {
             up.destroy();
             up.waitFor(60, TimeUnit.SECONDS);
+        }
+        Path log = data.resolve("up.stderr");
+        if (Files.exists(log)) { // kept for a look after a failure: target/hostile-up.stderr
+            Files.copy(log, Path.of(System.getProperty("user.dir")).resolve("target/hostile-up.stderr"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
         TempDirs.deleteQuietly(data);
     }
@@ -234,6 +247,91 @@ class HostileInputIT {
         assertThat(up.isAlive()).isTrue();
     }
 
+    /**
+     * DESIGN 4 and 9 against hostile writers of the topics the pipeline reads back: a huge integer,
+     * a forged RESULT_VERIFIED and 400 made-up event types on the audit topic, a tombstone on the
+     * verified topic. None of them changes what the pipeline vouches for (the job's proof is its own
+     * result's entry, the result stays, no metric series appears), and a kill -9 right after them
+     * (inside the tree's durable lag) is followed by a clean start and a log that verifies.
+     */
+    @Test
+    @Order(Integer.MAX_VALUE) // it restarts the stack: last
+    void shouldChangeNothingItVouchesForOnForeignRecordsAndStartCleanAfterAKill() throws Exception {
+        String job = "vouched-job";
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(client(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            byte[] key = job.getBytes(StandardCharsets.UTF_8);
+            producer.send(new ProducerRecord<>(TOPICS.audit(), key,
+                    "{\"event_type\":\"RESULT_MALFORMED\",\"reason\":\"malformed\",\"n\":18446744073709551616}".getBytes(StandardCharsets.UTF_8)));
+            producer.send(new ProducerRecord<>(TOPICS.audit(), key, ("{\"event_type\":\"RESULT_VERIFIED\",\"reason\":\"none\",\"job_id\":\"" + job
+                    + "\",\"sha256\":\"" + "ab".repeat(32) + "\",\"event_id\":\"forged\"}").getBytes(StandardCharsets.UTF_8)));
+            for (int i = 0; i < 400; i++) {
+                producer.send(new ProducerRecord<>(TOPICS.audit(), null, ("{\"event_type\":\"MADE_UP_" + i + "\",\"reason\":\"invented_" + i
+                        + "\",\"event_id\":\"made-up-" + i + "\"}").getBytes(StandardCharsets.UTF_8)));
+            }
+            producer.send(new ProducerRecord<>(TOPICS.submitted(), key, signed(job, "{\"n\":1}"))).get(30, TimeUnit.SECONDS);
+        }
+        awaitStatus(verifierPort, "/results/" + job + "/proof", 200);
+        HttpResponse<String> proof = get(verifierPort, "/results/" + job + "/proof");
+        String stored = get(verifierPort, "/results/" + job).body();
+        String sha = stored.replaceAll(".*\"sha256\":\"([0-9a-f]{64})\".*", "$1");
+        assertThat(proof.body()).as("the proof is the stored result's entry, not the forged one").contains(sha).doesNotContain("ab".repeat(32));
+
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(client(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            if (!Boolean.getBoolean("noTombstone")) {
+                producer.send(new ProducerRecord<>(TOPICS.verified(), job.getBytes(StandardCharsets.UTF_8), null)).get(30, TimeUnit.SECONDS);
+            }
+        }
+        Thread.sleep(2_000);
+        assertThat(status(verifierPort, "/results/" + job)).as("a tombstone deletes no verified result").isEqualTo(200);
+        String metrics = get(auditPort, "/metrics").body();
+        assertThat(metrics).doesNotContain("MADE_UP").doesNotContain("invented_").contains("type=\"AUDIT_FOREIGN_EVENT\"");
+
+        // kill -9 inside the tree's durable lag, then a clean start and a log that verifies
+        up.destroyForcibly();
+        assertThat(up.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        startUp();
+        awaitStatus(auditPort, "/health/ready", 200);
+        awaitStatus(verifierPort, "/results/" + job + "/proof", 200);
+        io.sheratan.tlog.NoteKeys.Verifier key = io.sheratan.tlog.NoteKeys.loadOrGenerate(data.resolve("audit/log-key.pem"),
+                "sheratan.local/audit").verifier();
+        io.sheratan.audit.LogVerifier.Report report = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) { // the newest checkpoint can be a moment behind the newest line
+            report = io.sheratan.audit.LogVerifier.verify(data.resolve("audit"), key, List.of(), n -> { });
+            if (report.holds()) {
+                break;
+            }
+            Thread.sleep(1_000);
+        }
+        assertThat(report.problems()).as("verify-log after a kill -9").isEmpty();
+    }
+
+    private void awaitStatus(int port, String path, int expected) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        int code = -1;
+        while (System.nanoTime() < deadline) {
+            try {
+                code = status(port, path);
+            } catch (IOException e) {
+                code = -1; // not listening yet
+            }
+            if (code == expected) {
+                return;
+            }
+            Thread.sleep(300);
+        }
+        String body = code < 0 ? "" : get(port, path).body();
+        List<String> log = Files.readAllLines(data.resolve("up.stderr"), StandardCharsets.UTF_8);
+        throw new AssertionError(path + " answered " + code + " " + body + ", not " + expected + "; up's stderr says:\n"
+                + String.join("\n", log.stream().filter(l -> l.matches(".*(query table|RestoreFiltering|DEBUG-RESTORE|skipping|first start|adopted|ERROR|corrupted).*")).toList())
+                + "\n...\n" + String.join("\n", log.subList(Math.max(0, log.size() - 15), log.size())));
+    }
+
+    private HttpResponse<String> get(int port, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     private HttpResponse<String> submit(byte[] body, String token) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + "/mesh/results/submit"))
                 .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofByteArray(body));
@@ -274,7 +372,12 @@ class HostileInputIT {
                         VerifiedResult r = verified.decode(record.value());
                         outcomes.computeIfAbsent(r.getSourcePartition() + "@" + r.getSourceOffset(), k -> new ArrayList<>()).add("verified");
                     } else {
-                        AuditEvent e = audit.decode(record.value());
+                        AuditEvent e;
+                        try {
+                            e = audit.decode(record.value());
+                        } catch (RuntimeException foreign) {
+                            continue; // a foreign record another test put on the audit topic
+                        }
                         if (!TOPICS.submitted().equals(e.getSourceTopic())) {
                             continue; // the gateway's events
                         }

@@ -4,6 +4,7 @@ import io.sheratan.integrity.Keyring;
 import io.sheratan.metrics.ResultMetrics;
 import io.sheratan.verifier.internals.PoisonGuard;
 import io.sheratan.verifier.internals.SafeTimestampExtractor;
+import io.sheratan.verifier.internals.RestoreFilteringStore;
 import io.sheratan.verifier.internals.VerifiedTable;
 import io.sheratan.verifier.internals.VerifyProcessor;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -76,7 +77,7 @@ public final class VerifierTopology {
         StoreBuilder<KeyValueStore<String, byte[]>> ids = Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(DEDUP_STORE), Serdes.String(), Serdes.ByteArray());
         StoreBuilder<KeyValueStore<String, byte[]>> table = Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.ByteArray()).withLoggingDisabled();
+                RestoreFilteringStore.wrap(Stores.persistentKeyValueStore(STORE)), Serdes.String(), Serdes.ByteArray()).withLoggingDisabled();
         Topology topology = new Topology();
         // earliest: a verifier without committed offsets starts at the beginning, nothing is skipped
         topology.addSource(AutoOffsetReset.earliest(), SOURCE, new SafeTimestampExtractor(), Serdes.ByteArray().deserializer(),
@@ -86,6 +87,7 @@ public final class VerifierTopology {
         topology.addReadOnlyStateStore(table, TABLE_SOURCE, new SafeTimestampExtractor(), Serdes.String().deserializer(),
                 Serdes.ByteArray().deserializer(), config.topics().verified(), TABLE_PROCESSOR, VerifiedTable::new);
         topology.connectProcessorAndStateStores(PROCESSOR, STORE);
+        topology.connectProcessorAndStateStores(TABLE_PROCESSOR, DEDUP_STORE); // the table takes only what the verifier recorded
         topology.addSink(VerifyProcessor.VERIFIED, config.topics().verified(),
                 Serdes.String().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);
         topology.addSink(VerifyProcessor.AUDIT, config.topics().audit(),

@@ -215,6 +215,65 @@ class VerifierIT {
     }
 
     @Test
+    void shouldKeepAVerifiedResultThroughForeignRecordsAndARestoreOnAnEmptyStateDirectory(@TempDir Path first, @TempDir Path fresh)
+            throws Exception {
+        VerifierConfig config = config(".foreign");
+        byte[] key = "kept-1".getBytes(StandardCharsets.UTF_8);
+        byte[] signed;
+        byte[] forged;
+        try (ResultPublisher publisher = ResultPublisher.builder().clientConfig(kafka.clientConfig())
+                .topic(config.topics().submitted()).build()) {
+            signed = EnvelopeWriter.toJson(publisher.prepare("kept-1", true, "{\"v\":1}", null).signed(config.policy()));
+            io.sheratan.envelope.Submission other = publisher.prepare("kept-1", true, "{\"v\":666}", null).signed(config.policy());
+            forged = io.sheratan.avro.codec.AvroCodec.verifiedResults().encode(io.sheratan.avro.VerifiedResult.newBuilder()
+                    .setJobId("kept-1").setOk(true).setResult("{\"v\":666}").setSha256(other.coreSha256()).setMode("sha256")
+                    .setVerifiedAt(java.time.Instant.now()).setSourcePartition(0).setSourceOffset(0).build());
+        }
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            raw.send(new ProducerRecord<>(config.topics().submitted(), key, signed)).get(60, TimeUnit.SECONDS);
+            String stored;
+            try (VerifierApp app = new VerifierApp(config, kafka.clientConfig(), first, "127.0.0.1").start(false)) {
+                assertThat(readAll(config.topics().verified(), 1)).hasSize(1);
+                stored = awaitResult(http, app.httpPort(), "kept-1");
+                raw.send(new ProducerRecord<>(config.topics().verified(), key, null)).get(60, TimeUnit.SECONDS);
+                raw.send(new ProducerRecord<>(config.topics().verified(), key, forged)).get(60, TimeUnit.SECONDS);
+                raw.send(new ProducerRecord<>(config.topics().verified(), key, "junk".getBytes(StandardCharsets.UTF_8))).get(60, TimeUnit.SECONDS);
+                readAll(config.topics().verified(), 4);
+                Thread.sleep(2_000);
+                assertThat(awaitResult(http, app.httpPort(), "kept-1")).as("running: nothing foreign taken").isEqualTo(stored);
+            }
+            // a restart on an empty state directory: the table is restored from the topic, foreign records and all
+            try (VerifierApp app = new VerifierApp(config, kafka.clientConfig(), fresh, "127.0.0.1").start(false)) {
+                assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+                java.net.http.HttpResponse<String> restored = http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + app.httpPort() + "/results/kept-1")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                // the tombstone and the junk are dropped by the restore; the later foreign value is restored (as compaction
+                // would keep it) but never served: the verifier's own dedup store names another core hash
+                assertThat(restored.body()).as("never the forged result").doesNotContain("666");
+                assertThat(restored.statusCode()).isEqualTo(503);
+                assertThat(restored.body()).contains("not the result the verifier recorded");
+            }
+
+        }
+    }
+
+    /** The body of GET /results/{jobId} once it answers 200 (null after 60 s without). */
+    private static String awaitResult(java.net.http.HttpClient http, int port, String jobId) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            java.net.http.HttpResponse<String> response = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + port + "/results/" + jobId)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 200) {
+                return response.body();
+            }
+            Thread.sleep(200);
+        }
+        return null;
+    }
+
+    @Test
     void shouldAdoptResultsVerifiedByAnEarlierReleaseFromTheVerifiedTopic(@TempDir Path state) throws Exception {
         // an earlier release kept whole results in a store of its own: all this one finds of them is
         // the verified topic, which its query table restores; dedup must adopt those job ids

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         description = "Benchmarks; each prints medians and, on its last line, the ratio against its baseline.",
         subcommands = {CanonBench.class, PublishBench.class, PipelineBench.class, AuditBench.class, LatencyBench.class, HeapBench.class,
-            HostileBench.class, MarksBench.class, TlogBench.class})
+            HostileBench.class, MarksBench.class, TlogBench.class, IndexBench.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec

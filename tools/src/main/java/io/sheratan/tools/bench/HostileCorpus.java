@@ -88,7 +88,9 @@ public final class HostileCorpus {
         int limit = CanonicalLimits.DEFAULTS.maxBytes();
         corpus.add(new Hostile("document one byte over the input limit", "h-big",
                 ("{\"job_id\":\"h-big\",\"ok\":true,\"result\":\"" + "x".repeat(limit - 39) + "\"}").getBytes(StandardCharsets.UTF_8)));
-        String expanding = "[" + String.join(",", Collections.nCopies(180_000, "1e20")) + "]";
+        // 46,500 x 1e20: 233 KB in, a canonical core of ~1.02 MB (under the canonicalizer's 1 MiB, which
+        // holds for its output too), so a signed record whose verified output is over 1,000,000 bytes
+        String expanding = "[" + String.join(",", Collections.nCopies(46_500, "1e20")) + "]";
         String sha;
         try {
             sha = READER.read(("{\"job_id\":\"h-expand\",\"ok\":true,\"result\":" + expanding + "}").getBytes(StandardCharsets.UTF_8))
@@ -96,9 +98,13 @@ public final class HostileCorpus {
         } catch (MalformedEnvelopeException e) {
             throw new IllegalStateException(e);
         }
-        corpus.add(new Hostile("signed 1e20 x 180,000: canonical form 4x the input, over the output limit", "h-expand",
+        corpus.add(new Hostile("signed 1e20 x 46,500: canonical form 4x the input, over the output limit", "h-expand",
                 ("{\"job_id\":\"h-expand\",\"ok\":true,\"result\":" + expanding + ",\"integrity\":{\"mode\":\"sha256\",\"sha256\":\""
                         + sha + "\"}}").getBytes(StandardCharsets.UTF_8)));
+        String exploding = "[" + String.join(",", Collections.nCopies(180_000, "1e20")) + "]";
+        corpus.add(new Hostile("1e20 x 180,000: 900 KB in, a canonical form of 3.9 MB, over the canonicalizer's limit", "h-explode",
+                ("{\"job_id\":\"h-explode\",\"ok\":true,\"result\":" + exploding + ",\"integrity\":{\"mode\":\"sha256\",\"sha256\":\""
+                        + "00".repeat(32) + "\"}}").getBytes(StandardCharsets.UTF_8)));
         corpus.add(new Hostile("a 500 KB sig", "h-sig", ("{\"job_id\":\"h-sig\",\"ok\":true,\"integrity\":{\"mode\":\"hmac\",\"sig\":\""
                 + "ab".repeat(250_000) + "\"}}").getBytes(StandardCharsets.UTF_8)));
         // CPU and nesting

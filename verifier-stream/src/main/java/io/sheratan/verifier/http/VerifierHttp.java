@@ -15,6 +15,7 @@ import io.sheratan.verifier.VerifierConfig;
 import io.sheratan.verifier.VerifierTopology;
 import io.sheratan.verifier.internals.PoisonGuard;
 import io.sheratan.verifier.internals.VerifiedTable;
+import io.sheratan.verifier.internals.VerifyProcessor;
 import io.sheratan.avro.codec.OutputCodec;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
@@ -192,6 +193,15 @@ public final class VerifierHttp implements AutoCloseable {
         }
     }
 
+    /** Whether the verifier's own dedup store records this job with this core hash (the table may hold a restored foreign value). */
+    private boolean recordedByTheVerifier(String jobId, VerifiedTable.Stored stored) {
+        ReadOnlyKeyValueStore<String, byte[]> ids = streams.store(
+                StoreQueryParameters.fromNameAndType(VerifierTopology.DEDUP_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()));
+        byte[] entry = ids.get(jobId);
+        VerifiedTable.Stored recorded = entry == null ? null : VerifyProcessor.decodeId(jobId, entry);
+        return recorded != null && recorded.sha256().equals(stored.sha256());
+    }
+
     private Reply local(String jobId) {
         ReadOnlyKeyValueStore<String, byte[]> store = streams.store(
                 StoreQueryParameters.fromNameAndType(VerifierTopology.STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()));
@@ -206,6 +216,11 @@ public final class VerifierHttp implements AutoCloseable {
         }
         if (config.isExpired(stored.verifiedAtMs(), System.currentTimeMillis())) {
             return Reply.json(404, "{\"error\":\"not_found\",\"note\":\"expired\"}");
+        }
+        if (!recordedByTheVerifier(jobId, stored)) {
+            // DESIGN 4: a foreign value (one a restore copied past the table's own check) is never served
+            LOG.warn("the query table holds a result for a job that the verifier did not record with that core hash; not served");
+            return Reply.json(503, "{\"error\":\"unavailable\",\"state\":\"the stored value is not the result the verifier recorded\"}");
         }
         try {
             byte[] json = AvroCodec.isSingleObject(bytes) ? OutputCodec.json(codec.decode(bytes)) : bytes;

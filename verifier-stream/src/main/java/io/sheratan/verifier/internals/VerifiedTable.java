@@ -22,22 +22,43 @@ import java.io.IOException;
  *
  * <p>The verified topic is the trust boundary, as it is for every consumer: only the verifier may
  * write to it (ACLs). A record here that is not a readable verified result for its key (a foreign
- * producer, a bug) is skipped with a warning, never stored; so is a tombstone, and a second value
- * for a job already stored (DESIGN 4: a foreign record deletes or replaces no verified result). A
- * restore copies the topic's records into the store as they are, without these checks (Kafka Streams
- * restores a read-only store from its topic directly): see RELIABILITY.md.
+ * producer, a bug) is skipped with a warning, never stored; so is a tombstone, and a value whose core
+ * hash is not the one the verifier recorded for the job in its dedup store (DESIGN 4: a foreign record
+ * deletes or replaces no verified result). A restore goes past this processor (Kafka Streams copies
+ * the topic into a read-only store directly); {@link RestoreFilteringStore} drops tombstones and
+ * values that are not a result for their key there.
  */
 public final class VerifiedTable implements Processor<String, byte[], Void, Void> {
 
     private static final Logger LOG = LoggerFactory.getLogger(VerifiedTable.class);
     private final AvroCodec<VerifiedResult> codec = AvroCodec.verifiedResults();
+    /** For the static check, which the restore of the store calls too (one codec a stream thread). */
+    private static final ThreadLocal<AvroCodec<VerifiedResult>> CODECS = ThreadLocal.withInitial(AvroCodec::verifiedResults);
     private KeyValueStore<String, byte[]> store;
+    private KeyValueStore<String, byte[]> ids;
     private ProcessorContext<Void, Void> context;
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
         this.context = context;
         this.store = context.getStateStore(VerifierTopology.STORE);
+        this.ids = context.getStateStore(VerifierTopology.DEDUP_STORE);
+    }
+
+    /**
+     * Whether the verifier recorded this result: its dedup entry for the job names the same core
+     * hash. The verifier writes the entry before (or, under exactly-once, in the same transaction as)
+     * the result, so every result it wrote passes; a foreign value for the job does not, nor does one
+     * for a job whose entry has expired (until the job is verified again, which replaces the value).
+     */
+    private boolean recordedByTheVerifier(String jobId, byte[] value) {
+        byte[] entry = ids.get(jobId);
+        if (entry == null) {
+            return false;
+        }
+        Stored recorded = VerifyProcessor.decodeId(jobId, entry);
+        Stored result = read(value, codec);
+        return recorded != null && result != null && recorded.sha256().equals(result.sha256());
     }
 
     @Override
@@ -49,9 +70,8 @@ public final class VerifiedTable implements Processor<String, byte[], Void, Void
             skip(record.value() == null ? "a tombstone" : "not a verified result for its key");
             return;
         }
-        byte[] stored = store.get(record.key());
-        if (stored != null && !java.util.Arrays.equals(stored, record.value())) {
-            skip("another value for a job already stored"); // the verifier writes each job once
+        if (!recordedByTheVerifier(record.key(), record.value())) {
+            skip("a result the verifier did not record for this job");
             return;
         }
         store.put(record.key(), record.value());
@@ -69,9 +89,9 @@ public final class VerifiedTable implements Processor<String, byte[], Void, Void
      * first field, the job id, are read (the verifier wrote the record; the table must not pay a
      * full decode per result); the rest is read when a query or dedup needs it.
      */
-    boolean isResultFor(String key, byte[] value) {
+    static boolean isResultFor(String key, byte[] value) {
         if (!AvroCodec.isSingleObject(value)) {
-            Stored stored = read(value, codec);
+            Stored stored = read(value, CODECS.get());
             return stored != null && key.equals(stored.jobId());
         }
         byte[] expected = key.getBytes(java.nio.charset.StandardCharsets.UTF_8);

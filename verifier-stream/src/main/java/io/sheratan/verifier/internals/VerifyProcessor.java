@@ -257,7 +257,8 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
         ids.put(jobId, ByteBuffer.allocate(ID_BYTES).put(ID_FORMAT).put(HexFormat.of().parseHex(sha256Hex)).putLong(verifiedAtMs).array());
     }
 
-    private static VerifiedTable.Stored decodeId(String jobId, byte[] value) {
+    /** A dedup entry as job id, core hash and time; null (logged) when it is not one. */
+    public static VerifiedTable.Stored decodeId(String jobId, byte[] value) {
         if (value.length != ID_BYTES || value[0] != ID_FORMAT) {
             LOG.error("unreadable entry in {} ({} bytes)", VerifierTopology.DEDUP_STORE, value.length);
             return null;
