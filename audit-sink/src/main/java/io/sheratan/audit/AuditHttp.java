@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * Everything is text; nothing here needs a token, because nothing here is secret.
  *
  * <p>{@code job_id=J&sha256=H} finds the entry of the result whose core hash is H (what the verifier
- * asks for its stored result); {@code job_id} alone, the job's first. At most {@link #MAX_CONCURRENT}
+ * asks for its stored result); {@code job_id} alone, the job's newest. At most {@link #MAX_CONCURRENT}
  * requests are served at once; more get 429 with {@code Retry-After}, so proof work can never take
  * the threads {@code /health} and {@code /metrics} need.
  */

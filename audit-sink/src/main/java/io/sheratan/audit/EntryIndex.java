@@ -16,9 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -26,7 +24,7 @@ import java.util.stream.Stream;
  * exact keys (kind, then the id's UTF-8 bytes) to indexes, with Bloom filters, so an unknown id costs
  * a filter probe and a known one a point read, however large the log (DESIGN section 9: lookups never
  * stall appends). Readers take no Java lock at all: RocksDB reads are concurrent with its writes, and
- * only the tree thread writes. The first index of a key wins.
+ * only the tree thread writes, blindly (no read on the append path). The newest index of a key wins.
  *
  * <p>It is an accelerator, not evidence. It records how many entries it has indexed in the same
  * atomic batch as their keys, so after any crash it knows where to resume; its keys always point at
@@ -75,15 +73,17 @@ final class EntryIndex implements AutoCloseable {
     private EntryIndex(Path dir) throws IOException {
         this.dir = dir;
         Files.createDirectories(dir);
-        cache = new LRUCache(16L * 1024 * 1024);
+        cache = new LRUCache(32L * 1024 * 1024);
         filter = new BloomFilter(10);
         options = new Options().setCreateIfMissing(true)
                 .setWriteBufferSize(16L * 1024 * 1024)
                 .setMaxWriteBufferNumber(2)
                 .setMaxOpenFiles(256)
                 .setCompressionType(CompressionType.LZ4_COMPRESSION)
+                // index and filter blocks stay with their table readers (off-heap, ~1.5 bytes a key), never evicted by
+                // data blocks: a lookup then reads at most one data block (measured: bench index)
                 .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(cache).setFilterPolicy(filter)
-                        .setCacheIndexAndFilterBlocks(true).setPinL0FilterAndIndexBlocksInCache(true).setOptimizeFiltersForMemory(true));
+                        .setCacheIndexAndFilterBlocks(false).setOptimizeFiltersForMemory(true));
         try {
             db = RocksDB.open(options, dir.toString());
             byte[] stored = db.get(SIZE_KEY);
@@ -121,18 +121,15 @@ final class EntryIndex implements AutoCloseable {
     }
 
     /**
-     * Records the keys of the entries from {@link #size()} on and the new size, in one atomic batch.
-     * Keys already present keep their first index. Called by the tree thread only.
+     * Records the keys of the entries from {@link #size()} on and the new size, in one atomic batch of
+     * blind writes (no read on the append path): a key seen again names its newest entry (a job
+     * verified again after its retention, an id some writer repeated). Keys a restart adds again land
+     * at the same indexes. Called by the tree thread only.
      */
     void add(List<KeyAt> keys, long newSize) throws IOException {
         try (WriteBatch batch = new WriteBatch()) {
-            Set<ByteBuffer> seen = new HashSet<>();
             for (KeyAt k : keys) {
-                byte[] key = k.key().bytes();
-                if (!seen.add(ByteBuffer.wrap(key)) || exists(key)) {
-                    continue;
-                }
-                batch.put(key, ByteBuffer.allocate(8).putLong(k.at()).array());
+                batch.put(k.key().bytes(), ByteBuffer.allocate(8).putLong(k.at()).array());
             }
             batch.put(SIZE_KEY, ByteBuffer.allocate(8).putLong(newSize).array());
             db.write(writeOptions, batch);
@@ -144,10 +141,6 @@ final class EntryIndex implements AutoCloseable {
 
     /** A key and the index of the entry it names. */
     record KeyAt(Key key, long at) {
-    }
-
-    private boolean exists(byte[] key) throws RocksDBException {
-        return db.keyMayExist(key, null) && db.get(key) != null;
     }
 
     /** The index recorded for a key, or -1. Any thread; shares no lock with {@link #add} (only with {@link #close}). */

@@ -445,7 +445,7 @@ public final class TransparencyLog implements AutoCloseable {
         return index.get(new EntryIndex.Key(EntryIndex.EVENT, eventId));
     }
 
-    /** The index of the first {@code RESULT_VERIFIED} entry of this job, or -1. */
+    /** The index of the newest {@code RESULT_VERIFIED} entry of this job, or -1. */
     public long indexOfJob(String jobId) {
         return index.get(new EntryIndex.Key(EntryIndex.JOB, jobId));
     }

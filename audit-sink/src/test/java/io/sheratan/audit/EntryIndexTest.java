@@ -35,12 +35,12 @@ class EntryIndexTest {
     }
 
     @Test
-    void shouldKeepTheFirstIndexOfAKey() throws Exception {
+    void shouldNameTheNewestEntryOfAKeySeenAgain() throws Exception {
         try (EntryIndex index = EntryIndex.open(dir.resolve("index"))) {
             index.add(List.of(new EntryIndex.KeyAt(new EntryIndex.Key(EntryIndex.JOB, "j"), 5),
                     new EntryIndex.KeyAt(new EntryIndex.Key(EntryIndex.JOB, "j"), 6)), 7);
             index.add(List.of(new EntryIndex.KeyAt(new EntryIndex.Key(EntryIndex.JOB, "j"), 9)), 10);
-            assertThat(index.get(new EntryIndex.Key(EntryIndex.JOB, "j"))).isEqualTo(5);
+            assertThat(index.get(new EntryIndex.Key(EntryIndex.JOB, "j"))).isEqualTo(9);
         }
     }
 

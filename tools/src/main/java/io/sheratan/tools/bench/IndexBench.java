@@ -36,7 +36,8 @@ import java.util.concurrent.atomic.AtomicLong;
         description = {
             "Builds a log of --size entries (chain + Merkle log + index, batches of 2,000), times --lookups hits and misses",
             "(goal p99 <= 1 ms), then --rounds pairs of append rounds of --entries each, without and with --clients threads",
-            "asking for random unknown event ids (goal: median ratio of append rates >= 0.9). Needs ~500 bytes of disk an entry."
+            "asking for random unknown event ids at --client-rate each (goal: median ratio of append rates >= 0.9).",
+            "First, --disk-records rejects and verified results measure the audit disk per record. Needs ~1.3 KB of disk an entry."
         })
 public final class IndexBench implements Callable<Integer> {
 
@@ -54,6 +55,11 @@ public final class IndexBench implements Callable<Integer> {
 
     @Option(names = "--clients", defaultValue = "16", description = "lookup threads during the loaded rounds (default: ${DEFAULT-VALUE})")
     int clients;
+
+    @Option(names = "--client-rate", defaultValue = "100",
+            description = "lookups a second per client, paced like a client polling proofs (default: ${DEFAULT-VALUE}; 0: back to back, "
+                    + "which measures CPU sharing on this machine rather than interference)")
+    int clientRate;
 
     @Option(names = "--disk-records", defaultValue = "200000",
             description = "rejects, then verified results, logged to measure audit disk per record (default: ${DEFAULT-VALUE}; 0 skips)")
@@ -103,9 +109,9 @@ public final class IndexBench implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "  round %d: appends alone %,.0f/s; with %d clients %,.0f/s (%,d lookups, %,.0f/s): x%.2f%n",
                         round + 1, alone[round], clients, loaded[round], done.get(), done.get() * loaded[round] / entries, ratios[round]);
             }
-            System.out.printf(Locale.ROOT, "ratio appends with %d lookup clients / appends alone (median of per-round ratios %s): x%.2f (goal >= 0.90); "
+            System.out.printf(Locale.ROOT, "ratio appends with %d lookup clients (%s) / appends alone (median of per-round ratios %s): x%.2f (goal >= 0.90); "
                             + "lookup p99 hit %.1f µs, miss %.1f µs at %,d entries; %,d lookups during the loaded rounds%n",
-                    clients, Arrays.toString(Arrays.stream(ratios).map(r -> Math.round(r * 100) / 100.0).toArray()), Stats.median(ratios),
+                    clients, clientRate > 0 ? clientRate + "/s each" : "back to back", Arrays.toString(Arrays.stream(ratios).map(r -> Math.round(r * 100) / 100.0).toArray()), Stats.median(ratios),
                     p99(hit), p99(miss), size, asked);
             return 0;
         } finally {
@@ -235,7 +241,17 @@ public final class IndexBench implements Callable<Integer> {
             long seed = t;
             Thread worker = new Thread(() -> {
                 SplittableRandom random = new SplittableRandom(seed);
+                long interval = clientRate > 0 ? 1_000_000_000L / clientRate : 0;
+                long next = System.nanoTime() + random.nextLong(Math.max(1, interval)); // clients out of step
                 while (!stop.get()) {
+                    if (interval > 0) {
+                        long wait = next - System.nanoTime();
+                        if (wait > 0) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                            continue;
+                        }
+                        next += interval;
+                    }
                     tree.indexOfEvent("unknown/" + random.nextLong());
                     done.incrementAndGet();
                 }
