@@ -27,7 +27,7 @@ class ResultPublisherTest {
         assertThatThrownBy(() -> publisher.prepare("j1", true, "{\"stats\":{\"count\":9007199254740993}}", null))
                 .isInstanceOf(InvalidResultException.class)
                 .hasMessageContaining("result.stats.count")
-                .hasMessageContaining("not exactly representable");
+                .hasMessageContaining("canonicalization would rewrite");
     }
 
     @Test
