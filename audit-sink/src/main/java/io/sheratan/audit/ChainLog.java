@@ -136,10 +136,14 @@ public final class ChainLog implements AutoCloseable {
     }
 
     private List<Logged> appendBatch(List<Entry> entries) throws IOException {
+        if (channel != null && channel.size() != fileBytes) {
+            // an earlier failed write could not be cut back: cut it now, or refuse to write after it
+            channel.truncate(fileBytes);
+        }
+        rotateIfNeeded(); // once per batch, before any line: the offsets file then holds written offsets only
         List<byte[]> lines = new ArrayList<>(entries.size());
         List<Logged> logged = new ArrayList<>(entries.size());
         for (Entry entry : entries) {
-            rotateIfNeeded();
             lines.add(nextLine(entry, logged));
             lastOffsets.merge(entry.topic() + "/" + entry.partition(), entry.offset(), Math::max);
         }
@@ -303,19 +307,29 @@ public final class ChainLog implements AutoCloseable {
         if (channel != null && fileBytes == 0) {
             return; // never rotate an empty file
         }
-        if (channel != null) {
-            channel.close();
-        }
-        fileNumber++;
-        OffsetsFile.write(dir, fileNumber, seq, lastOffsets);
-        openFile(fileNumber, true);
+        // the next file is made whole (offsets file, then the file) before the old one is let go:
+        // a failure here (a full disk) leaves the log as it was, with no gap in the numbers
+        int next = fileNumber + 1;
+        OffsetsFile.write(dir, next, seq, lastOffsets);
+        FileChannel previous = channel;
+        openFile(next, true);
+        fileNumber = next;
         fileDay = today;
+        if (previous != null) {
+            previous.close();
+        }
     }
 
     private void openFile(int number, boolean create) throws IOException {
         Path file = dir.resolve(fileName(number));
-        channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-        fileBytes = Files.size(file);
+        FileChannel opened = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        try {
+            fileBytes = opened.size();
+        } catch (IOException e) {
+            opened.close();
+            throw e;
+        }
+        channel = opened;
         if (create) {
             // make the new file's directory entry durable too
             try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {

@@ -64,7 +64,7 @@ final class EntryIndex implements AutoCloseable {
             return out;
         }
 
-        /** A job's result: job id and core sha256, so that a lookup finds the entry of the stored result. */
+        /** A job's result: core sha256 (64 hex characters, fixed length) then job id: the entry of the stored result. */
         static Key result(String jobId, String sha256) {
             return new Key(RESULT, sha256 + "/" + jobId);
         }
@@ -127,7 +127,11 @@ final class EntryIndex implements AutoCloseable {
      * at the same indexes. Called by the tree thread only.
      */
     void add(List<KeyAt> keys, long newSize) throws IOException {
+        closing.readLock().lock();
         try (WriteBatch batch = new WriteBatch()) {
+            if (closed) {
+                throw new IOException("the audit log's index is closed");
+            }
             for (KeyAt k : keys) {
                 batch.put(k.key().bytes(), ByteBuffer.allocate(8).putLong(k.at()).array());
             }
@@ -136,6 +140,8 @@ final class EntryIndex implements AutoCloseable {
             size = newSize;
         } catch (RocksDBException e) {
             throw new IOException("cannot write the audit log's index: " + e.getMessage(), e);
+        } finally {
+            closing.readLock().unlock();
         }
     }
 

@@ -53,6 +53,8 @@ public final class TransparencyLog implements AutoCloseable {
     public static final Duration DURABLE_LAG = Duration.ofSeconds(40);
     public static final String RESULT_VERIFIED = AuditVocabulary.RESULT_VERIFIED;
     static final String INDEX_DIR = "tlog-index";
+    /** A core hash as the verifier writes it: fixed length, so a result key (hash, then job id) is unambiguous. */
+    private static final java.util.regex.Pattern SHA256_HEX = java.util.regex.Pattern.compile("[0-9a-f]{64}");
     private static final Logger LOG = LoggerFactory.getLogger(TransparencyLog.class);
 
     private final Path tlogDir;
@@ -131,8 +133,15 @@ public final class TransparencyLog implements AutoCloseable {
             LOG.warn("the Merkle tiles cannot resume at the durable size {} ({}); rebuilding them from the JSONL log", durable, e.getMessage());
             tiles = TileLog.create(tlogDir);
         }
-        EntryIndex index = tiles.size() == 0 ? EntryIndex.recreate(auditDir.resolve(INDEX_DIR))
-                : EntryIndex.open(auditDir.resolve(INDEX_DIR), auditDir.resolve("tlog-index.bin"));
+        EntryIndex index;
+        try {
+            index = tiles.size() == 0 ? EntryIndex.recreate(auditDir.resolve(INDEX_DIR))
+                    : EntryIndex.open(auditDir.resolve(INDEX_DIR), auditDir.resolve("tlog-index.bin"));
+        } catch (IOException e) {
+            // derived data: an index that cannot be opened is rebuilt from the chain
+            LOG.warn("the audit log's index cannot be opened ({}); rebuilding it from the JSONL log", e.getMessage());
+            index = EntryIndex.recreate(auditDir.resolve(INDEX_DIR));
+        }
         Files.deleteIfExists(auditDir.resolve("tlog-index.bin")); // an older release's index: rebuilt from the chain
         TransparencyLog log = new TransparencyLog(tlogDir, tiles, signer, index, verifiedTopic, publisher, clock, last);
         log.catchUp(auditDir, chain.lines());
@@ -292,7 +301,7 @@ public final class TransparencyLog implements AutoCloseable {
             into.add(new EntryIndex.KeyAt(new EntryIndex.Key(EntryIndex.EVENT, eventId.asText()), at));
         }
         if (verifiedTopic.equals(logged.topic()) && RESULT_VERIFIED.equals(event.path("event_type").asText())
-                && event.path("job_id").isTextual() && event.path("sha256").isTextual()) {
+                && event.path("job_id").isTextual() && SHA256_HEX.matcher(event.path("sha256").asText("")).matches()) {
             String jobId = event.get("job_id").asText();
             into.add(new EntryIndex.KeyAt(new EntryIndex.Key(EntryIndex.JOB, jobId), at));
             into.add(new EntryIndex.KeyAt(EntryIndex.Key.result(jobId, event.get("sha256").asText()), at));
@@ -502,6 +511,13 @@ public final class TransparencyLog implements AutoCloseable {
             makeDurable(Instant.MAX);
         } finally {
             worker.shutdown();
+            try {
+                if (!worker.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                    LOG.warn("the audit log's tree thread did not finish within 30 s; closing its index anyway");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             index.close();
         }
     }

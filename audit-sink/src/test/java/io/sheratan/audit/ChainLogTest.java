@@ -79,6 +79,23 @@ class ChainLogTest {
     }
 
     @Test
+    void shouldLeaveNoGapInTheFileNumbersWhenARotationFails(@TempDir Path dir) throws Exception {
+        try (ChainLog log = new ChainLog(dir, 1)) { // every batch opens a new file
+            log.append(List.of(entry(0)));
+            Path blocker = Files.createDirectories(dir.resolve("audit-000002.offsets.tmp")); // what a full disk does to the write
+            Assertions.assertThatThrownBy(() -> log.append(List.of(entry(1)))).isInstanceOf(java.io.IOException.class);
+            Files.delete(blocker);
+            log.append(List.of(entry(1)));
+            log.append(List.of(entry(2)));
+        }
+        assertThat(ChainLog.files(dir)).extracting(p -> p.getFileName().toString())
+                .containsExactly("audit-000001.jsonl", "audit-000002.jsonl", "audit-000003.jsonl");
+        ChainVerifier.Report report = ChainVerifier.verify(dir);
+        assertThat(report.intact()).as(String.valueOf(report.problem())).isTrue();
+        assertThat(report.lines()).isEqualTo(3);
+    }
+
+    @Test
     void shouldChainTheFirstLineToTheDocumentedGenesis(@TempDir Path dir) throws Exception {
         assertThat(ChainLog.GENESIS).isEqualTo("0000000000000000000000000000000000000000000000000000000000000000");
         write(dir, 1, ChainLog.DEFAULT_MAX_FILE_BYTES);

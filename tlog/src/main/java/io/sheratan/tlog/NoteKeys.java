@@ -177,7 +177,8 @@ public final class NoteKeys {
         KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        // a temporary name of this process's own: two first starts never touch each other's half-written key
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp." + ProcessHandle.current().pid() + "." + System.nanoTime());
         Files.deleteIfExists(tmp); // a leftover (or a planted link): removed, never followed
         java.util.Set<java.nio.file.OpenOption> options = java.util.Set.of(java.nio.file.StandardOpenOption.CREATE_NEW,
                 java.nio.file.StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS);

@@ -79,6 +79,13 @@ public final class RestoreFilteringStore implements KeyValueStore<Bytes, byte[]>
             collect(c, interfaces);
         }
         InvocationHandler handler = (proxy, method, args) -> {
+            if (method.getDeclaringClass() == Object.class) {
+                return switch (method.getName()) {
+                    case "equals" -> proxy == args[0];
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    default -> "filtering " + context;
+                };
+            }
             if (method.getName().equals("register") && args != null && args.length >= 2 && args[1] instanceof StateRestoreCallback callback) {
                 args = args.clone();
                 args[1] = filtering(callback);

@@ -118,18 +118,33 @@ public final class VerifiedTable implements Processor<String, byte[], Void, Void
     public record Stored(String jobId, String sha256, long verifiedAtMs) {
     }
 
+    /** A core hash as the verifier writes it (64 lowercase hex): anything else was not written by it. */
+    private static Stored valid(Stored stored) {
+        String sha = stored.sha256();
+        if (sha == null || sha.length() != 64) {
+            return null;
+        }
+        for (int i = 0; i < 64; i++) {
+            char c = sha.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return null;
+            }
+        }
+        return stored;
+    }
+
     /** The job id, core hash and time of a verified record (Avro single-object or flat JSON), or null if unreadable. */
     public static Stored read(byte[] value, AvroCodec<VerifiedResult> codec) {
         try {
             if (AvroCodec.isSingleObject(value)) {
                 VerifiedResult r = codec.decode(value);
-                return new Stored(r.getJobId(), r.getSha256(), r.getVerifiedAt().toEpochMilli());
+                return valid(new Stored(r.getJobId(), r.getSha256(), r.getVerifiedAt().toEpochMilli()));
             }
             JsonNode r = OutputCodec.readFlat(value, codec);
             if (!r.path("job_id").isTextual() || !r.path("sha256").isTextual() || !r.path("verified_at").canConvertToLong()) {
                 return null;
             }
-            return new Stored(r.get("job_id").asText(), r.get("sha256").asText(), r.get("verified_at").asLong());
+            return valid(new Stored(r.get("job_id").asText(), r.get("sha256").asText(), r.get("verified_at").asLong()));
         } catch (AvroCodec.AvroDecodeException | IOException | RuntimeException e) {
             return null;
         }

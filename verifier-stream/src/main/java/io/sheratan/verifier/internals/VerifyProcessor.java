@@ -232,7 +232,9 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
             while (entries.hasNext()) {
                 var entry = entries.next();
                 VerifiedTable.Stored stored = VerifiedTable.read(entry.value, tableCodec);
-                if (stored != null && entry.key.equals(stored.jobId()) && !config.isExpired(stored.verifiedAtMs(), now)) {
+                // a verification time in the future was never written by a verifier (a foreign record restored into the table)
+                if (stored != null && entry.key.equals(stored.jobId()) && !config.isExpired(stored.verifiedAtMs(), now)
+                        && stored.verifiedAtMs() <= now + java.time.Duration.ofMinutes(5).toMillis()) {
                     remember(entry.key, stored.sha256(), stored.verifiedAtMs());
                     adopted++;
                 }
