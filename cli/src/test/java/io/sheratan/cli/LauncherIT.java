@@ -36,14 +36,7 @@ class LauncherIT {
         Path recent = run.resolve("8765-4321");
         Files.createDirectories(recent);
 
-        ProcessBuilder builder = new ProcessBuilder("sh", ROOT.resolve("sheratan").toString(), "--version").directory(bin.toFile());
-        builder.environment().put("PATH", bin + ":" + System.getenv("PATH"));
-        builder.environment().put("SHERATAN_NO_BUILD", "1");
-        builder.redirectErrorStream(true);
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).as(output).isZero();
+        String output = launch(bin);
         assertThat(output).contains("sheratan").doesNotContain("illegal option");
 
         try (var snapshots = Files.list(run)) {
@@ -68,7 +61,7 @@ class LauncherIT {
         // a changed file under lib/ (a stand-in for a rebuilt module's jar: not a jar, so the JVM never opens it)
         Path changed = ROOT.resolve("cli/target/lib/zz-launcher-it.txt");
         try {
-            Files.writeString(changed, "changed");
+            Files.writeString(changed, "changed at " + System.nanoTime()); // new content each run: a snapshot of its own
             launch(bin);
             try (var snapshots = Files.list(run)) {
                 assertThat(snapshots.filter(p -> Files.exists(p.resolve("sheratan.jar"))).toList())
@@ -76,17 +69,25 @@ class LauncherIT {
             }
         } finally {
             Files.deleteIfExists(changed);
+            try (var snapshots = Files.list(run)) {
+                for (Path made : snapshots.filter(p -> !before.contains(p) && Files.exists(p.resolve("lib/zz-launcher-it.txt"))).toList()) {
+                    deleteRecursively(made); // the test's own snapshot: 100 MB each
+                }
+            }
         }
     }
 
-    private static void launch(Path bin) throws Exception {
+    /** Runs {@code sh sheratan --version} with {@code bin} (stand-ins, if any) first on the PATH; returns what it printed. */
+    private static String launch(Path bin) throws Exception {
         ProcessBuilder builder = new ProcessBuilder("sh", ROOT.resolve("sheratan").toString(), "--version").directory(bin.toFile());
+        builder.environment().put("PATH", bin + ":" + System.getenv("PATH"));
         builder.environment().put("SHERATAN_NO_BUILD", "1");
         builder.redirectErrorStream(true);
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).as(output).isZero();
+        return output;
     }
 
     private static void standIn(Path bin, String name, String body) throws IOException {

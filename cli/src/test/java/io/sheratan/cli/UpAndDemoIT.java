@@ -30,7 +30,7 @@ class UpAndDemoIT {
     void shouldComeUpServeTheDemoAndStopCleanly(@TempDir Path data) throws Exception {
         Map<String, String> env = Map.of(
                 "SHERATAN_DATA_DIR", data.toString(),
-                "SHERATAN_EMBEDDED_KAFKA_PORT", String.valueOf(freePort()),
+                "SHERATAN_EMBEDDED_KAFKA_PORT", String.valueOf(io.sheratan.testing.Processes.freePortPair()),
                 "SHERATAN_VERIFIER_PORT", String.valueOf(freePort()),
                 "SHERATAN_AUDIT_PORT", String.valueOf(freePort()),
                 "SHERATAN_GATEWAY_PORT", String.valueOf(freePort()));

@@ -14,12 +14,45 @@ public final class Processes {
     }
 
     /** A port free right now on this machine (another process may take it before it is used). */
+    /** Ports this JVM handed out: never handed out twice (a pair counts both), so a test's ports never collide. */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException("no free port", e);
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                if (HANDED_OUT.add(socket.getLocalPort())) {
+                    return socket.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException("no free port", e);
+            }
         }
+        throw new IllegalStateException("no free port not handed out before in 100 attempts");
+    }
+
+    /**
+     * A free port whose next port is free too: what {@code SHERATAN_EMBEDDED_KAFKA_PORT} needs (the
+     * embedded broker's controller listens on the port after it). Both bound at once while checked, so
+     * two calls never return overlapping pairs.
+     */
+    public static int freePortPair() {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (ServerSocket first = new ServerSocket(0)) {
+                int port = first.getLocalPort();
+                if (port < 65535 && !HANDED_OUT.contains(port) && !HANDED_OUT.contains(port + 1)) {
+                    try (ServerSocket second = new ServerSocket(port + 1)) {
+                        HANDED_OUT.add(port);
+                        HANDED_OUT.add(port + 1);
+                        return port;
+                    } catch (IOException taken) {
+                        // try another
+                    }
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException("no free port", e);
+            }
+        }
+        throw new IllegalStateException("no two free consecutive ports in 100 attempts");
     }
 
     /**

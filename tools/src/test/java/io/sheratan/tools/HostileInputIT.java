@@ -76,7 +76,7 @@ class HostileInputIT {
     @BeforeAll
     static void startUpAt256Megabytes() throws Exception {
         data = Files.createTempDirectory("sheratan-hostile-");
-        kafkaPort = freePort();
+        kafkaPort = io.sheratan.testing.Processes.freePortPair();
         verifierPort = freePort();
         auditPort = freePort();
         gatewayPort = freePort();
