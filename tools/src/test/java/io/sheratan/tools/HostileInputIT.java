@@ -277,9 +277,7 @@ class HostileInputIT {
         assertThat(proof.body()).as("the proof is the stored result's entry, not the forged one").contains(sha).doesNotContain("ab".repeat(32));
 
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(client(), new ByteArraySerializer(), new ByteArraySerializer())) {
-            if (!Boolean.getBoolean("noTombstone")) {
-                producer.send(new ProducerRecord<>(TOPICS.verified(), job.getBytes(StandardCharsets.UTF_8), null)).get(30, TimeUnit.SECONDS);
-            }
+            producer.send(new ProducerRecord<>(TOPICS.verified(), job.getBytes(StandardCharsets.UTF_8), null)).get(30, TimeUnit.SECONDS);
         }
         Thread.sleep(2_000);
         assertThat(status(verifierPort, "/results/" + job)).as("a tombstone deletes no verified result").isEqualTo(200);
@@ -323,7 +321,7 @@ class HostileInputIT {
         String body = code < 0 ? "" : get(port, path).body();
         List<String> log = Files.readAllLines(data.resolve("up.stderr"), StandardCharsets.UTF_8);
         throw new AssertionError(path + " answered " + code + " " + body + ", not " + expected + "; up's stderr says:\n"
-                + String.join("\n", log.stream().filter(l -> l.matches(".*(query table|RestoreFiltering|DEBUG-RESTORE|skipping|first start|adopted|ERROR|corrupted).*")).toList())
+                + String.join("\n", log.stream().filter(l -> l.matches(".*(query table|RestoreFiltering|skipping|first start|adopted|ERROR|corrupted).*")).toList())
                 + "\n...\n" + String.join("\n", log.subList(Math.max(0, log.size() - 15), log.size())));
     }
 
