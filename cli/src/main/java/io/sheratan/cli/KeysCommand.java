@@ -130,7 +130,7 @@ final class KeysCommand implements Runnable {
         public Integer call() {
             Keyring keyring;
             try {
-                keyring = Keyring.parse(Files.readAllBytes(file));
+                keyring = Keyring.read(file);
             } catch (IOException e) {
                 System.err.println("sheratan keys check: cannot read " + file + ": " + e.getMessage());
                 return 2;

@@ -13,7 +13,6 @@ import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.io.PrintStream;
 import java.util.Map;
@@ -78,7 +77,7 @@ final class VerifyCommand implements Callable<Integer> {
         Keyring keys;
         String file = keyring != null ? keyring.toString() : env.get(IntegrityPolicy.KEYRING_FILE);
         try {
-            keys = file == null ? policy.legacyKeyring() : Keyring.parse(Files.readAllBytes(Path.of(file)));
+            keys = file == null ? policy.legacyKeyring() : Keyring.read(Path.of(file));
         } catch (IOException | Keyring.KeyringException e) {
             stderr.println("sheratan verify: keyring " + file + " refused: " + e.getMessage());
             return 2;

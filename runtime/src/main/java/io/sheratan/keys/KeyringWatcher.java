@@ -1,6 +1,7 @@
 package io.sheratan.keys;
 
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.core.metrics.Info;
 import io.sheratan.config.ConfigException;
@@ -11,8 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -21,16 +21,22 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
  * The keyring a service uses right now (DESIGN.md section 3c). With {@code SHERATAN_KEYRING_FILE},
  * the file is read at start (a bad file stops the start, naming the problem) and checked again every
- * {@link #CHECK_EVERY}; a changed file that validates replaces the keyring at once (well within the
- * contract's 10 s), one that does not is refused whole: the previous keyring stays, the failure is
- * logged and counted ({@code sheratan_keyring_reload_failures_total}). Without the file, the
+ * {@link #CHECK_EVERY}. A changed file is applied once the same bytes were read at two checks in a row
+ * (a file still being written is never applied half-way), well within the contract's 10 s; one that
+ * does not validate is refused whole: the previous keyring stays, the failure is logged and counted
+ * once ({@code sheratan_keyring_reload_failures_total}) and {@code sheratan_keyring_reload_ok} is 0
+ * for as long as the refused file stays (an alert can keep firing). A file missing for less than
+ * {@link #MISSING_GRACE} (an editor saving by rename, a Kubernetes secret update) is no change; an
+ * error of any kind in a check is counted and the watcher keeps running. Without the file, the
  * single-key variables make a keyring that never changes.
  *
  * <p>Readers call {@link #get()} per record: one volatile read. Each keyring applied is announced to
@@ -39,23 +45,33 @@ import java.util.function.Supplier;
  */
 public final class KeyringWatcher implements Supplier<Keyring>, AutoCloseable {
 
-    public static final Duration CHECK_EVERY = Duration.ofSeconds(2);
-    private static final int MAX_FILE_BYTES = 4 * 1024 * 1024;
+    public static final Duration CHECK_EVERY = Duration.ofSeconds(1);
+    public static final Duration MISSING_GRACE = Duration.ofSeconds(10);
     private static final Logger LOG = LoggerFactory.getLogger(KeyringWatcher.class);
 
     private final Path file;
+    private final LongSupplier clock;
     private final List<Consumer<Keyring>> listeners = new CopyOnWriteArrayList<>();
     private final AtomicLong failures = new AtomicLong();
+    private final AtomicInteger reloadOk = new AtomicInteger(1);
     private final ScheduledExecutorService checker;
     private volatile Keyring current;
-    private volatile String fileDigest;
+    /** The digest of the file bytes in force. */
+    private String appliedDigest;
+    /** Bytes seen once at the previous check, applied when the next check reads them again. */
+    private String pendingDigest;
+    /** The last digest refused (counted once, however long it stays). */
+    private String refusedDigest;
+    private long missingSince = -1;
+    private boolean missingCounted;
     private Info info;
 
-    private KeyringWatcher(Path file, Keyring initial, String initialFileDigest) {
+    private KeyringWatcher(Path file, Keyring initial, String initialFileDigest, LongSupplier clock, boolean schedule) {
         this.file = file;
+        this.clock = clock;
         this.current = initial;
-        this.fileDigest = initialFileDigest;
-        if (file == null) {
+        this.appliedDigest = initialFileDigest;
+        if (file == null || !schedule) {
             this.checker = null;
         } else {
             this.checker = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -74,14 +90,28 @@ public final class KeyringWatcher implements Supplier<Keyring>, AutoCloseable {
     public static KeyringWatcher fromEnv(Map<String, String> env, IntegrityPolicy policy, String hubToken) {
         String path = env.get(IntegrityPolicy.KEYRING_FILE);
         if (path == null || path.isBlank()) {
-            return new KeyringWatcher(null, Keyring.legacy(policy.hmacKey(), policy.keyId(), hubToken), null);
+            return new KeyringWatcher(null, Keyring.legacy(policy.hmacKey(), policy.keyId(), hubToken), null, System::currentTimeMillis, false);
         }
-        Path file = Path.of(path);
-        byte[] bytes;
-        try {
-            bytes = read(file);
-        } catch (IOException e) {
-            throw new ConfigException(IntegrityPolicy.KEYRING_FILE, "cannot read " + file + ": " + e.getMessage());
+        return watching(Path.of(path), System::currentTimeMillis, true);
+    }
+
+    /**
+     * Reads {@code file} now (a bad file fails with a {@link ConfigException} naming it) and, when
+     * {@code schedule}, checks it every {@link #CHECK_EVERY}; tests call {@link #check()} themselves.
+     */
+    public static KeyringWatcher watching(Path file, LongSupplier clock, boolean schedule) {
+        byte[] bytes = null;
+        for (int attempt = 0; bytes == null; attempt++) {
+            try {
+                bytes = Keyring.readFile(file);
+            } catch (Keyring.ChangingFileException e) {
+                if (attempt == 50) {
+                    throw new ConfigException(IntegrityPolicy.KEYRING_FILE, "cannot read " + file + ": " + e.getMessage());
+                }
+                sleep(100);
+            } catch (IOException e) {
+                throw new ConfigException(IntegrityPolicy.KEYRING_FILE, "cannot read " + file + ": " + describe(e));
+            }
         }
         Keyring keyring;
         try {
@@ -90,12 +120,12 @@ public final class KeyringWatcher implements Supplier<Keyring>, AutoCloseable {
             throw new ConfigException(IntegrityPolicy.KEYRING_FILE, file + " refused: " + e.getMessage());
         }
         LOG.info("keyring {} applied from {}", keyring.digest(), file);
-        return new KeyringWatcher(file, keyring, keyring.digest());
+        return new KeyringWatcher(file, keyring, keyring.digest(), clock, schedule);
     }
 
     /** A fixed keyring (tests, offline commands). */
     public static KeyringWatcher fixed(Keyring keyring) {
-        return new KeyringWatcher(null, keyring, null);
+        return new KeyringWatcher(null, keyring, null, System::currentTimeMillis, false);
     }
 
     /** Calls {@code listener} with the keyring in force now, and with every keyring applied later. */
@@ -119,65 +149,128 @@ public final class KeyringWatcher implements Supplier<Keyring>, AutoCloseable {
         return failures.get();
     }
 
+    /** 1 when the file on disk is the one in force (or there is no file), 0 while a refused, unreadable or missing file stays. */
+    public int reloadOk() {
+        return reloadOk.get();
+    }
+
     /**
      * {@code sheratan_keyring_info{digest}} = 1 for the keyring in force (a Prometheus info metric:
-     * Micrometer would strip the {@code _info} suffix from a gauge), and the reload failure counter.
+     * Micrometer would strip the {@code _info} suffix from a gauge), the reload failure counter and
+     * the {@code sheratan_keyring_reload_ok} gauge.
      */
     public KeyringWatcher bindTo(PrometheusMeterRegistry registry) {
         info = Info.builder().name("sheratan_keyring_info").help("the keyring in force, by its SHA-256").labelNames("digest")
                 .register(registry.getPrometheusRegistry());
         FunctionCounter.builder("sheratan_keyring_reload_failures", failures, AtomicLong::get)
                 .description("keyring files refused (the previous keyring stayed in force)").register(registry);
+        Gauge.builder("sheratan_keyring_reload_ok", reloadOk, AtomicInteger::get)
+                .description("1 when the keyring file on disk is the one in force; 0 while a refused, unreadable or missing file stays")
+                .register(registry);
         showInfo();
         return this;
     }
 
-    private void showInfo() {
+    private synchronized void showInfo() {
         if (info != null) {
             info.setLabelValues(current.digest());
         }
     }
 
-    /** Checks the file now; returns true when a new keyring was applied. */
+    /** Checks the file now; returns true when a new keyring was applied. Never throws. */
     public synchronized boolean check() {
         if (file == null) {
             return false;
         }
         try {
-            byte[] bytes = read(file);
-            String digest = Marks.sha256Hex(bytes);
-            if (digest.equals(fileDigest)) {
-                return false;
-            }
-            fileDigest = digest;
-            Keyring next = Keyring.parse(bytes);
-            current = next;
-            showInfo();
-            LOG.info("keyring {} applied from {}", next.digest(), file);
-            listeners.forEach(l -> l.accept(next));
-            return true;
-        } catch (Keyring.KeyringException e) {
+            return checkFile();
+        } catch (Throwable e) { // an Error too: the watcher must outlive any one check
             failures.incrementAndGet();
-            LOG.error("keyring file {} refused, keeping keyring {}: {}", file, current.digest(), e.getMessage());
-        } catch (IOException e) {
-            failures.incrementAndGet();
-            fileDigest = null; // read it again next time
-            LOG.error("keyring file {} unreadable, keeping keyring {}: {}", file, current.digest(), e.toString());
-        } catch (RuntimeException e) {
-            failures.incrementAndGet();
-            LOG.error("keyring file {}: {}", file, e.toString());
+            reloadOk.set(0);
+            LOG.error("keyring file {}: check failed, keeping keyring {}: {}", file, current.digest(), e.toString());
+            return false;
         }
-        return false;
     }
 
-    private static byte[] read(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] bytes = in.readNBytes(MAX_FILE_BYTES + 1);
-            if (bytes.length > MAX_FILE_BYTES) {
-                throw new IOException("larger than " + MAX_FILE_BYTES + " bytes");
+    private boolean checkFile() {
+        byte[] bytes;
+        try {
+            bytes = Keyring.readFile(file);
+        } catch (NoSuchFileException e) {
+            long now = clock.getAsLong();
+            if (missingSince < 0) {
+                missingSince = now;
             }
-            return bytes;
+            if (now - missingSince >= MISSING_GRACE.toMillis() && !missingCounted) {
+                missingCounted = true;
+                failures.incrementAndGet();
+                reloadOk.set(0);
+                LOG.error("keyring file {} missing for {} s, keeping keyring {}", file, (now - missingSince) / 1000, current.digest());
+            }
+            return false;
+        } catch (Keyring.ChangingFileException e) {
+            return false; // being written: the next check reads it again
+        } catch (IOException e) {
+            missingSince = -1;
+            missingCounted = false;
+            refuse("io:" + e.getMessage(), "unreadable: " + describe(e));
+            return false;
         }
+        missingSince = -1;
+        missingCounted = false;
+        String digest = Marks.sha256Hex(bytes);
+        if (digest.equals(appliedDigest)) {
+            pendingDigest = null;
+            refusedDigest = null;
+            reloadOk.set(1);
+            return false;
+        }
+        if (digest.equals(refusedDigest)) {
+            return false;
+        }
+        if (!digest.equals(pendingDigest)) {
+            pendingDigest = digest; // applied when the next check reads the same bytes
+            return false;
+        }
+        pendingDigest = null;
+        Keyring next;
+        try {
+            next = Keyring.parse(bytes);
+        } catch (Keyring.KeyringException e) {
+            refuse(digest, "refused: " + e.getMessage());
+            return false;
+        }
+        appliedDigest = digest;
+        refusedDigest = null;
+        current = next;
+        reloadOk.set(1);
+        showInfo();
+        LOG.info("keyring {} applied from {}", next.digest(), file);
+        listeners.forEach(l -> l.accept(next));
+        return true;
+    }
+
+    private void refuse(String what, String why) {
+        reloadOk.set(0);
+        if (what.equals(refusedDigest)) {
+            return;
+        }
+        refusedDigest = what;
+        failures.incrementAndGet();
+        LOG.error("keyring file {} {}; keeping keyring {}", file, why, current.digest());
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConfigException(IntegrityPolicy.KEYRING_FILE, "interrupted while reading the keyring");
+        }
+    }
+
+    private static String describe(IOException e) {
+        return e instanceof NoSuchFileException ? "no such file" : e.getMessage();
     }
 
     @Override

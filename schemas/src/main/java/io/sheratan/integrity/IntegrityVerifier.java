@@ -95,6 +95,9 @@ public final class IntegrityVerifier {
                 return Verdict.rejected(Reason.UNKNOWN_KEY, mode, mark.keyId());
             }
         }
+        if (!isLowerHex(mark.sig(), HMAC_SIG_HEX)) {
+            return Verdict.rejected(Reason.SIG_MISMATCH, mode, mark.keyId()); // no HMAC computed for a sig that cannot match
+        }
         for (Keyring.Key key : candidates) {
             if (Marks.constantTimeEquals(Marks.hmacHex(key.secret(), s.core()), mark.sig())) {
                 return Verdict.verified(mode, mark.keyId() != null ? mark.keyId() : key.keyId());
@@ -113,6 +116,9 @@ public final class IntegrityVerifier {
         Verdict refused = keyRefused(key, mode, s.claims().nodeId(), t, mark);
         if (refused != null) {
             return refused;
+        }
+        if (!isLowerHex(mark.sig(), mode == Mode.HMAC ? HMAC_SIG_HEX : 2 * Ed25519.SIGNATURE_LENGTH)) {
+            return Verdict.rejected(Reason.SIG_MISMATCH, mode.code(), key.keyId()); // checked before any HMAC or curve work
         }
         byte[] pae = Pae.encode(s.core());
         boolean valid;
@@ -155,6 +161,27 @@ public final class IntegrityVerifier {
             return Verdict.rejected(Reason.FUTURE_DATED, signed.mode(), signed.keyId());
         }
         return signed;
+    }
+
+    /** Hex digits of an HMAC-SHA256. */
+    private static final int HMAC_SIG_HEX = 64;
+
+    /**
+     * {@code sig} has the one form a valid signature of its mode can have: exactly {@code length}
+     * lowercase hex digits. Checked before any key is used, so a missing or misshapen {@code sig}
+     * costs no HMAC and no Ed25519 verification; the verdict is the same as without the check.
+     */
+    static boolean isLowerHex(String sig, int length) {
+        if (sig == null || sig.length() != length) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            char c = sig.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static byte[] hexOrNull(String hex) {

@@ -8,10 +8,16 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sheratan.envelope.Claims;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -102,11 +108,22 @@ public final class Keyring {
         }
     }
 
+    /** A keyring file whose bytes differed between two reads: it is being written; read it again later. */
+    public static final class ChangingFileException extends IOException {
+        public ChangingFileException() {
+            super("it changed while it was read (being written?); read it again when it is complete");
+        }
+    }
+
     public static final int MIN_HMAC_SECRET_BYTES = 32;
-    private static final int MAX_FILE_BYTES = 4 * 1024 * 1024;
+    /** Hmac keys without {@code nodes} valid at one instant, at most: what a v1 mark without key_id may cost. */
+    public static final int MAX_UNBOUND_HMAC_KEYS = 8;
+    /** The largest keyring file read (1 MiB: thousands of keys; admission costs ~0.2 ms an Ed25519 key). */
+    public static final int MAX_FILE_BYTES = 1024 * 1024;
     private static final Pattern ID = Pattern.compile("[\\x21-\\x7E]{1,256}");
     private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     static {
         JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(16).build());
@@ -229,7 +246,48 @@ public final class Keyring {
                 keyId == null);
     }
 
-    /** Parses and validates a keyring file's bytes; refuses the whole file on any problem. */
+    /**
+     * Reads a keyring file's bytes as every service and command does: a regular file (a symbolic link
+     * to one is followed, as Kubernetes mounts them; a FIFO, device or directory is refused before it
+     * is opened, so nothing waits on it), at most {@link #MAX_FILE_BYTES}, read twice with the same
+     * bytes (a file read while it is being written is refused, not half-applied).
+     */
+    public static byte[] readFile(Path file) throws IOException {
+        byte[] first = readOnce(file);
+        byte[] second = readOnce(file);
+        if (!Arrays.equals(first, second)) {
+            throw new ChangingFileException();
+        }
+        return first;
+    }
+
+    private static byte[] readOnce(Path file) throws IOException {
+        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        if (!attributes.isRegularFile()) {
+            throw new IOException("not a regular file (" + (attributes.isDirectory() ? "a directory" : "a FIFO, socket or device")
+                    + "): a keyring must be a file");
+        }
+        if (attributes.size() > MAX_FILE_BYTES) {
+            throw new IOException("larger than " + MAX_FILE_BYTES + " bytes (" + attributes.size() + ")");
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+            if (bytes.length > MAX_FILE_BYTES) {
+                throw new IOException("larger than " + MAX_FILE_BYTES + " bytes");
+            }
+            return bytes;
+        }
+    }
+
+    /** {@link #readFile} then {@link #parse}. */
+    public static Keyring read(Path file) throws IOException, KeyringException {
+        return parse(readFile(file));
+    }
+
+    /**
+     * Parses and validates a keyring file's bytes; refuses the whole file on any problem. Exactly one
+     * JSON document: anything after it (a merge conflict's {@code <<<<<<<}, a second object) is refused.
+     */
     public static Keyring parse(byte[] file) throws KeyringException {
         if (file.length > MAX_FILE_BYTES) {
             throw new KeyringException("the keyring file is larger than " + MAX_FILE_BYTES + " bytes");
@@ -238,7 +296,8 @@ public final class Keyring {
         try {
             root = JSON.readTree(file);
         } catch (Exception e) {
-            throw new KeyringException("not JSON, or a member name repeated: " + e.getClass().getSimpleName());
+            throw new KeyringException("not one JSON document (bytes after it, not JSON, or a member name repeated): "
+                    + e.getClass().getSimpleName());
         }
         if (root == null || !root.isObject()) {
             throw new KeyringException("the keyring must be a JSON object with \"keys\" and \"tokens\"");
@@ -261,6 +320,7 @@ public final class Keyring {
                 throw new KeyringException("key_id " + key.keyId + " appears twice");
             }
         }
+        checkUnboundHmacKeys(keys.values());
         List<Token> tokens = new ArrayList<>();
         Set<String> tokenIds = new LinkedHashSet<>();
         JsonNode tokenArray = root.path("tokens");
@@ -276,6 +336,31 @@ public final class Keyring {
             tokens.add(token);
         }
         return new Keyring(keys, List.copyOf(tokens), Marks.sha256Hex(file), false);
+    }
+
+    /**
+     * A v1 hmac mark without {@code key_id} is tried against every hmac key without {@code nodes}
+     * valid at the record's time: at most {@value #MAX_UNBOUND_HMAC_KEYS} such keys may be valid at
+     * the same instant, so one record never costs more than that many HMACs (rotation needs two).
+     */
+    private static void checkUnboundHmacKeys(Iterable<Key> keys) throws KeyringException {
+        List<long[]> edges = new ArrayList<>(); // {time, +1 start / -1 end}
+        for (Key key : keys) {
+            if (key.alg == Alg.HMAC_SHA256 && key.nodes == null) {
+                edges.add(new long[] {key.notBefore == null ? Long.MIN_VALUE : key.notBefore, 1});
+                edges.add(new long[] {key.notAfter == null ? Long.MAX_VALUE : key.notAfter, -1});
+            }
+        }
+        edges.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1])); // ends before starts: [nb, na)
+        int valid = 0;
+        for (long[] edge : edges) {
+            valid += (int) edge[1];
+            if (valid > MAX_UNBOUND_HMAC_KEYS) {
+                throw new KeyringException(valid + " hmac-sha256 keys without nodes are valid at the same time"
+                        + (edge[0] == Long.MIN_VALUE ? "" : " (from " + edge[0] + ")") + "; at most " + MAX_UNBOUND_HMAC_KEYS
+                        + " are allowed (a v1 mark without key_id is tried against each): give them windows or nodes");
+            }
+        }
     }
 
     private static Key key(JsonNode node, String where) throws KeyringException {

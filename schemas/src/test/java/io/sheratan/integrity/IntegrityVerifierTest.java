@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Each outcome of the integrity rule (DESIGN.md section 3.5 and the table of section 4). */
 class IntegrityVerifierTest {
@@ -139,5 +140,26 @@ class IntegrityVerifierTest {
     void shouldBuildTheCoreWithoutNullsOrTransportFields() throws Exception {
         Submission s = read("{\"integrity\":null,\"result\":null,\"ok\":false,\"job_id\":\"j\",\"error\":\"boom\",\"node\":\"n1\"}");
         assertThat(new String(s.core(), StandardCharsets.UTF_8)).isEqualTo("{\"error\":\"boom\",\"job_id\":\"j\",\"ok\":false}");
+    }
+
+    /**
+     * A {@code sig} that no HMAC can equal (missing, wrong length, not lowercase hex) is refused
+     * before any key is used: a key that cannot compute an HMAC at all (an empty secret) proves that
+     * none was computed. Same verdict as before the check, for the right-shaped sig too.
+     */
+    @Test
+    void shouldRefuseAMisshapenSigBeforeComputingAnyHmac() throws Exception {
+        Submission s = read("{\"job_id\":\"j1\",\"ok\":true,\"result\":{\"value\":42}}");
+        Keyring noMac = Keyring.legacy(new byte[0], null, null);
+        String good = "ab".repeat(32);
+        for (String sig : new String[] {null, "", good.substring(1), good + "a", good.toUpperCase(), "g" + good.substring(1), " " + good.substring(1)}) {
+            Submission marked = s.withMark(new IntegrityMark("hmac", s.coreSha256(), sig, null));
+            assertThat(IntegrityVerifier.verify(marked, HMAC, noMac, 0).reason()).as(String.valueOf(sig)).isEqualTo(Reason.SIG_MISMATCH);
+        }
+        Submission wellShaped = s.withMark(new IntegrityMark("hmac", s.coreSha256(), good, null));
+        assertThatThrownBy(() -> IntegrityVerifier.verify(wellShaped, HMAC, noMac, 0))
+                .as("a well-shaped sig is checked with the key (which here cannot compute)").isInstanceOf(RuntimeException.class);
+        Submission forged = s.withMark(new IntegrityMark("hmac", s.coreSha256(), good, null));
+        assertThat(IntegrityVerifier.verify(forged, HMAC).reason()).isEqualTo(Reason.SIG_MISMATCH);
     }
 }

@@ -1,6 +1,12 @@
 package io.sheratan.integrity;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -50,10 +56,59 @@ class KeyringTest {
                 {"{\"keys\":[],\"extra\":1}", "unknown member"},
                 {"{\"keys\":[],\"keys\":[]}", "repeated"},
                 {"[1]", "JSON object"},
+                {"{\"keys\":[],\"tokens\":[]} <<<<<<< HEAD", "one JSON document"},
+                {"{\"keys\":[]}{\"keys\":[]}", "one JSON document"},
+                {"{\"keys\":[]} 1", "one JSON document"},
         };
         for (String[] c : cases) {
             assertThatThrownBy(() -> parse(c[0])).as(c[1]).isInstanceOf(Keyring.KeyringException.class).hasMessageContaining(c[1]);
         }
+    }
+
+    @Test
+    void shouldReadOnlyRegularFilesOfAtMostOneMebibyte(@TempDir Path dir) throws Exception {
+        Path fifo = dir.resolve("fifo.json");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assertThat(mkfifo.waitFor()).isZero();
+        // a FIFO would block an open() for ever: it is refused before it is opened
+        assertThatThrownBy(() -> Keyring.read(fifo)).isInstanceOf(IOException.class).hasMessageContaining("not a regular file");
+        assertThatThrownBy(() -> Keyring.read(dir)).isInstanceOf(IOException.class).hasMessageContaining("a directory");
+
+        Path big = dir.resolve("big.json");
+        byte[] padded = new byte[Keyring.MAX_FILE_BYTES + 1];
+        Arrays.fill(padded, (byte) ' ');
+        byte[] json = "{\"keys\":[]}".getBytes(StandardCharsets.UTF_8);
+        System.arraycopy(json, 0, padded, 0, json.length);
+        Files.write(big, padded);
+        assertThatThrownBy(() -> Keyring.read(big)).isInstanceOf(IOException.class).hasMessageContaining("larger than 1048576");
+        Files.write(big, Arrays.copyOf(padded, Keyring.MAX_FILE_BYTES));
+        assertThat(Keyring.read(big).keys()).as("exactly at the limit").isEmpty();
+
+        Path link = dir.resolve("link.json");
+        Files.createSymbolicLink(link, big);
+        assertThat(Keyring.read(link).keys()).as("a link to a regular file (Kubernetes mounts)").isEmpty();
+    }
+
+    @Test
+    void shouldBoundTheUnboundHmacKeysValidAtOneInstant() throws Exception {
+        java.util.function.IntFunction<String> hmac = i -> "{\"key_id\":\"h" + i + "\",\"alg\":\"hmac-sha256\",\"secret\":\"" + b64(32) + "\"";
+        StringBuilder eight = new StringBuilder();
+        for (int i = 0; i < Keyring.MAX_UNBOUND_HMAC_KEYS; i++) {
+            eight.append(i == 0 ? "" : ",").append(hmac.apply(i)).append('}');
+        }
+        assertThat(parse("{\"keys\":[" + eight + "]}").keys()).hasSize(8);
+        assertThatThrownBy(() -> parse("{\"keys\":[" + eight + "," + hmac.apply(8) + "}]}"))
+                .isInstanceOf(Keyring.KeyringException.class).hasMessageContaining("9 hmac-sha256 keys without nodes").hasMessageContaining("at most 8");
+        assertThatThrownBy(() -> parse("{\"keys\":[" + eight + "," + hmac.apply(8) + ",\"not_before\":1000}]}"))
+                .as("the ninth overlaps from its not_before").isInstanceOf(Keyring.KeyringException.class).hasMessageContaining("(from 1000)");
+        assertThat(parse("{\"keys\":[" + eight + "," + hmac.apply(8) + ",\"nodes\":[\"worker-1\"]}]}").keys())
+                .as("a node-bound key is never tried for a v1 mark").hasSize(9);
+        // a rotation chain: each key's window ends where the next begins ([not_before, not_after) do not overlap)
+        StringBuilder chain = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            chain.append(i == 0 ? "" : ",").append(hmac.apply(i)).append(",\"not_before\":").append(i * 10L).append(",\"not_after\":").append(i * 10L + 10).append('}');
+        }
+        assertThat(parse("{\"keys\":[" + chain + "]}").keys()).hasSize(20);
     }
 
     @Test
