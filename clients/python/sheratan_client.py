@@ -24,6 +24,7 @@ import hmac as _hmac
 import json
 import os
 import re
+import stat
 import sys
 import time
 
@@ -562,35 +563,60 @@ def _read_avro_envelope(data, limits):
 
 
 class _AvroBytes:
-    """Avro binary decoding with every length checked against the bytes there are (a length that lies is an error, never an allocation)."""
+    """Avro binary read as the verifier reads it (Java's StrictBinary): every length checked against the bytes
+    there are (a length that lies is an error, never an allocation), and every zig-zag varint in its shortest
+    form and within its type. Avro's own decoders read 80 80 80 80 80 80 80 80 80 02 as 0 (Java), 2^63
+    (Python) or NaN (JavaScript); here it is refused, as is 80 00 (a second spelling of 0)."""
 
     def __init__(self, data, pos):
         self.data, self.pos = data, pos
 
-    def long(self):
-        value, shift = 0, 0
-        while True:
-            if self.pos >= len(self.data) or shift > 63:
-                raise ValueError("truncated or overlong varint")
+    def varint(self, max_bytes, bits):
+        """A zig-zag varint of at most max_bytes bytes and bits bits: an int is 5 and 32, a long 10 and 64."""
+        start = self.pos
+        raw = 0
+        for i in range(max_bytes):
+            if self.pos >= len(self.data):
+                raise ValueError("truncated Avro record (a varint runs past the data)")
             b = self.data[self.pos]
             self.pos += 1
-            value |= (b & 0x7F) << shift
-            shift += 7
+            # the last possible byte holds the top bits only: 4 of an int (32 = 4*7 + 4), 1 of a long (64 = 9*7 + 1)
+            if i == max_bytes - 1 and (b & 0x80 or b >> (bits - 7 * i)):
+                raise ValueError("overlong varint at byte %d (more than %d bits)" % (start, bits))
+            raw |= (b & 0x7F) << (7 * i)
             if not b & 0x80:
-                return (value >> 1) ^ -(value & 1)
+                if b == 0 and i > 0:
+                    raise ValueError("overlong varint at byte %d (not in its shortest form)" % start)
+                return (raw >> 1) ^ -(raw & 1)
+
+    def int(self):
+        return self.varint(5, 32)
+
+    def long(self):
+        return self.varint(10, 64)
+
+    def length(self):
+        n = self.long()
+        if n < 0:
+            raise ValueError("negative length at byte %d" % self.pos)
+        return n
+
+    def skip(self, n):
+        if n > len(self.data) - self.pos:
+            raise ValueError("truncated Avro record (a length or the body runs past the data)")
+        self.pos += n
 
     def string(self):
-        n = self.long()
-        if n < 0 or self.pos + n > len(self.data):
-            raise ValueError("a string length of %d where %d bytes are left" % (n, len(self.data) - self.pos))
-        raw = self.data[self.pos:self.pos + n]
-        self.pos += n
+        n = self.length()
+        start = self.pos
+        self.skip(n)
         # as Java's Avro decoder: bytes that are not UTF-8 become U+FFFD (the verifier does the same)
-        return raw.decode("utf-8", "replace")
+        return self.data[start:self.pos].decode("utf-8", "replace")
 
     def value(self, schema):
+        """A ResultSubmission's value: records, unions, null, boolean, int, long and string are all it holds."""
         if isinstance(schema, list):
-            index = self.long()
+            index = self.int()
             if not 0 <= index < len(schema):
                 raise ValueError("union branch %d of %d" % (index, len(schema)))
             return self.value(schema[index])
@@ -605,14 +631,126 @@ class _AvroBytes:
                 raise ValueError("not a boolean")
             self.pos += 1
             return self.data[self.pos - 1] == 1
-        if schema in ("int", "long"):
-            value = self.long()
-            if schema == "int" and not -2 ** 31 <= value < 2 ** 31:
-                raise ValueError("int out of range")
-            return value
+        if schema == "int":
+            return self.int()
+        if schema == "long":
+            return self.long()
         if schema == "string":
             return self.string()
         raise ValueError("type %s is not in the envelope's schema" % schema)
+
+    def datum(self, schema, names, ns=None, depth=0):
+        """Walks one datum of any writer's schema without building it (StrictBinary.check): what the
+        consumer runs before python3-avro decodes a value, so that it reads the varints Java reads."""
+        if depth > 64:
+            raise ValueError("Avro schema nested too deeply")
+        if isinstance(schema, list):
+            branch = self.int()
+            if not 0 <= branch < len(schema):
+                raise ValueError("union branch %d out of range at byte %d" % (branch, self.pos))
+            return self.datum(schema[branch], names, ns, depth + 1)
+        if isinstance(schema, str) and schema not in _PRIMITIVES:
+            name = _avro_fullname(schema, ns)
+            return self.datum(names[name], names, name.rpartition(".")[0] or None, depth + 1)
+        t = schema["type"] if isinstance(schema, dict) else schema
+        if t in ("record", "error"):
+            inner = _avro_fullname(schema["name"], schema.get("namespace", ns)).rpartition(".")[0] or None
+            for field in schema["fields"]:
+                self.datum(field["type"], names, inner, depth + 1)
+        elif t == "enum":
+            symbol = self.int()
+            if not 0 <= symbol < len(schema["symbols"]):
+                raise ValueError("enum symbol %d out of range at byte %d" % (symbol, self.pos))
+        elif t in ("array", "map"):
+            item = schema["items"] if t == "array" else schema["values"]
+            while True:
+                count = self.long()
+                if count == 0:
+                    break
+                if count < 0:
+                    count = -count if count != -2 ** 63 else 0  # as Java's long negation: -(-2^63) stays negative, no items
+                    if self.long() < 0:
+                        raise ValueError("negative block size at byte %d" % self.pos)
+                for _ in range(count):
+                    if self.pos >= len(self.data):
+                        raise ValueError("truncated Avro record (a block count runs past the data)")
+                    if t == "map":
+                        self.skip(self.length())
+                    self.datum(item, names, ns, depth + 1)
+        elif t == "fixed":
+            self.skip(schema["size"])
+        elif isinstance(t, (dict, list)) or t not in _PRIMITIVES:
+            self.datum(t, names, ns, depth + 1)  # {"type": {...}} or {"type": "a.Named"}
+        elif t == "boolean":
+            self.skip(1)
+        elif t == "int":
+            self.int()
+        elif t == "long":
+            self.long()
+        elif t == "float":
+            self.skip(4)
+        elif t == "double":
+            self.skip(8)
+        elif t in ("string", "bytes"):
+            self.skip(self.length())
+
+
+def _avro_fullname(name, ns):
+    return name if "." in name or not ns else ns + "." + name
+
+
+def _avro_names(schema, ns=None, names=None):
+    """Every named type a schema defines, by full name (for the walk above)."""
+    names = {} if names is None else names
+    if isinstance(schema, list):
+        for branch in schema:
+            _avro_names(branch, ns, names)
+    elif isinstance(schema, dict):
+        t = schema.get("type")
+        if t in ("record", "error", "enum", "fixed"):
+            name = _avro_fullname(schema["name"], schema.get("namespace", ns))
+            names[name] = schema
+            for field in schema.get("fields", ()):
+                _avro_names(field["type"], name.rpartition(".")[0] or None, names)
+        elif t == "array":
+            _avro_names(schema["items"], ns, names)
+        elif t == "map":
+            _avro_names(schema["values"], ns, names)
+        elif isinstance(t, (dict, list)):
+            _avro_names(t, ns, names)
+    return names
+
+
+def strict_avro_check(schema, data, pos=10):
+    """Raises ValueError unless data[pos:] is exactly one datum of `schema` (parsed JSON) with every varint
+    in its shortest form and within its type: the one reading of Avro binary all implementations share."""
+    reader = _AvroBytes(bytes(data), pos)
+    reader.datum(schema, _avro_names(schema))
+    if reader.pos != len(data):
+        raise ValueError("trailing bytes after the Avro record")
+
+
+def _avro_schemas(name):
+    """Record `name`'s current schema and every older one listed in avro-history/<name>.list, as parsed JSON,
+    loaded as the services load them (AvroCodec.history): older writers' records still decode."""
+    folder = _schema_dir()
+    with open(os.path.join(folder, name + ".avsc"), encoding="utf-8") as f:
+        current = json.loads(f.read())
+    history = os.path.join(folder, "..", "resources", "avro-history")
+    older = []
+    listing = os.path.join(history, name + ".list")
+    if os.path.isfile(listing):
+        with open(listing, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        for line in lines:
+            if not line.strip() or line.startswith("#"):
+                continue
+            path = os.path.join(history, line.strip())
+            if not os.path.isfile(path):
+                raise ConfigError("avro-history/%s.list names a missing file: %s" % (name, line.strip()))
+            with open(path, encoding="utf-8") as f:
+                older.append(json.loads(f.read()))
+    return current, older
 
 
 class AvroEnvelopes:
@@ -627,18 +765,10 @@ class AvroEnvelopes:
         return cls._instance
 
     def __init__(self):
-        self.schemas = {}
-        folders = [_schema_dir(), os.path.join(_schema_dir(), "..", "resources", "avro-history")]
-        for folder in folders:
-            if not os.path.isdir(folder):
-                continue
-            for name in sorted(os.listdir(folder)):
-                if name.startswith("ResultSubmission") and name.endswith(".avsc"):
-                    with open(os.path.join(folder, name), encoding="utf-8") as f:
-                        schema = json.loads(f.read())
-                    self.schemas[avro_fingerprint(parsing_canonical_form(schema))] = schema
-        if not self.schemas:
+        if not os.path.isfile(os.path.join(_schema_dir(), "ResultSubmission.avsc")):
             raise ConfigError("ResultSubmission.avsc not found: set SHERATAN_SCHEMAS_DIR")
+        current, older = _avro_schemas("ResultSubmission")
+        self.schemas = {avro_fingerprint(parsing_canonical_form(s)): s for s in older + [current]}
 
     def decode(self, data):
         if len(data) < 10:
@@ -929,6 +1059,10 @@ class Key:
 
 
 _ID = re.compile(r"[\x21-\x7E]{1,256}\Z")
+# as Java's Base64 decoder: padding optional, but when present it completes the last group
+_BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?\Z")
+MAX_KEYRING_BYTES = 1024 * 1024
+MAX_UNBOUND_HMAC_KEYS = 8  # hmac keys without nodes valid at one instant: what a v1 mark without key_id may cost
 
 
 class Keyring:
@@ -947,20 +1081,53 @@ class Keyring:
         return cls(keys, any_key_id_for_v1=key_id is None)
 
     @classmethod
+    def read(cls, path):
+        return cls.parse(cls.read_file(path))
+
+    @classmethod
+    def read_file(cls, path):
+        """A keyring file's bytes, read as the services read them (Keyring.readFile): a regular file (a symbolic
+        link to one is followed; a FIFO, device or directory is refused before it is opened, so nothing waits
+        on it), at most 1 MiB, read twice with the same bytes (a file being written is refused, not half-read)."""
+        first, second = cls._read_once(path), cls._read_once(path)
+        if first != second:
+            raise KeyringError("it changed while it was read (being written?); read it again when it is complete")
+        return first
+
+    @staticmethod
+    def _read_once(path):
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise KeyringError("not a regular file (%s): a keyring must be a file"
+                               % ("a directory" if stat.S_ISDIR(st.st_mode) else "a FIFO, socket or device"))
+        if st.st_size > MAX_KEYRING_BYTES:
+            raise KeyringError("larger than %d bytes (%d)" % (MAX_KEYRING_BYTES, st.st_size))
+        # non-blocking, and checked again once open: a FIFO put in its place after the stat never blocks either
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise KeyringError("not a regular file: a keyring must be a file")
+            data = f.read(MAX_KEYRING_BYTES + 1)
+        if len(data) > MAX_KEYRING_BYTES:
+            raise KeyringError("larger than %d bytes" % MAX_KEYRING_BYTES)
+        return data
+
+    @classmethod
     def parse(cls, data):
-        if len(data) > 1024 * 1024:
-            raise KeyringError("the keyring file is larger than 1048576 bytes")
+        """Exactly one JSON document: anything after it (a merge conflict's <<<<<<<, a second object) is refused."""
+        if len(data) > MAX_KEYRING_BYTES:
+            raise KeyringError("the keyring file is larger than %d bytes" % MAX_KEYRING_BYTES)
         try:
-            root = parse_json(data, Limits(1024 * 1024, 16))
+            root = parse_json(data, Limits(MAX_KEYRING_BYTES, 16))
         except StrictJsonError as e:
-            raise KeyringError("not JSON, or a member name repeated: %s" % e.rule)
+            raise KeyringError("not one JSON document (bytes after it, not JSON, or a member name repeated): %s" % e.rule)
         if not isinstance(root, dict):
             raise KeyringError('the keyring must be a JSON object with "keys" and "tokens"')
         for name in root:
             if name not in ("keys", "tokens"):
                 raise KeyringError('unknown member "%s" (expected keys and tokens)' % name[:40])
         keys = {}
-        entries = root.get("keys") or []
+        entries = root.get("keys", [])  # present means an array, as in Java: "keys": null or {} is refused
         if not isinstance(entries, list):
             raise KeyringError('"keys" must be an array')
         for i, node in enumerate(entries):
@@ -968,7 +1135,8 @@ class Keyring:
             if key.key_id in keys:
                 raise KeyringError("key_id %s appears twice" % key.key_id)
             keys[key.key_id] = key
-        tokens = root.get("tokens") or []
+        cls._check_unbound_hmac_keys(keys.values())
+        tokens = root.get("tokens", [])
         if not isinstance(tokens, list):
             raise KeyringError('"tokens" must be an array')
         seen = set()
@@ -987,6 +1155,23 @@ class Keyring:
         return cls(keys)
 
     @staticmethod
+    def _check_unbound_hmac_keys(keys):
+        """A v1 hmac mark without key_id is tried against every hmac key without nodes valid at the record's
+        time: at most 8 such keys may be valid at the same instant (a sweep over the windows' edges)."""
+        edges = []  # (time, +1 start / -1 end); absent bounds are open
+        for key in keys:
+            if key.alg == "hmac-sha256" and key.nodes is None:
+                edges.append((-2 ** 63 if key.not_before is None else key.not_before, 1))
+                edges.append((2 ** 63 - 1 if key.not_after is None else key.not_after, -1))
+        valid = 0
+        for time_, delta in sorted(edges):  # ends before starts at equal times: windows are [not_before, not_after)
+            valid += delta
+            if valid > MAX_UNBOUND_HMAC_KEYS:
+                raise KeyringError("%d hmac-sha256 keys without nodes are valid at the same time%s; at most %d are allowed "
+                                   "(a v1 mark without key_id is tried against each): give them windows or nodes"
+                                   % (valid, "" if time_ == -2 ** 63 else " (from %d)" % time_, MAX_UNBOUND_HMAC_KEYS))
+
+    @staticmethod
     def _id(node, name, where):
         value = node.get(name)
         if value is None:
@@ -1000,7 +1185,9 @@ class Keyring:
         value = node.get(name)
         if value is None:
             return None
-        if not isinstance(value, float) or value != int(value) or value < 0 or "." in es6_number(value) or "e" in es6_number(value):
+        # a Java long: 2^63 and beyond are refused there too
+        if (not isinstance(value, float) or value != int(value) or value < 0 or value >= 2.0 ** 63
+                or "." in es6_number(value) or "e" in es6_number(value)):
             raise KeyringError("%s: %s must be milliseconds since the epoch (a non-negative integer)" % (where, name))
         return int(value)
 
@@ -1016,10 +1203,9 @@ class Keyring:
         value = node.get(name)
         if not isinstance(value, str):
             raise KeyringError("%s: %s is missing" % (where, name))
-        try:
-            return base64.b64decode(value, validate=True)
-        except ValueError:
+        if not _BASE64.match(value):
             raise KeyringError("%s: %s is not base64" % (where, name))
+        return base64.b64decode(value + "=" * (-len(value) % 4))
 
     @classmethod
     def _key(cls, node, where):
@@ -1071,6 +1257,16 @@ def _hmac_hex(secret, data):
     return _hmac.new(secret, data, hashlib.sha256).hexdigest()
 
 
+_LOWER_HEX = re.compile(r"[0-9a-f]*\Z")
+
+
+def _lower_hex(sig, length):
+    """The one form a valid signature can have (IntegrityVerifier.isLowerHex): exactly `length` lowercase hex
+    digits. Checked after the key checks, before any key is used: a misshapen sig costs no HMAC and no Ed25519
+    verification. An upper-case Ed25519 sig is refused too (Java's verifier refuses it)."""
+    return sig is not None and len(sig) == length and _LOWER_HEX.match(sig) is not None
+
+
 def verify_envelope(envelope, policy, keyring, t):
     """The verdict on a read envelope at record time t (ms): ("verified", None), ("accepted_unmarked",
     "missing_integrity") or ("rejected", reason). Mirrors the verifier's order of checks (DESIGN 3, 3b, 3c)."""
@@ -1105,6 +1301,8 @@ def verify_envelope(envelope, policy, keyring, t):
             candidates = [k for k in keyring.keys.values() if k.alg == "hmac-sha256" and k.valid_at(t) and k.nodes is None]
             if not candidates:
                 return "rejected", "unknown_key"
+        if not _lower_hex(mark.sig, 64):
+            return "rejected", "sig_mismatch"  # no HMAC computed for a sig that cannot match
         for key in candidates:
             if _ct_equals(_hmac_hex(key.secret, core), mark.sig):
                 return _claims(envelope, policy, t)
@@ -1115,17 +1313,13 @@ def verify_envelope(envelope, policy, keyring, t):
     refused = _key_refused(key, declared, envelope.claims["node_id"], t)
     if refused:
         return "rejected", refused
+    if not _lower_hex(mark.sig, 64 if declared == "hmac" else 128):
+        return "rejected", "sig_mismatch"  # checked before any HMAC or curve work
     message = pae(core)
     if declared == "hmac":
         valid = _ct_equals(_hmac_hex(key.secret, message), mark.sig)
     else:
-        sig = None
-        if mark.sig is not None and len(mark.sig) == 128:
-            try:
-                sig = bytes.fromhex(mark.sig)
-            except ValueError:
-                sig = None
-        valid = sig is not None and ed25519_verify(key.public_key, message, sig)
+        valid = ed25519_verify(key.public_key, message, bytes.fromhex(mark.sig))
     return _claims(envelope, policy, t) if valid else ("rejected", "sig_mismatch")
 
 
@@ -1249,7 +1443,9 @@ def _schema_dir():
 
 
 class AvroReader:
-    """Decodes single-object Avro values (C3 01, 8-byte fingerprint, body) of the pipeline's record types."""
+    """Decodes single-object Avro values (C3 01, 8-byte fingerprint, body) of the pipeline's record types.
+    A value written with an older schema (avro-history/) is resolved to the current one, so fields added
+    since come out with their defaults (a VerifiedResult from before canonical_version: 0 and false)."""
 
     def __init__(self):
         try:
@@ -1258,22 +1454,26 @@ class AvroReader:
         except ImportError:
             raise ConfigError("Avro values need python3-avro (Debian: apt-get install python3-avro; run with /usr/bin/python3)")
         self._io = avro.io
-        self.schemas = {}
+        self.schemas = {}  # fingerprint -> (writer's schema as JSON, writer's schema, the current schema of its name)
         folder = _schema_dir()
         for name in sorted(os.listdir(folder)):
             if name.endswith(".avsc"):
-                with open(os.path.join(folder, name), encoding="utf-8") as f:
-                    text = f.read()
-                self.schemas[avro_fingerprint(parsing_canonical_form(json.loads(text)))] = avro.schema.parse(text)
+                current, older = _avro_schemas(name[:-len(".avsc")])
+                reader = avro.schema.parse(json.dumps(current))
+                for writer in older + [current]:
+                    parsed = reader if writer is current else avro.schema.parse(json.dumps(writer))
+                    self.schemas[avro_fingerprint(parsing_canonical_form(writer))] = (writer, parsed, reader)
 
     def decode(self, value):
         import io
         if value[:2] != b"\xc3\x01" or len(value) < 10:
             raise ValueError("not Avro single-object encoding")
-        schema = self.schemas.get(value[2:10])
-        if schema is None:
-            raise ValueError("unknown schema fingerprint %s" % value[2:10].hex())
-        return self._io.DatumReader(schema).read(self._io.BinaryDecoder(io.BytesIO(value[10:])))
+        found = self.schemas.get(bytes(value[2:10]))
+        if found is None:
+            raise ValueError("unknown schema fingerprint %s" % bytes(value[2:10]).hex())
+        writer_json, writer, reader = found
+        strict_avro_check(writer_json, value)  # the varints Java reads, before python3-avro reads them its own way
+        return self._io.DatumReader(writer, reader).read(self._io.BinaryDecoder(io.BytesIO(bytes(value[10:]))))
 
 
 # ----------------------------------------------------------------------------- command line
@@ -1390,8 +1590,7 @@ def cmd_verify(args):
     path = args.keyring or policy.keyring_file
     try:
         if path:
-            with open(path, "rb") as f:
-                keyring = Keyring.parse(f.read())
+            keyring = Keyring.read(path)
         else:
             keyring = policy.legacy_keyring()
     except (OSError, KeyringError) as e:
@@ -1488,6 +1687,18 @@ def _plain(value):
     raise TypeError("not JSON: %r" % type(value))
 
 
+VERIFIED_DEFAULTS = {"canonical_version": 0, "node_attested": False}
+
+
+def verified_defaults(value):
+    """A verified result in the flat JSON form written before canonical_version and node_attested existed
+    gets the values Avro schema resolution gives the Avro form (0: unknown; false: node_id only claimed)."""
+    if isinstance(value, dict):
+        for name, default in VERIFIED_DEFAULTS.items():
+            value.setdefault(name, default)
+    return value
+
+
 def cmd_consume(args):
     env = dict(os.environ)
     try:
@@ -1499,6 +1710,7 @@ def cmd_consume(args):
              "audit": ("SHERATAN_TOPIC_AUDIT", "sheratan.results.audit"),
              "checkpoints": ("SHERATAN_TOPIC_CHECKPOINTS", "sheratan.audit.checkpoints")}
     topic = _env(env, *names[args.topic]) if args.topic in names else args.topic
+    verified_topic = _env(env, *names["verified"])
     config.update({"group.id": args.group or "sheratan-client-%d" % os.getpid(), "enable.auto.commit": bool(args.group),
                    "isolation.level": "read_committed", "auto.offset.reset": "earliest"})
     avro_reader = None
@@ -1539,6 +1751,8 @@ def cmd_consume(args):
                     try:
                         line["value"] = json.loads(text)
                         line["format"] = "json"
+                        if topic == verified_topic:
+                            verified_defaults(line["value"])
                     except ValueError:
                         line["value"] = text  # a checkpoint note is text
                         line["format"] = "text"

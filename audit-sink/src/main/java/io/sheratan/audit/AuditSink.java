@@ -313,6 +313,9 @@ public final class AuditSink implements Runnable, AutoCloseable {
                 for (String field : List.of("mode", "key_id", "node_id")) {
                     event.set(field, result.hasNonNull(field) ? result.get(field) : ChainLog.JSON.nullNode());
                 }
+                // DESIGN 4: a signed node identity and a claimed one look different in the log too
+                event.put("canonical_version", result.path("canonical_version").asInt(0));
+                event.put("node_attested", result.path("node_attested").asBoolean(false));
                 event.put("source_topic", topics.submitted());
                 event.set("source_partition", result.get("source_partition"));
                 event.set("source_offset", result.get("source_offset"));

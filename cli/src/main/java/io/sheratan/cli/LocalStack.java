@@ -75,7 +75,7 @@ final class LocalStack implements AutoCloseable {
         this.clientConfig = client;
         this.topics = isolation == null ? Topics.fromEnv(env) : Topics.fromEnv(env).withSuffix(".demo-" + isolation);
         try (Admin admin = Admin.create(client)) {
-            new TopicProvisioner(admin, Duration.ofSeconds(60)).ensure(topics);
+            new TopicProvisioner(admin, Duration.ofSeconds(60)).ensure(topics, VerifierConfig.fromEnv(env).maxOutputBytes());
         }
         String bind = HttpService.bindAddress(env);
         VerifierConfig config = VerifierConfig.fromEnv(env).withTopics(topics);

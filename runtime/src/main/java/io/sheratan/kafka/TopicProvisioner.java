@@ -1,7 +1,11 @@
 package io.sheratan.kafka;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -9,6 +13,9 @@ import org.apache.kafka.common.errors.ClusterAuthorizationException;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -31,7 +38,8 @@ import java.util.concurrent.TimeoutException;
  * The submitted and audit topics stamp records with the broker's append time
  * ({@code message.timestamp.type=LogAppendTime}): a sender's clock, or a negative or ancient
  * timestamp, can then neither stop the verifier nor make time-based retention delete an audit event
- * early. Existing topics keep their settings (set it with {@code kafka-configs --alter}).
+ * early. {@link #check} finds existing topics that differ on what the pipeline depends on (the
+ * timestamp type, and room for the largest record the verifier writes); {@link #fix} sets them.
  * Replication is {@code min(3, brokers)} unless configured; {@code min.insync.replicas} is 2 when
  * replication is 3 or more, so an acknowledged result survives the loss of one broker.
  */
@@ -39,6 +47,28 @@ public final class TopicProvisioner {
 
     public static final long SUBMITTED_RETENTION_MS = Duration.ofDays(7).toMillis();
     public static final long AUDIT_RETENTION_MS = Duration.ofDays(30).toMillis();
+    public static final String TIMESTAMP_TYPE = "message.timestamp.type";
+    public static final String LOG_APPEND_TIME = "LogAppendTime";
+    public static final String MAX_MESSAGE_BYTES = "max.message.bytes";
+    /** The largest record the pipeline writes when nothing else is configured (SHERATAN_OUTPUT_MAX_BYTES' default). */
+    public static final int DEFAULT_RECORD_BYTES = 1_000_000;
+
+    /**
+     * What a topic's {@code max.message.bytes} must hold beyond the largest record (key + value) the
+     * verifier writes: the record batch's header and the record's framing (about 100 bytes) and a
+     * compression codec's worst case on bytes that do not compress (LZ4: 1/255 of the input), rounded up.
+     */
+    public static int framing(int recordBytes) {
+        return 1024 + recordBytes / 200;
+    }
+
+    /** A topic setting the pipeline depends on, as found, and the value it needs. */
+    public record Problem(String topic, String setting, String found, String wanted, String why) {
+        @Override
+        public String toString() {
+            return "topic " + topic + " has " + setting + "=" + found + ", needs " + wanted + " (" + why + ")";
+        }
+    }
 
     private final Admin admin;
     private final Duration timeout;
@@ -48,8 +78,17 @@ public final class TopicProvisioner {
         this.timeout = timeout;
     }
 
-    /** Creates what is missing; returns the names it created. Fails with a message naming the cause. */
+    /** {@link #ensure(Topics, int)} for records of at most {@link #DEFAULT_RECORD_BYTES}. */
     public List<String> ensure(Topics topics) {
+        return ensure(topics, DEFAULT_RECORD_BYTES);
+    }
+
+    /**
+     * Creates what is missing; returns the names it created. Fails with a message naming the cause.
+     * The verified and audit topics are created with room for records of {@code recordBytes} (key +
+     * value) when the broker's default is smaller.
+     */
+    public List<String> ensure(Topics topics, int recordBytes) {
         int brokers = brokerCount();
         int replication = topics.replication() == Topics.AUTO_REPLICATION ? Math.min(3, brokers) : topics.replication();
         if (replication > brokers) {
@@ -65,11 +104,13 @@ public final class TopicProvisioner {
                         "min.insync.replicas", minIsr)),
                 new NewTopic(topics.verified(), topics.partitions(), (short) replication).configs(Map.of(
                         "cleanup.policy", "compact",
+                        MAX_MESSAGE_BYTES, String.valueOf(Math.max(BROKER_DEFAULT_MAX_MESSAGE_BYTES, recordBytes + framing(recordBytes))),
                         "min.insync.replicas", minIsr)),
                 new NewTopic(topics.audit(), topics.partitions(), (short) replication).configs(Map.of(
                         "cleanup.policy", "delete",
                         "retention.ms", String.valueOf(AUDIT_RETENTION_MS),
                         "message.timestamp.type", "LogAppendTime",
+                        MAX_MESSAGE_BYTES, String.valueOf(Math.max(BROKER_DEFAULT_MAX_MESSAGE_BYTES, recordBytes + framing(recordBytes))),
                         "min.insync.replicas", minIsr)),
                 new NewTopic(topics.checkpoints(), 1, (short) replication).configs(Map.of(
                         "cleanup.policy", "delete",
@@ -98,6 +139,112 @@ public final class TopicProvisioner {
         return created;
     }
 
+    /** Kafka's default {@code message.max.bytes} (1 MiB + 12). */
+    static final int BROKER_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
+    /**
+     * The settings of existing topics that the pipeline depends on (DESIGN.md 3b.6 and 5): the
+     * submitted and audit topics stamp records with the broker's clock ({@code LogAppendTime}: no
+     * producer's clock decides a key window, freshness or retention), and the verified and audit
+     * topics take records of {@code recordBytes} plus {@link #framing}. A topic that does not exist
+     * is no problem here (Kafka Streams names it).
+     */
+    public List<Problem> check(Topics topics, int recordBytes) {
+        Map<String, Config> configs = describe(List.of(topics.submitted(), topics.verified(), topics.audit()));
+        List<Problem> problems = new ArrayList<>();
+        for (String topic : List.of(topics.submitted(), topics.audit())) {
+            String type = value(configs.get(topic), TIMESTAMP_TYPE);
+            if (type != null && !type.equals(LOG_APPEND_TIME)) {
+                problems.add(new Problem(topic, TIMESTAMP_TYPE, type, LOG_APPEND_TIME,
+                        "a producer's clock would decide key windows, freshness and retention"));
+            }
+        }
+        long needed = (long) recordBytes + framing(recordBytes);
+        for (String topic : List.of(topics.verified(), topics.audit())) {
+            String max = value(configs.get(topic), MAX_MESSAGE_BYTES);
+            if (max != null && Long.parseLong(max) < needed) {
+                problems.add(new Problem(topic, MAX_MESSAGE_BYTES, max, String.valueOf(needed),
+                        "the broker would refuse an output of SHERATAN_OUTPUT_MAX_BYTES=" + recordBytes + " bytes"));
+            }
+        }
+        return problems;
+    }
+
+    /**
+     * The largest record (key + value) that fits every one of {@code topics}' {@code max.message.bytes}
+     * now, after {@link #framing}; {@code Integer.MAX_VALUE} when none exists.
+     */
+    public int largestRecordThatFits(Collection<String> topics) {
+        long smallest = Integer.MAX_VALUE;
+        for (Config config : describe(topics).values()) {
+            String max = value(config, MAX_MESSAGE_BYTES);
+            if (max != null) {
+                smallest = Math.min(smallest, Long.parseLong(max));
+            }
+        }
+        // the inverse of framing(): the largest r with r + 1024 + r / 200 <= max
+        long fits = (smallest - 1024) * 200 / 201;
+        while (fits + framing((int) Math.max(0, fits)) > smallest && fits > 0) {
+            fits--;
+        }
+        return (int) Math.max(0, Math.min(Integer.MAX_VALUE, fits));
+    }
+
+    /** Sets what {@link #check} found; returns one line per change ("topic: setting old -> new"). */
+    public List<String> fix(List<Problem> problems) {
+        Map<ConfigResource, Collection<AlterConfigOp>> ops = new LinkedHashMap<>();
+        List<String> changes = new ArrayList<>();
+        for (Problem p : problems) {
+            ops.computeIfAbsent(new ConfigResource(ConfigResource.Type.TOPIC, p.topic()), t -> new ArrayList<>())
+                    .add(new AlterConfigOp(new ConfigEntry(p.setting(), p.wanted()), AlterConfigOp.OpType.SET));
+            changes.add(p.topic() + ": " + p.setting() + " " + p.found() + " -> " + p.wanted());
+        }
+        if (ops.isEmpty()) {
+            return changes;
+        }
+        try {
+            admin.incrementalAlterConfigs(ops).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw refusedTo("change the settings of " + String.join(", ", problems.stream().map(Problem::topic).distinct().toList())
+                    + " (an ACL must allow ALTER_CONFIGS)", e.getCause());
+        } catch (TimeoutException e) {
+            throw new ProvisioningException("changing topic settings timed out after " + timeout + ": is the cluster reachable?");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProvisioningException("interrupted while changing topic settings");
+        }
+        return changes;
+    }
+
+    private Map<String, Config> describe(Collection<String> topics) {
+        List<ConfigResource> resources = topics.stream().distinct().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+        Map<String, Config> found = new HashMap<>();
+        var futures = admin.describeConfigs(resources).values();
+        for (ConfigResource resource : resources) {
+            try {
+                found.put(resource.name(), futures.get(resource).get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+                    throw refusedTo("describe the settings of " + resource.name(), e.getCause());
+                }
+            } catch (TimeoutException e) {
+                throw new ProvisioningException("no answer from the cluster within " + timeout + " describing " + resource.name());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ProvisioningException("interrupted while describing " + resource.name());
+            }
+        }
+        return found;
+    }
+
+    private static String value(Config config, String name) {
+        if (config == null) {
+            return null;
+        }
+        ConfigEntry entry = config.get(name);
+        return entry == null ? null : entry.value();
+    }
+
     private int brokerCount() {
         try {
             return admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS).size();
@@ -113,6 +260,10 @@ public final class TopicProvisioner {
     }
 
     private static ProvisioningException refused(String topic, Throwable cause) {
+        return refusedTo("create " + topic, cause);
+    }
+
+    private static ProvisioningException refusedTo(String action, Throwable cause) {
         String why;
         if (cause instanceof TopicAuthorizationException || cause instanceof ClusterAuthorizationException) {
             why = "not authorized (an ACL must allow CREATE on the topic or the cluster)";
@@ -121,7 +272,7 @@ public final class TopicProvisioner {
         } else {
             why = cause.getClass().getSimpleName() + ": " + cause.getMessage();
         }
-        return new ProvisioningException("the cluster refused to create " + topic + ": " + why);
+        return new ProvisioningException("the cluster refused to " + action + ": " + why);
     }
 
     /** The cluster refused or could not be reached; the message says which and why. */

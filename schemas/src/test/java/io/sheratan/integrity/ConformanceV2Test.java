@@ -380,10 +380,38 @@ class ConformanceV2Test {
         noClaims.setAud(null);
         vector(vectors, "avro malformed: a version 2 mark without aud", "envelope_hex",
                 JSON.getNodeFactory().textNode(hex.formatHex(codec.encode(noClaims))), Map.of(), "malformed");
+        // varints in other than their one shortest form (StrictBinary): Java's Avro reads the first as 0,
+        // Python's as 2^63, JavaScript's as NaN; every implementation must refuse them alike
+        io.sheratan.avro.ResultSubmission zeroTime = EnvelopeWriter.toAvro(v2);
+        zeroTime.setIssuedAt(0L);
+        byte[] zero = codec.encode(zeroTime);
+        int at = zero.length - 11; // ... 02 <issued_at 00> 02 10 "sheratan"
+        vector(vectors, "avro malformed (overlong varint): issued_at as 80 80 80 80 80 80 80 80 80 02 (65 bits)", "envelope_hex",
+                JSON.getNodeFactory().textNode(hex.formatHex(splice(zero, at, 1, "80808080808080808002"))), Map.of(), "malformed");
+        vector(vectors, "avro malformed (overlong varint): issued_at in 11 bytes", "envelope_hex",
+                JSON.getNodeFactory().textNode(hex.formatHex(splice(zero, at, 1, "8080808080808080808000"))), Map.of(), "malformed");
+        vector(vectors, "avro malformed (overlong varint): job_id's length as 8e 00 (14, not in its shortest form)", "envelope_hex",
+                JSON.getNodeFactory().textNode(hex.formatHex(splice(good, HEADER, 1, "8e00"))), Map.of(), "malformed");
+        vector(vectors, "avro malformed (overlong varint): the result's union branch as 82 80 00", "envelope_hex",
+                JSON.getNodeFactory().textNode(hex.formatHex(splice(good, HEADER + 1 + 7 + 1, 1, "828000"))), Map.of(), "malformed");
+        vector(vectors, "avro malformed (overlong varint): a union branch in 6 bytes (an int has at most 5)", "envelope_hex",
+                JSON.getNodeFactory().textNode(hex.formatHex(splice(good, HEADER + 1 + 7 + 1, 1, "828080808000"))), Map.of(), "malformed");
         io.sheratan.avro.ResultSubmission tampered = EnvelopeWriter.toAvro(v1);
         tampered.setResult("{\"value\":43}");
         vector(vectors, "avro sha_mismatch: the result changed after signing", "envelope_hex",
                 JSON.getNodeFactory().textNode(hex.formatHex(codec.encode(tampered))), Map.of(), "sha_mismatch");
+    }
+
+    private static final int HEADER = io.sheratan.avro.codec.AvroCodec.HEADER_LENGTH;
+
+    /** {@code bytes} with {@code length} bytes at {@code at} replaced by {@code hex}. */
+    private static byte[] splice(byte[] bytes, int at, int length, String hex) {
+        byte[] insert = HexFormat.of().parseHex(hex);
+        byte[] out = new byte[bytes.length - length + insert.length];
+        System.arraycopy(bytes, 0, out, 0, at);
+        System.arraycopy(insert, 0, out, at, insert.length);
+        System.arraycopy(bytes, at + length, out, at + insert.length, bytes.length - at - length);
+        return out;
     }
 
     private static String withClaimsText(String core, Claims c) {

@@ -20,6 +20,9 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import io.sheratan.kafka.Offsets;
+import io.sheratan.kafka.TopicProvisioner;
+import io.sheratan.config.ConfigException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -35,6 +38,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ExecutionException;
@@ -60,6 +65,12 @@ public final class VerifierApp implements AutoCloseable {
     private final String bindAddress;
     private final PoisonGuard guard = new PoisonGuard();
     private final KeyringWatcher keyrings;
+    private final OutputLimit outputLimit;
+    private final ScheduledExecutorService limitChecker = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "verifier-topic-limits");
+        t.setDaemon(true);
+        return t;
+    });
     private final Map<String, Object> clientConfig;
     private ServiceEvents serviceEvents;
     private final JvmMetrics jvmMetrics = new JvmMetrics();
@@ -112,7 +123,8 @@ public final class VerifierApp implements AutoCloseable {
         // room for the largest record the processor lets through (it checks maxOutputBytes first)
         props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                 Math.max(1024 * 1024, config.maxOutputBytes() + 64 * 1024));
-        this.topology = VerifierTopology.build(config, new ResultMetrics(registry), guard, keyrings);
+        this.outputLimit = OutputLimit.of(config.maxOutputBytes());
+        this.topology = VerifierTopology.build(config, new ResultMetrics(registry), guard, keyrings, outputLimit);
         this.streams = new KafkaStreams(topology, props);
         LOG.info("verifier {} on {} with {}", config.applicationId(), self, KafkaClientConfig.redacted(clientConfig));
     }
@@ -133,13 +145,24 @@ public final class VerifierApp implements AutoCloseable {
 
     /** Starts processing and the HTTP endpoint; {@code reset} wipes this instance's local state first. */
     public VerifierApp start(boolean reset) {
-        checkCoPartitioned();
+        try {
+            checkTopicSettings();
+            checkCoPartitioned();
+        } catch (RuntimeException e) {
+            close(); // releases the state directory's lock, so the same process can start again once fixed
+            throw e;
+        }
         startTableAtTheTopicsEnd();
         if (reset) {
             streams.cleanUp();
         }
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("stream thread failed ({} so far), replacing it: {}", threadsReplaced.incrementAndGet(), e.toString());
+            if (causedBy(e, RecordTooLargeException.class)) {
+                // a topic's max.message.bytes was lowered since the last check: the record is processed again
+                // under the lower limit and ends as malformed (DESIGN 5), never a send refused for ever
+                refreshOutputLimit();
+            }
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         FunctionCounter.builder("sheratan_stream_threads_replaced", threadsReplaced, AtomicInteger::get)
@@ -156,7 +179,53 @@ public final class VerifierApp implements AutoCloseable {
         http = new VerifierHttp(HttpService.Settings.of("verifier", bindAddress, self.port()), self, streams, registry,
                 config, guard, keyrings);
         streams.start();
+        limitChecker.scheduleWithFixedDelay(this::refreshOutputLimit, LIMIT_CHECK_EVERY.toSeconds(), LIMIT_CHECK_EVERY.toSeconds(),
+                TimeUnit.SECONDS);
         return this;
+    }
+
+    /** How often the verified and audit topics' {@code max.message.bytes} are read again. */
+    static final Duration LIMIT_CHECK_EVERY = Duration.ofSeconds(30);
+
+    /**
+     * DESIGN 3b.6 and 5: the submitted and audit topics must stamp records with the broker's clock
+     * ({@code message.timestamp.type=LogAppendTime}) and the verified and audit topics must take the
+     * largest output; otherwise the verifier does not start, naming topic and setting.
+     */
+    private void checkTopicSettings() {
+        try (Admin admin = Admin.create(clientConfig)) {
+            List<TopicProvisioner.Problem> problems = new TopicProvisioner(admin, Duration.ofSeconds(60))
+                    .check(config.topics(), config.maxOutputBytes());
+            if (!problems.isEmpty()) {
+                throw new ConfigException(problems.get(0).setting(), problems.stream().map(Object::toString)
+                        .collect(java.util.stream.Collectors.joining("; ")) + ". Run `sheratan topics --fix` (or kafka-configs --alter"
+                        + " --entity-type topics --entity-name TOPIC --add-config SETTING=VALUE), then start again");
+            }
+        }
+    }
+
+    /** Lowers (or restores) the output limit to what the verified and audit topics take now. */
+    public void refreshOutputLimit() {
+        try (Admin admin = Admin.create(clientConfig)) {
+            outputLimit.fitTopics(new TopicProvisioner(admin, Duration.ofSeconds(30))
+                    .largestRecordThatFits(List.of(config.topics().verified(), config.topics().audit())));
+        } catch (RuntimeException e) {
+            LOG.warn("could not read the topics' max.message.bytes ({}); the output limit stays {}", e.toString(), outputLimit.getAsInt());
+        }
+    }
+
+    /** The largest output now (tests and /health). */
+    public int outputLimit() {
+        return outputLimit.getAsInt();
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public KafkaStreams streams() {
@@ -246,6 +315,7 @@ public final class VerifierApp implements AutoCloseable {
 
     @Override
     public void close() {
+        limitChecker.shutdownNow();
         if (http != null) {
             http.close();
         }

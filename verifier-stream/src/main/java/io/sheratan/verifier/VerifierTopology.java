@@ -74,6 +74,12 @@ public final class VerifierTopology {
 
     /** @param keyrings the keyring in force, read once per record (a {@code KeyringWatcher} swaps it without a restart) */
     public static Topology build(VerifierConfig config, ResultMetrics metrics, PoisonGuard guard, Supplier<Keyring> keyrings) {
+        return build(config, metrics, guard, keyrings, OutputLimit.of(config.maxOutputBytes()));
+    }
+
+    /** @param outputLimit the largest output now ({@code SHERATAN_OUTPUT_MAX_BYTES}, lowered when a topic takes less) */
+    public static Topology build(VerifierConfig config, ResultMetrics metrics, PoisonGuard guard, Supplier<Keyring> keyrings,
+                                 OutputLimit outputLimit) {
         StoreBuilder<KeyValueStore<String, byte[]>> ids = Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(DEDUP_STORE), Serdes.String(), Serdes.ByteArray());
         StoreBuilder<KeyValueStore<String, byte[]>> table = Stores.keyValueStoreBuilder(
@@ -82,7 +88,7 @@ public final class VerifierTopology {
         // earliest: a verifier without committed offsets starts at the beginning, nothing is skipped
         topology.addSource(AutoOffsetReset.earliest(), SOURCE, new SafeTimestampExtractor(), Serdes.ByteArray().deserializer(),
                 Serdes.ByteArray().deserializer(), config.topics().submitted());
-        topology.addProcessor(PROCESSOR, () -> new VerifyProcessor(config, metrics, guard, keyrings), SOURCE);
+        topology.addProcessor(PROCESSOR, () -> new VerifyProcessor(config, metrics, guard, keyrings, outputLimit), SOURCE);
         topology.addStateStore(ids, PROCESSOR);
         topology.addReadOnlyStateStore(table, TABLE_SOURCE, new SafeTimestampExtractor(), Serdes.String().deserializer(),
                 Serdes.ByteArray().deserializer(), config.topics().verified(), TABLE_PROCESSOR, VerifiedTable::new);

@@ -36,7 +36,8 @@ import io.sheratan.avro.IntegrityMark;
  * {@code avro-history/} on the classpath, so records written by an older worker still decode
  * (Avro schema resolution fills new fields from their defaults).
  *
- * <p>Decoding never trusts a length in the bytes: see {@link #decode}. Encoders and decoders are
+ * <p>Decoding never trusts a length in the bytes (see {@link #decode}) and reads every varint the one
+ * way all implementations do ({@link StrictBinary}). Encoders and decoders are
  * thread-safe, so one codec per type can be shared.
  */
 public final class AvroCodec<T extends SpecificRecordBase> {
@@ -110,10 +111,16 @@ public final class AvroCodec<T extends SpecificRecordBase> {
             throw new AvroDecodeException("not Avro single-object encoding", null);
         }
         long fingerprint = ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        DatumReader<T> reader = reader(fingerprint);
-        if (reader == null) {
+        Schema writer = store.findByFingerprint(fingerprint);
+        if (writer == null) {
             throw new AvroDecodeException("unknown Avro schema fingerprint", null);
         }
+        try {
+            StrictBinary.check(writer, bytes, HEADER_LENGTH, bytes.length);
+        } catch (StrictBinary.RefusedException e) {
+            throw new AvroDecodeException(e.getMessage(), null);
+        }
+        DatumReader<T> reader = reader(fingerprint, writer);
         try {
             BinaryDecoder in = DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, null);
             T record = reader.read(null, in);
@@ -130,14 +137,10 @@ public final class AvroCodec<T extends SpecificRecordBase> {
         }
     }
 
-    private DatumReader<T> reader(long fingerprint) {
+    private DatumReader<T> reader(long fingerprint, Schema writer) {
         DatumReader<T> known = readers.get(fingerprint);
         if (known != null) {
             return known;
-        }
-        Schema writer = store.findByFingerprint(fingerprint);
-        if (writer == null) {
-            return null;
         }
         return readers.computeIfAbsent(fingerprint, f -> new SpecificDatumReader<>(writer, current, model));
     }

@@ -29,15 +29,16 @@ public final class VerifiedResultEncoder {
 
     /** Fields in schema order; {@code result} and {@code error} are canonical JSON bytes or null. */
     public byte[] encode(String jobId, boolean ok, byte[] result, byte[] error, String sha256, String mode,
-                         String keyId, String nodeId, long verifiedAtMs, int sourcePartition, long sourceOffset) {
+                         String keyId, String nodeId, long verifiedAtMs, int sourcePartition, long sourceOffset,
+                         int canonicalVersion, boolean nodeAttested) {
         return encode(jobId, ok, result, 0, result == null ? -1 : result.length, error, sha256, mode, keyId, nodeId,
-                verifiedAtMs, sourcePartition, sourceOffset);
+                verifiedAtMs, sourcePartition, sourceOffset, canonicalVersion, nodeAttested);
     }
 
     /** As above, with {@code result} as a slice of {@code src} ({@code resultLength} -1: no result). */
     public byte[] encode(String jobId, boolean ok, byte[] src, int resultOffset, int resultLength, byte[] error,
                          String sha256, String mode, String keyId, String nodeId, long verifiedAtMs,
-                         int sourcePartition, long sourceOffset) {
+                         int sourcePartition, long sourceOffset, int canonicalVersion, boolean nodeAttested) {
         bytes.reset();
         bytes.writeBytes(HEADER);
         try {
@@ -52,6 +53,8 @@ public final class VerifiedResultEncoder {
             encoder.writeLong(verifiedAtMs);
             encoder.writeInt(sourcePartition);
             encoder.writeLong(sourceOffset);
+            encoder.writeInt(canonicalVersion);
+            encoder.writeBoolean(nodeAttested);
             encoder.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("Avro encoding failed", e);

@@ -25,12 +25,13 @@ class VerifiedResultEncoderTest {
                                                     String keyId, String nodeId, int partition, long offset) throws Exception {
         long at = 1_764_072_000_123L;
         String sha = "ab".repeat(32);
+        int version = partition % 2 + 1;
         VerifiedResult expected = VerifiedResult.newBuilder().setJobId(jobId).setOk(ok).setResult(result).setError(error)
                 .setSha256(sha).setMode(mode).setKeyId(keyId).setNodeId(nodeId).setVerifiedAt(Instant.ofEpochMilli(at))
-                .setSourcePartition(partition).setSourceOffset(offset).build();
+                .setSourcePartition(partition).setSourceOffset(offset).setCanonicalVersion(version).setNodeAttested(version == 2).build();
 
         byte[] ours = new VerifiedResultEncoder().encode(jobId, ok, utf8(result), utf8(error), sha, mode, keyId, nodeId,
-                at, partition, offset);
+                at, partition, offset, version, version == 2);
 
         assertThat(ours).isEqualTo(codec.encode(expected));
         assertThat(codec.decode(ours)).isEqualTo(expected);
@@ -39,7 +40,7 @@ class VerifiedResultEncoderTest {
         byte[] framed = result == null ? new byte[] {'x'} : ("{\"x\":" + result + "}").getBytes(StandardCharsets.UTF_8);
         int from = result == null ? 0 : 5;
         byte[] fromSlice = new VerifiedResultEncoder().encode(jobId, ok, framed, from, result == null ? -1 : utf8(result).length,
-                utf8(error), sha, mode, keyId, nodeId, at, partition, offset);
+                utf8(error), sha, mode, keyId, nodeId, at, partition, offset, version, version == 2);
         assertThat(fromSlice).isEqualTo(ours);
     }
 

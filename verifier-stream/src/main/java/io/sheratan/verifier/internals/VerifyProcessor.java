@@ -39,6 +39,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -74,6 +75,7 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
     private final ResultMetrics metrics;
     private final PoisonGuard guard;
     private final Supplier<Keyring> keyrings;
+    private final IntSupplier outputLimit;
     private final OutputCodec output;
     private final AvroCodec<VerifiedResult> tableCodec = AvroCodec.verifiedResults();
     private final VerifiedResultEncoder encoder = new VerifiedResultEncoder();
@@ -82,8 +84,10 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
     private KeyValueStore<String, byte[]> ids;
     private KeyValueStore<String, byte[]> table;
 
-    public VerifyProcessor(VerifierConfig config, ResultMetrics metrics, PoisonGuard guard, Supplier<Keyring> keyrings) {
+    public VerifyProcessor(VerifierConfig config, ResultMetrics metrics, PoisonGuard guard, Supplier<Keyring> keyrings,
+                           IntSupplier outputLimit) {
         this.config = config;
+        this.outputLimit = outputLimit;
         this.metrics = metrics;
         this.guard = guard;
         this.keyrings = keyrings;
@@ -181,10 +185,11 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
         byte[] out = output.verifiedFromAvro(avro);
         int keyBytes = submission.jobId().getBytes(StandardCharsets.UTF_8).length;
         int largest = keyBytes + Math.max(avro.length, out.length);
-        if (largest > config.maxOutputBytes()) {
+        int limit = outputLimit.getAsInt();
+        if (largest > limit) {
             // checked before anything is stored or sent: a send that can never succeed would fail the task forever
-            rejectMalformed(record, from, submission.jobId(), "verified record would be " + largest
-                    + " bytes, above the limit of " + config.maxOutputBytes() + " (" + VerifierConfig.MAX_OUTPUT_BYTES + ")");
+            rejectMalformed(record, from, submission.jobId(), "verified record would be " + largest + " bytes, above the limit of "
+                    + limit + (limit == config.maxOutputBytes() ? " (" + VerifierConfig.MAX_OUTPUT_BYTES + ")" : " (the topics' max.message.bytes)"));
             return;
         }
         remember(submission.jobId(), submission.coreSha256(), now);
@@ -247,8 +252,12 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
 
     /** The verified result as the verified topic gets it (Avro {@link VerifiedResult}, before the output format). */
     private byte[] encode(Submission s, Verdict verdict, String nodeId, Coordinates from, long now) {
+        // DESIGN 4: node_id is attested only when a version 2 core signed it; a v1 node_id (the header) is a claim.
+        // An unmarked result accepted with required=0 has no mark: version 1 (its core is a v1 core), nothing attested.
+        boolean attested = s.claims() != null && verdict.outcome() == Verdict.Outcome.VERIFIED;
         return encoder.encode(s.jobId(), s.ok(), s.core(), s.resultOffset(), s.resultLength(), s.error(),
-                s.coreSha256(), verdict.mode(), verdict.keyId(), nodeId, now, from.partition, from.offset);
+                s.coreSha256(), verdict.mode(), verdict.keyId(), nodeId, now, from.partition, from.offset,
+                s.coreVersion(), attested);
     }
 
     /** A dedup entry: version 1, the core's SHA-256 (32 bytes), the verification time (ms, 8 bytes). */
