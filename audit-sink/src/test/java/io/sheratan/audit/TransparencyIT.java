@@ -74,7 +74,8 @@ class TransparencyIT {
                 if (i % 2 == 0) {
                     VerifiedResult result = VerifiedResult.newBuilder().setJobId(job).setOk(true).setResult("{\"n\":" + i + "}")
                             .setSha256("%064x".formatted(i)).setMode("ed25519").setKeyId("worker-key").setNodeId("node-1")
-                            .setVerifiedAt(Instant.ofEpochMilli(1_700_000_000_000L + i)).setSourcePartition(0).setSourceOffset(i).build();
+                            .setVerifiedAt(Instant.ofEpochMilli(1_700_000_000_000L + i)).setSourcePartition(0).setSourceOffset(i)
+                            .setCanonicalVersion(2).setNodeAttested(true).build();
                     producer.send(new ProducerRecord<>(topics.verified(), job.getBytes(StandardCharsets.UTF_8), verified.encode(result)));
                 } else {
                     AuditEvent event = AuditEvent.newBuilder().setEventId(topics.submitted() + "/1/" + i).setEventType("RESULT_INTEGRITY_FAIL")
@@ -152,6 +153,8 @@ class TransparencyIT {
             assertThat(entry.path("sha256").asText()).isEqualTo("%064x".formatted(42));
             assertThat(entry.path("event_id").asText()).isEqualTo(topics.submitted() + "/0/42");
             assertThat(entry.has("result")).isFalse();
+            assertThat(entry.path("canonical_version").asInt()).isEqualTo(2);
+            assertThat(entry.path("node_attested").asBoolean()).as("a signed node identity, told apart in the log too").isTrue();
 
             // an audit event by its id, and any entry by index
             String eventId = URLEncoder.encode(topics.submitted() + "/1/43", StandardCharsets.UTF_8);

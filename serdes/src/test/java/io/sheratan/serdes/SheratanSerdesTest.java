@@ -19,7 +19,7 @@ class SheratanSerdesTest {
     static VerifiedResult verified() {
         return VerifiedResult.newBuilder().setJobId("job-1").setOk(true).setResult("{\"v\":1}").setError(null).setSha256("ab".repeat(32))
                 .setMode("ed25519").setKeyId("worker-7/2026-11").setNodeId("worker-7").setVerifiedAt(Instant.ofEpochMilli(1_795_924_800_123L))
-                .setSourcePartition(2).setSourceOffset(41L).build();
+                .setSourcePartition(2).setSourceOffset(41L).setCanonicalVersion(2).setNodeAttested(true).build();
     }
 
     static AuditEvent audit() {
@@ -37,6 +37,17 @@ class SheratanSerdesTest {
             // any deserializer reads either form
             assertThat(SheratanSerdes.verifiedResult().deserializer().deserialize("t", bytes)).as(written.name()).isEqualTo(verified());
         }
+    }
+
+    /** Written before canonical_version and node_attested existed (DESIGN 4): read with the defaults, never as attested. */
+    @Test
+    void shouldReadAVerifiedResultWrittenBeforeTheAttestationFields() {
+        byte[] json = ("{\"job_id\":\"job-1\",\"ok\":true,\"result\":\"1\",\"sha256\":\"" + "ab".repeat(32)
+                + "\",\"node_id\":\"worker-7\",\"verified_at\":5,\"source_partition\":0,\"source_offset\":1}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        VerifiedResult read = SheratanSerdes.verifiedResult().deserializer().deserialize("t", json);
+        assertThat(read.getNodeId()).isEqualTo("worker-7");
+        assertThat(read.getCanonicalVersion()).isZero();
+        assertThat(read.getNodeAttested()).isFalse();
     }
 
     @Test

@@ -516,7 +516,10 @@ class VerifierTopologyTest {
 
         List<TestRecord<String, byte[]>> records = verified.readRecordsToList();
         assertThat(verifiedCodec.decode(records.get(0).value()).getNodeId()).isNull();
-        assertThat(verifiedCodec.decode(records.get(1).value()).getNodeId()).isEqualTo("worker-7");
+        VerifiedResult claimed = verifiedCodec.decode(records.get(1).value());
+        assertThat(claimed.getNodeId()).isEqualTo("worker-7");
+        assertThat(claimed.getCanonicalVersion()).isEqualTo(1);
+        assertThat(claimed.getNodeAttested()).as("a header is a claim, not an attestation (DESIGN 4)").isFalse();
         assertNothingElse();
     }
 
@@ -570,6 +573,8 @@ class VerifierTopologyTest {
         assertThat(result.getMode()).isEqualTo("ed25519");
         assertThat(result.getKeyId()).isEqualTo("worker-7/2026-11");
         assertThat(result.getNodeId()).as("from the signed core, not a header").isEqualTo("worker-7");
+        assertThat(result.getCanonicalVersion()).isEqualTo(2);
+        assertThat(result.getNodeAttested()).as("signed in a version 2 core").isTrue();
         assertNothingElse();
     }
 

@@ -53,7 +53,8 @@ public final class FlatJson {
 
     /**
      * Reads the flat JSON of {@link #write} back into a generated record: each field by its Avro name,
-     * null or absent for a nullable field, epoch milliseconds for a timestamp. The inverse of {@link #write},
+     * null or absent for a nullable field, absent for a field with a default (its default), epoch
+     * milliseconds for a timestamp. The inverse of {@link #write},
      * for the JSON option of the verified and audit topics.
      *
      * @throws IllegalArgumentException naming the field that is missing or of the wrong type
@@ -66,6 +67,11 @@ public final class FlatJson {
             com.fasterxml.jackson.databind.JsonNode value = node.get(field.name());
             Schema schema = field.schema();
             boolean nullable = schema.getType() == Schema.Type.UNION && schema.getTypes().stream().anyMatch(t -> t.getType() == Schema.Type.NULL);
+            if (value == null && !nullable && field.hasDefaultValue()) {
+                // a field added later, with its default (DESIGN 4): JSON written before it still reads
+                record.put(field.pos(), org.apache.avro.specific.SpecificData.get().getDefaultValue(field));
+                continue;
+            }
             if (value == null || value.isNull()) {
                 if (!nullable) {
                     throw new IllegalArgumentException(field.name() + " is missing");
