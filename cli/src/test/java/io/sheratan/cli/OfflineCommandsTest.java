@@ -160,6 +160,31 @@ class OfflineCommandsTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("evil").contains("small-order");
     }
 
+    /** Issue 24: a merge conflict is refused by keys check; a FIFO given as the keyring answers at once (exit 2), never hangs. */
+    @Test
+    void shouldRefuseAMergeConflictAndAFifoAsKeyringAtOnce(@TempDir Path dir) throws Exception {
+        Path conflict = dir.resolve("conflict.json");
+        Files.writeString(conflict, "{\"keys\":[],\"tokens\":[]}\n<<<<<<< HEAD\n");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream saved = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int exit;
+        try {
+            exit = Main.commandLine().execute("keys", "check", conflict.toString());
+        } finally {
+            System.setErr(saved);
+        }
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("one JSON document");
+
+        Path fifo = dir.resolve("keyring.fifo");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        Run run = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+                () -> run(verify(Map.of()), "{\"job_id\":\"j\",\"ok\":true,\"result\":1}", "--keyring", fifo.toString()));
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("not a regular file");
+    }
+
     @Test
     void shouldNameTheVariableWhenTheEnvPolicyIsWrong() {
         Run run = run(verify(Map.of("SHERATAN_RESULT_INTEGRITY_MODE", "hmac")), "{}");

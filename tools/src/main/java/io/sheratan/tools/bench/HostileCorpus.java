@@ -50,6 +50,15 @@ public final class HostileCorpus {
         }
     }
 
+    /** {@code bytes} with the one byte at {@code at} replaced by {@code with}. */
+    private static byte[] splice(byte[] bytes, int at, byte[] with) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(bytes, 0, at);
+        out.writeBytes(with);
+        out.write(bytes, at + 1, bytes.length - at - 1);
+        return out.toByteArray();
+    }
+
     /** Every class; {@code lieStep} spaces the positions at which an Avro length lie is inserted (1 = every byte). */
     public static List<Hostile> all(int lieStep) {
         List<Hostile> corpus = new ArrayList<>();
@@ -69,6 +78,12 @@ public final class HostileCorpus {
             // a lie that happens to decode is still one outcome: whatever the reader made of it, audited
             corpus.add(new Hostile("avro: length lie at byte " + at, "h-avro", out.toByteArray()).expecting("audit "));
         }
+        // varints in other than their shortest form (read differently by Java, Python and JavaScript Avro): refused alike
+        int lengthAt = AvroCodec.HEADER_LENGTH; // job_id's length: 0c ("h-avro")
+        corpus.add(new Hostile("avro: overlong varint (job_id length 8c 00)", "h-avro", splice(goodAvro, lengthAt, new byte[] {(byte) 0x8C, 0x00})));
+        int branchAt = lengthAt + 1 + 6 + 1; // the result's union branch: 02
+        corpus.add(new Hostile("avro: overlong varint (a union branch in 6 bytes)", "h-avro",
+                splice(goodAvro, branchAt, new byte[] {(byte) 0x82, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x00})));
         corpus.add(new Hostile("avro: truncated", "h-avro", Arrays.copyOf(goodAvro, goodAvro.length - 2)));
         corpus.add(new Hostile("avro: trailing bytes", "h-avro", Arrays.copyOf(goodAvro, goodAvro.length + 4)));
         // nulls and keys
