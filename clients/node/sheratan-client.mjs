@@ -448,37 +448,63 @@ function readAvroEnvelope(bytes, lim) {
   return new Envelope(jobId, record.ok, result, error, mark, claims);
 }
 
-/** Avro binary with every length checked against the bytes there are: a length that lies is an error, never an allocation. */
+/**
+ * Avro binary read as the verifier reads it (Java's StrictBinary): every length checked against the bytes there are
+ * (a length that lies is an error, never an allocation), and every zig-zag varint in its shortest form and within its
+ * type. Avro's own decoders read 80 80 80 80 80 80 80 80 80 02 as 0 (Java), 2^63 (Python) or NaN (JavaScript); here it
+ * is refused, as is 80 00 (a second spelling of 0).
+ */
 class AvroBytes {
   constructor(data, pos) { this.data = data; this.pos = pos; }
 
-  long() {
-    let value = 0n;
-    let shift = 0n;
-    for (;;) {
-      if (this.pos >= this.data.length || shift > 63n) throw new Error('truncated or overlong varint');
-      const b = BigInt(this.data[this.pos++]);
-      value |= (b & 0x7fn) << shift;
-      shift += 7n;
-      if (!(b & 0x80n)) {
-        const decoded = (value >> 1n) ^ -(value & 1n);
-        if (decoded > BigInt(Number.MAX_SAFE_INTEGER) || decoded < -BigInt(Number.MAX_SAFE_INTEGER)) return Number.NaN;
-        return Number(decoded);
+  /** A zig-zag varint of at most maxBytes bytes and bits bits (an int: 5 and 32, a long: 10 and 64), as a BigInt. */
+  varint(maxBytes, bits) {
+    const start = this.pos;
+    let raw = 0n;
+    for (let i = 0; i < maxBytes; i++) {
+      if (this.pos >= this.data.length) throw new Error('truncated Avro record (a varint runs past the data)');
+      const b = this.data[this.pos++];
+      // the last possible byte holds the top bits only: 4 of an int (32 = 4*7 + 4), 1 of a long (64 = 9*7 + 1)
+      if (i === maxBytes - 1 && ((b & 0x80) || b >>> (bits - 7 * i))) throw new Error(`overlong varint at byte ${start} (more than ${bits} bits)`);
+      raw |= BigInt(b & 0x7f) << BigInt(7 * i);
+      if (!(b & 0x80)) {
+        if (b === 0 && i > 0) throw new Error(`overlong varint at byte ${start} (not in its shortest form)`);
+        return (raw >> 1n) ^ -(raw & 1n);
       }
     }
+    throw new Error('unreachable');
+  }
+
+  int() { return Number(this.varint(5, 32)); }
+
+  /** A long as a Number where that is exact (|v| <= 2^53), else as a BigInt: a v1 envelope's unread issued_at may hold any long. */
+  long() {
+    const v = this.varint(10, 64);
+    return v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v;
+  }
+
+  length() {
+    const n = this.varint(10, 64);
+    if (n < 0n) throw new Error(`negative length at byte ${this.pos}`);
+    return n;
+  }
+
+  skip(n) {
+    if (BigInt(n) > BigInt(this.data.length - this.pos)) throw new Error('truncated Avro record (a length or the body runs past the data)');
+    this.pos += Number(n);
   }
 
   string() {
-    const n = this.long();
-    if (!(n >= 0) || this.pos + n > this.data.length) throw new Error(`a string length of ${n} where ${this.data.length - this.pos} bytes are left`);
-    const s = this.data.subarray(this.pos, this.pos + n).toString('utf8'); // bytes that are not UTF-8 become U+FFFD, as in Java's decoder
-    this.pos += n;
-    return s;
+    const n = this.length();
+    const start = this.pos;
+    this.skip(n);
+    return this.data.subarray(start, this.pos).toString('utf8'); // bytes that are not UTF-8 become U+FFFD, as in Java's decoder
   }
 
+  /** A ResultSubmission's value: records, unions, null, boolean, int, long and string are all it holds. */
   value(schema) {
     if (Array.isArray(schema)) {
-      const index = this.long();
+      const index = this.int();
       if (!(index >= 0 && index < schema.length)) throw new Error(`union branch ${index} of ${schema.length}`);
       return this.value(schema[index]);
     }
@@ -491,28 +517,122 @@ class AvroBytes {
       if (this.pos >= this.data.length || this.data[this.pos] > 1) throw new Error('not a boolean');
       return this.data[this.pos++] === 1;
     }
-    if (schema === 'int' || schema === 'long') {
-      const v = this.long();
-      if (Number.isNaN(v) || (schema === 'int' && (v < -(2 ** 31) || v >= 2 ** 31))) throw new Error(`${schema} out of range`);
-      return v;
-    }
+    if (schema === 'int') return this.int();
+    if (schema === 'long') return this.long();
     if (schema === 'string') return this.string();
     throw new Error(`type ${schema} is not in the envelope's schema`);
   }
+
+  /**
+   * Walks one datum of any writer's schema without building it (StrictBinary.check): what the consumer runs before
+   * avsc decodes a value, so that it reads the varints Java reads.
+   */
+  datum(schema, names, ns = null, depth = 0) {
+    if (depth > 64) throw new Error('Avro schema nested too deeply');
+    if (Array.isArray(schema)) {
+      const branch = this.int();
+      if (!(branch >= 0 && branch < schema.length)) throw new Error(`union branch ${branch} out of range at byte ${this.pos}`);
+      return this.datum(schema[branch], names, ns, depth + 1);
+    }
+    if (typeof schema === 'string' && !AVRO_PRIMITIVES.includes(schema)) {
+      const name = avroFullname(schema, ns);
+      return this.datum(names.get(name), names, avroNamespace(name), depth + 1);
+    }
+    const t = typeof schema === 'object' ? schema.type : schema;
+    if (t === 'record' || t === 'error') {
+      const inner = avroNamespace(avroFullname(schema.name, schema.namespace ?? ns));
+      for (const field of schema.fields) this.datum(field.type, names, inner, depth + 1);
+    } else if (t === 'enum') {
+      const symbol = this.int();
+      if (!(symbol >= 0 && symbol < schema.symbols.length)) throw new Error(`enum symbol ${symbol} out of range at byte ${this.pos}`);
+    } else if (t === 'array' || t === 'map') {
+      const item = t === 'array' ? schema.items : schema.values;
+      for (;;) {
+        let count = this.varint(10, 64);
+        if (count === 0n) break;
+        if (count < 0n) {
+          count = count === -(2n ** 63n) ? 0n : -count; // as Java's long negation: -(-2^63) stays negative, no items
+          if (this.varint(10, 64) < 0n) throw new Error(`negative block size at byte ${this.pos}`);
+        }
+        for (let i = 0n; i < count; i++) {
+          if (this.pos >= this.data.length) throw new Error('truncated Avro record (a block count runs past the data)');
+          if (t === 'map') this.skip(this.length());
+          this.datum(item, names, ns, depth + 1);
+        }
+      }
+    } else if (t === 'fixed') this.skip(schema.size);
+    else if (typeof t === 'object' || !AVRO_PRIMITIVES.includes(t)) this.datum(t, names, ns, depth + 1); // {"type": {...}} or {"type": "a.Named"}
+    else if (t === 'boolean') {
+      this.skip(1);
+      // Java's Avro reads 0x02 as false, avsc as true: refused everywhere
+      if (this.data[this.pos - 1] > 1) throw new Error(`a boolean that is neither 00 nor 01 at byte ${this.pos - 1}`);
+    }
+    else if (t === 'int') this.varint(5, 32);
+    else if (t === 'long') this.varint(10, 64);
+    else if (t === 'float') this.skip(4);
+    else if (t === 'double') this.skip(8);
+    else if (t === 'string' || t === 'bytes') this.skip(this.length());
+    return undefined;
+  }
+}
+
+const AVRO_PRIMITIVES = ['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string'];
+const avroFullname = (name, ns) => (name.includes('.') || !ns ? name : `${ns}.${name}`);
+const avroNamespace = (fullname) => (fullname.includes('.') ? fullname.slice(0, fullname.lastIndexOf('.')) : null);
+
+/** Every named type a schema defines, by full name (for the walk above). */
+function avroNames(schema, ns = null, names = new Map()) {
+  if (Array.isArray(schema)) for (const branch of schema) avroNames(branch, ns, names);
+  else if (schema !== null && typeof schema === 'object') {
+    const t = schema.type;
+    if (['record', 'error', 'enum', 'fixed'].includes(t)) {
+      const name = avroFullname(schema.name, schema.namespace ?? ns);
+      names.set(name, schema);
+      for (const field of schema.fields ?? []) avroNames(field.type, avroNamespace(name), names);
+    } else if (t === 'array') avroNames(schema.items, ns, names);
+    else if (t === 'map') avroNames(schema.values, ns, names);
+    else if (typeof t === 'object') avroNames(t, ns, names);
+  }
+  return names;
+}
+
+/**
+ * Throws unless bytes[pos..] is exactly one datum of `schema` (parsed JSON) with every varint in its shortest form and
+ * within its type: the one reading of Avro binary all implementations share.
+ */
+export function strictAvroCheck(schema, bytes, pos = 10) {
+  const reader = new AvroBytes(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), pos);
+  reader.datum(schema, avroNames(schema));
+  if (reader.pos !== bytes.length) throw new Error('trailing bytes after the Avro record');
+}
+
+/**
+ * Record `name`'s current schema and every older one listed in avro-history/<name>.list, as parsed JSON, loaded as the
+ * services load them (AvroCodec.history): older writers' records still decode.
+ */
+function avroSchemas(name) {
+  const dir = schemaDir();
+  const current = JSON.parse(fs.readFileSync(path.join(dir, `${name}.avsc`), 'utf8'));
+  const history = path.join(dir, '..', 'resources', 'avro-history');
+  const listing = path.join(history, `${name}.list`);
+  const older = [];
+  if (fs.existsSync(listing)) {
+    for (const line of fs.readFileSync(listing, 'utf8').split(/\r?\n/)) {
+      if (!line.trim() || line.startsWith('#')) continue;
+      const file = path.join(history, line.trim());
+      if (!fs.existsSync(file)) throw new ConfigError(`avro-history/${name}.list names a missing file: ${line.trim()}`);
+      older.push(JSON.parse(fs.readFileSync(file, 'utf8')));
+    }
+  }
+  return { current, older };
 }
 
 let envelopeSchemas = null;
 function avroEnvelopes() {
   if (!envelopeSchemas) {
-    const schemas = new Map();
-    const dir = schemaDir();
-    for (const folder of [dir, path.join(dir, '..', 'resources', 'avro-history')]) {
-      if (!fs.existsSync(folder)) continue;
-      for (const name of fs.readdirSync(folder).filter((n) => n.startsWith('ResultSubmission') && n.endsWith('.avsc')).sort()) {
-        const schema = JSON.parse(fs.readFileSync(path.join(folder, name), 'utf8'));
-        schemas.set(avroFingerprint(parsingCanonicalForm(schema)).toString('hex'), schema);
-      }
-    }
+    if (!fs.existsSync(path.join(schemaDir(), 'ResultSubmission.avsc'))) throw new ConfigError('ResultSubmission.avsc not found: set SHERATAN_SCHEMAS_DIR');
+    const { current, older } = avroSchemas('ResultSubmission');
+    const schemas = new Map([...older, current].map((s) => [avroFingerprint(parsingCanonicalForm(s)).toString('hex'), s]));
     envelopeSchemas = {
       decode(bytes) {
         if (bytes.length < 10) throw new Error('shorter than the single-object header');
@@ -620,6 +740,8 @@ function isSmallOrder(bytes) {
 export class KeyringError extends Error {}
 
 const KEY_ID = /^[\x21-\x7e]{1,256}$/;
+const MAX_KEYRING_BYTES = 1024 * 1024;
+const MAX_UNBOUND_HMAC_KEYS = 8; // hmac keys without nodes valid at one instant: what a v1 mark without key_id may cost
 
 export class Keyring {
   constructor(keys, anyKeyIdForV1 = false) { this.keys = keys; this.anyKeyIdForV1 = anyKeyIdForV1; }
@@ -630,25 +752,60 @@ export class Keyring {
     return new Keyring(keys, keyId == null);
   }
 
+  static read(file) { return Keyring.parse(Keyring.readFile(file)); }
+
+  /**
+   * A keyring file's bytes, read as the services read them (Keyring.readFile): a regular file (a symbolic link to one is
+   * followed; a FIFO, device or directory is refused before it is opened, so nothing waits on it), at most 1 MiB, read
+   * twice with the same bytes (a file being written is refused, not half-read).
+   */
+  static readFile(file) {
+    const first = Keyring.readOnce(file);
+    const second = Keyring.readOnce(file);
+    if (!first.equals(second)) throw new KeyringError('it changed while it was read (being written?); read it again when it is complete');
+    return first;
+  }
+
+  static readOnce(file) {
+    const st = fs.statSync(file);
+    if (!st.isFile()) throw new KeyringError(`not a regular file (${st.isDirectory() ? 'a directory' : 'a FIFO, socket or device'}): a keyring must be a file`);
+    if (st.size > MAX_KEYRING_BYTES) throw new KeyringError(`larger than ${MAX_KEYRING_BYTES} bytes (${st.size})`);
+    // non-blocking, and checked again once open: a FIFO put in its place after the stat never blocks either
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    try {
+      if (!fs.fstatSync(fd).isFile()) throw new KeyringError('not a regular file: a keyring must be a file');
+      const buffer = Buffer.alloc(MAX_KEYRING_BYTES + 1);
+      let length = 0;
+      let n;
+      while (length < buffer.length && (n = fs.readSync(fd, buffer, length, buffer.length - length, null)) > 0) length += n;
+      if (length > MAX_KEYRING_BYTES) throw new KeyringError(`larger than ${MAX_KEYRING_BYTES} bytes`);
+      return buffer.subarray(0, length);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** Exactly one JSON document: anything after it (a merge conflict's <<<<<<<, a second object) is refused. */
   static parse(data) {
-    if (data.length > 1024 * 1024) throw new KeyringError('the keyring file is larger than 1048576 bytes');
+    if (data.length > MAX_KEYRING_BYTES) throw new KeyringError(`the keyring file is larger than ${MAX_KEYRING_BYTES} bytes`);
     let root;
     try {
-      root = parseJson(data, limits(1024 * 1024, 16));
+      root = parseJson(data, limits(MAX_KEYRING_BYTES, 16));
     } catch (e) {
-      throw new KeyringError(`not JSON, or a member name repeated: ${e.rule ?? e.message}`);
+      throw new KeyringError(`not one JSON document (bytes after it, not JSON, or a member name repeated): ${e.rule ?? e.message}`);
     }
     if (!(root instanceof Map)) throw new KeyringError('the keyring must be a JSON object with "keys" and "tokens"');
     for (const name of root.keys()) if (name !== 'keys' && name !== 'tokens') throw new KeyringError(`unknown member "${name.slice(0, 40)}" (expected keys and tokens)`);
     const keys = new Map();
-    const entries = root.get('keys') ?? [];
+    const entries = root.has('keys') ? root.get('keys') : []; // present means an array, as in Java: "keys": null is refused
     if (!Array.isArray(entries)) throw new KeyringError('"keys" must be an array');
     entries.forEach((node, i) => {
       const key = Keyring.key(node, `keys[${i}]`);
       if (keys.has(key.keyId)) throw new KeyringError(`key_id ${key.keyId} appears twice`);
       keys.set(key.keyId, key);
     });
-    const tokens = root.get('tokens') ?? [];
+    Keyring.checkUnboundHmacKeys(keys.values());
+    const tokens = root.has('tokens') ? root.get('tokens') : [];
     if (!Array.isArray(tokens)) throw new KeyringError('"tokens" must be an array');
     const seen = new Set();
     tokens.forEach((node, i) => {
@@ -663,6 +820,26 @@ export class Keyring {
     return new Keyring(keys);
   }
 
+  /**
+   * A v1 hmac mark without key_id is tried against every hmac key without nodes valid at the record's time: at most 8
+   * such keys may be valid at the same instant (a sweep over the windows' edges).
+   */
+  static checkUnboundHmacKeys(keys) {
+    const edges = []; // [time, +1 start / -1 end]; absent bounds are open
+    for (const key of keys) {
+      if (key.alg === 'hmac-sha256' && key.nodes == null) edges.push([key.notBefore ?? -Infinity, 1], [key.notAfter ?? Infinity, -1]);
+    }
+    edges.sort((a, b) => (a[0] !== b[0] ? (a[0] < b[0] ? -1 : 1) : a[1] - b[1])); // ends before starts: [not_before, not_after)
+    let valid = 0;
+    for (const [time, delta] of edges) {
+      valid += delta;
+      if (valid > MAX_UNBOUND_HMAC_KEYS) {
+        throw new KeyringError(`${valid} hmac-sha256 keys without nodes are valid at the same time${time === -Infinity ? '' : ` (from ${time})`}; `
+          + `at most ${MAX_UNBOUND_HMAC_KEYS} are allowed (a v1 mark without key_id is tried against each): give them windows or nodes`);
+      }
+    }
+  }
+
   static id(node, name, where) {
     const v = node.get(name) ?? null;
     if (v === null) throw new KeyringError(`${where}: ${name} is missing`);
@@ -673,7 +850,8 @@ export class Keyring {
   static time(node, name, where) {
     const v = node.get(name) ?? null;
     if (v === null) return null;
-    if (typeof v !== 'number' || !/^[0-9]+$/.test(String(v))) throw new KeyringError(`${where}: ${name} must be milliseconds since the epoch (a non-negative integer)`);
+    // a Java long: 2^63 and beyond are refused there too
+    if (typeof v !== 'number' || !/^[0-9]+$/.test(String(v)) || v >= 2 ** 63) throw new KeyringError(`${where}: ${name} must be milliseconds since the epoch (a non-negative integer)`);
     return v;
   }
 
@@ -687,7 +865,8 @@ export class Keyring {
   static base64(node, name, where) {
     const v = node.get(name);
     if (typeof v !== 'string') throw new KeyringError(`${where}: ${name} is missing`);
-    if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(v)) throw new KeyringError(`${where}: ${name} is not base64`);
+    // as Java's Base64 decoder: padding optional, but when present it completes the last group
+    if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/.test(v)) throw new KeyringError(`${where}: ${name} is not base64`);
     return Buffer.from(v, 'base64');
   }
 
@@ -820,6 +999,7 @@ export function verifyEnvelope(envelope, policy, keyring, t) {
       candidates = [...keyring.keys.values()].filter((k) => k.alg === 'hmac-sha256' && validAt(k, t) && k.nodes == null);
       if (candidates.length === 0) return ['rejected', 'unknown_key'];
     }
+    if (!isLowerHex(mark.sig, 64)) return ['rejected', 'sig_mismatch']; // no HMAC computed for a sig that cannot match
     for (const key of candidates) if (ctEquals(hmacHex(key.secret, core), mark.sig)) return claimsVerdict(envelope, policy, t);
     return ['rejected', 'sig_mismatch'];
   }
@@ -827,11 +1007,27 @@ export function verifyEnvelope(envelope, policy, keyring, t) {
   if (!key || key.mode !== declared) return ['rejected', 'unknown_key'];
   const refused = keyRefused(key, declared, envelope.claims.node_id, t);
   if (refused) return ['rejected', refused];
+  const shaped = declared === 'hmac' ? isLowerHex(mark.sig, 64) : isAnyHex(mark.sig, 128);
+  if (!shaped) return ['rejected', 'sig_mismatch']; // checked before any HMAC or curve work
   const message = pae(core);
   let valid;
   if (declared === 'hmac') valid = ctEquals(hmacHex(key.secret, message), mark.sig);
-  else valid = mark.sig != null && /^[0-9a-fA-F]{128}$/.test(mark.sig) && ed25519Verify(key.publicKey, message, Buffer.from(mark.sig, 'hex'));
+  else valid = ed25519Verify(key.publicKey, message, Buffer.from(mark.sig, 'hex'));
   return valid ? claimsVerdict(envelope, policy, t) : ['rejected', 'sig_mismatch'];
+}
+
+/**
+ * The one form a valid signature can have (IntegrityVerifier.isLowerHex): exactly `length` lowercase hex digits. Checked
+ * after the key checks, before any key is used: a misshapen sig costs no HMAC and no Ed25519 verification. Only lower
+ * case ever matched an HMAC; an Ed25519 sig may be either case (isAnyHex).
+ */
+/** An Ed25519 sig (IntegrityVerifier.isHex): 128 hex digits of either case; upper case always verified. */
+function isAnyHex(sig, length) {
+  return typeof sig === 'string' && sig.length === length && /^[0-9a-fA-F]*$/.test(sig);
+}
+
+function isLowerHex(sig, length) {
+  return typeof sig === 'string' && sig.length === length && /^[0-9a-f]*$/.test(sig);
 }
 
 function keyRefused(key, mode, nodeId, t) {
@@ -902,20 +1098,31 @@ function schemaDir() {
   throw new ConfigError('Avro schemas not found: set SHERATAN_SCHEMAS_DIR to the folder with VerifiedResult.avsc and AuditEvent.avsc');
 }
 
+/**
+ * Decodes single-object Avro values of the pipeline's record types. A value written with an older schema (avro-history/)
+ * is resolved to the current one, so fields added since come out with their defaults (a VerifiedResult from before
+ * canonical_version: 0 and false).
+ */
 export async function avroReader() {
   const avro = (await import('avsc')).default;
-  const types = new Map();
+  const types = new Map(); // fingerprint -> { writer: the writer's schema as JSON, type: the current type, resolver }
   const dir = schemaDir();
   for (const name of fs.readdirSync(dir).filter((n) => n.endsWith('.avsc')).sort()) {
-    const schema = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
+    const { current, older } = avroSchemas(name.slice(0, -'.avsc'.length));
+    const type = avro.Type.forSchema(current);
     // the same fingerprint as the envelope reader's (the spec's canonical form), whatever avsc would print
-    types.set(avroFingerprint(parsingCanonicalForm(schema)).toString('hex'), avro.Type.forSchema(schema));
+    types.set(avroFingerprint(parsingCanonicalForm(current)).toString('hex'), { writer: current, type, resolver: undefined });
+    for (const writer of older) {
+      const key = avroFingerprint(parsingCanonicalForm(writer)).toString('hex');
+      if (!types.has(key)) types.set(key, { writer, type, resolver: type.createResolver(avro.Type.forSchema(writer)) });
+    }
   }
   return (value) => {
     if (value[0] !== 0xc3 || value[1] !== 0x01 || value.length < 10) throw new Error('not Avro single-object encoding');
-    const type = types.get(value.subarray(2, 10).toString('hex'));
-    if (!type) throw new Error(`unknown schema fingerprint ${value.subarray(2, 10).toString('hex')}`);
-    return type.fromBuffer(value.subarray(10));
+    const found = types.get(value.subarray(2, 10).toString('hex'));
+    if (!found) throw new Error(`unknown schema fingerprint ${value.subarray(2, 10).toString('hex')}`);
+    strictAvroCheck(found.writer, value); // the varints Java reads, before avsc reads them its own way
+    return found.type.fromBuffer(value.subarray(10), found.resolver);
   };
 }
 
@@ -1048,6 +1255,18 @@ function signOne(data, opts, e, s) {
   return signEnvelope(envelope, { mode: s.mode, version: s.version, hmacKey: s.policy.hmacKey, keyId: s.keyId, signingKey: s.signingKey, claims });
 }
 
+/**
+ * A verified result in the flat JSON form written before canonical_version and node_attested existed gets the values
+ * Avro schema resolution gives the Avro form (0: unknown; false: node_id only claimed).
+ */
+export function verifiedDefaults(value) {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    value.canonical_version ??= 0;
+    value.node_attested ??= false;
+  }
+  return value;
+}
+
 const commands = {
   async canon(opts) {
     if (opts.eachLineHex) {
@@ -1111,7 +1330,7 @@ const commands = {
     const file = opts.keyring ?? policy.keyringFile;
     let keyring;
     try {
-      keyring = file ? Keyring.parse(fs.readFileSync(file)) : Keyring.legacy(policy.hmacKey, policy.keyId);
+      keyring = file ? Keyring.read(file) : Keyring.legacy(policy.hmacKey, policy.keyId);
     } catch (e) {
       if (e instanceof KeyringError || e.code) return fail('verify', `keyring ${file} refused: ${e.message}`);
       throw e;
@@ -1180,6 +1399,7 @@ const commands = {
       checkpoints: ['SHERATAN_TOPIC_CHECKPOINTS', 'sheratan.audit.checkpoints'] };
     const which = opts._[0] ?? 'verified';
     const topic = names[which] ? env(e, ...names[which]) : which;
+    const verifiedTopic = env(e, ...names.verified);
     let decode;
     try {
       decode = await avroReader();
@@ -1209,6 +1429,7 @@ const commands = {
             else {
               const text = new TextDecoder('utf-8', { fatal: true }).decode(value);
               try { line.value = JSON.parse(text); line.format = 'json'; } catch { line.value = text; line.format = 'text'; } // a checkpoint note is text
+              if (line.format === 'json' && t === verifiedTopic) verifiedDefaults(line.value);
             }
           } catch (err) {
             line.error = err.message;

@@ -651,6 +651,8 @@ class _AvroBytes:
             return self.datum(schema[branch], names, ns, depth + 1)
         if isinstance(schema, str) and schema not in _PRIMITIVES:
             name = _avro_fullname(schema, ns)
+            if name not in names:
+                raise ValueError("the schema names an undefined type %s" % name)
             return self.datum(names[name], names, name.rpartition(".")[0] or None, depth + 1)
         t = schema["type"] if isinstance(schema, dict) else schema
         if t in ("record", "error"):
@@ -683,6 +685,8 @@ class _AvroBytes:
             self.datum(t, names, ns, depth + 1)  # {"type": {...}} or {"type": "a.Named"}
         elif t == "boolean":
             self.skip(1)
+            if self.data[self.pos - 1] > 1:  # Java's Avro reads 0x02 as false, avsc as true: refused everywhere
+                raise ValueError("a boolean that is neither 00 nor 01 at byte %d" % (self.pos - 1))
         elif t == "int":
             self.int()
         elif t == "long":
@@ -1260,10 +1264,18 @@ def _hmac_hex(secret, data):
 _LOWER_HEX = re.compile(r"[0-9a-f]*\Z")
 
 
+_ANY_HEX = re.compile(r"[0-9a-fA-F]*\Z")
+
+
+def _any_hex(sig, length):
+    """An Ed25519 sig (IntegrityVerifier.isHex): 128 hex digits of either case; upper case always verified."""
+    return sig is not None and len(sig) == length and _ANY_HEX.match(sig) is not None
+
+
 def _lower_hex(sig, length):
     """The one form a valid signature can have (IntegrityVerifier.isLowerHex): exactly `length` lowercase hex
     digits. Checked after the key checks, before any key is used: a misshapen sig costs no HMAC and no Ed25519
-    verification. An upper-case Ed25519 sig is refused too (Java's verifier refuses it)."""
+    verification. For hmac only lower case ever matched; an Ed25519 sig may be either case (_any_hex)."""
     return sig is not None and len(sig) == length and _LOWER_HEX.match(sig) is not None
 
 
@@ -1313,7 +1325,7 @@ def verify_envelope(envelope, policy, keyring, t):
     refused = _key_refused(key, declared, envelope.claims["node_id"], t)
     if refused:
         return "rejected", refused
-    if not _lower_hex(mark.sig, 64 if declared == "hmac" else 128):
+    if not (_lower_hex(mark.sig, 64) if declared == "hmac" else _any_hex(mark.sig, 128)):
         return "rejected", "sig_mismatch"  # checked before any HMAC or curve work
     message = pae(core)
     if declared == "hmac":
@@ -1695,7 +1707,8 @@ def verified_defaults(value):
     gets the values Avro schema resolution gives the Avro form (0: unknown; false: node_id only claimed)."""
     if isinstance(value, dict):
         for name, default in VERIFIED_DEFAULTS.items():
-            value.setdefault(name, default)
+            if value.get(name) is None:  # absent or null, as the audit sink reads it (asInt(0), asBoolean(false))
+                value[name] = default
     return value
 
 

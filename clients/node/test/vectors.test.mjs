@@ -1,7 +1,10 @@
 // The Node client against the repository's conformance data (run: npm test, in clients/node).
 // A missing file is a failure, never a skip.
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { test } from 'node:test';
@@ -283,4 +286,208 @@ test('every signer signs what the verifier verifies, for random results', () => 
     }
   }
   assert.ok(signed > 500, `${signed} signed`);
+});
+
+// ------------------------------------------------------------------------------ strict Avro varints (Java's StrictBinaryTest)
+
+/** Avro's encoding of an int or long: zig-zag, then 7 bits a byte, least significant first. */
+function zigzag(value, bits = 64n) {
+  let raw = BigInt.asUintN(Number(bits), (BigInt(value) << 1n) ^ (BigInt(value) >> (bits - 1n)));
+  const out = [];
+  while (raw >= 0x80n) { out.push(Number(raw & 0x7fn) | 0x80); raw >>= 7n; }
+  out.push(Number(raw));
+  return Buffer.from(out);
+}
+
+test('every varint Avro writes at the limits is accepted', () => {
+  for (const v of [0n, 1n, -1n, 63n, -64n, 64n, 2n ** 31n - 1n, -(2n ** 31n), 2n ** 63n - 1n, -(2n ** 63n)]) {
+    assert.doesNotThrow(() => sc.strictAvroCheck('long', zigzag(v), 0), String(v));
+  }
+  assert.equal(zigzag(-(2n ** 63n)).toString('hex'), 'ffffffffffffffffff01');
+  sc.strictAvroCheck('int', Buffer.from('ffffffff0f', 'hex'), 0); // -2^31: 5 bytes, top bits 1111
+  sc.strictAvroCheck('int', Buffer.from('00', 'hex'), 0);
+});
+
+test('a boolean byte other than 00 or 01 is refused (Java reads 02 as false, avsc as true)', () => {
+  sc.strictAvroCheck('boolean', Buffer.from([0]), 0);
+  sc.strictAvroCheck('boolean', Buffer.from([1]), 0);
+  assert.throws(() => sc.strictAvroCheck('boolean', Buffer.from([2]), 0), /boolean/);
+});
+
+test('overlong and ambiguous varints are refused', () => {
+  const refused = [['80808080808080808002', 'long', 'more than 64 bits'], // Java 0, Python 2^63, JavaScript NaN
+    ['ffffffffffffffffff03', 'long', 'more than 64 bits'], ['8080808080808080808000', 'long', 'more than 64 bits'], // 11 bytes
+    ['8000', 'long', 'shortest form'], ['ff00', 'long', 'shortest form'], ['0180', 'long', 'trailing bytes'], ['80', 'long', 'runs past the data'],
+    ['ffffffff1f', 'int', 'more than 32 bits'], ['808080808000', 'int', 'more than 32 bits'], ['8100', 'int', 'shortest form']];
+  for (const [hex, schema, message] of refused) {
+    assert.throws(() => sc.strictAvroCheck(schema, Buffer.from(hex, 'hex'), 0), (e) => e.message.includes(message), hex);
+  }
+});
+
+test('the conformance vectors that Avro itself reads are malformed', () => {
+  const vectors = JSON.parse(read('v2', 'envelopes.json')).vectors.filter((v) => v.name.includes('overlong varint'));
+  assert.equal(vectors.length, 5);
+  for (const v of vectors) {
+    assert.throws(() => sc.readEnvelope(Buffer.from(v.envelope_hex, 'hex')), (e) => e instanceof sc.MalformedEnvelope && e.message.includes('overlong varint'), v.name);
+  }
+});
+
+test('a v1 Avro envelope keeps whatever long it carries in issued_at, as the verifier does', () => {
+  const v = JSON.parse(read('v2', 'envelopes.json')).vectors.find((x) => x.name === 'avro: v1 sha256');
+  const data = Buffer.from(v.envelope_hex, 'hex');
+  assert.equal(data.subarray(-3).toString('hex'), '000000'); // node_id, issued_at, aud: null
+  for (const issuedAt of [-(2n ** 63n), 2n ** 63n - 1n, 2n ** 53n]) {
+    const envelope = sc.readEnvelope(Buffer.concat([data.subarray(0, -2), Buffer.from([2]), zigzag(issuedAt), Buffer.from([0])]));
+    assert.deepEqual(sc.verifyEnvelope(envelope, sc.policyFromEnv({}), new sc.Keyring(new Map()), v.t), ['verified', null], String(issuedAt));
+  }
+});
+
+// ------------------------------------------------------------------------------ VerifiedResult records of every schema version
+
+const HISTORY = path.join(CONFORMANCE, '..', 'schemas', 'src', 'main', 'resources', 'avro-history');
+const RECORD = { job_id: 'job-1', ok: true, result: '{"v":1}', error: null, sha256: 'ab'.repeat(32), mode: 'hmac', key_id: 'hmac/2026-11',
+  node_id: 'worker-7', verified_at: 1795924800000, source_partition: 3, source_offset: 42 };
+
+/** C3 01, the 8-byte little-endian CRC-64-AVRO fingerprint, the body written by avsc. */
+async function singleObject(file, record) {
+  const avro = (await import('avsc')).default;
+  const schema = JSON.parse(fs.readFileSync(path.join(HISTORY, file), 'utf8'));
+  return Buffer.concat([Buffer.from([0xc3, 0x01]), sc.avroFingerprint(sc.parsingCanonicalForm(schema)), avro.Type.forSchema(schema).toBuffer(record)]);
+}
+
+test('a VerifiedResult of the old schema reads with the defaults, one of the current schema with its values', async () => {
+  const decode = await sc.avroReader();
+  const old = decode(await singleObject('VerifiedResult-v1.avsc', RECORD));
+  assert.deepEqual([old.canonical_version, old.node_attested, old.job_id, old.source_offset], [0, false, 'job-1', 42]);
+  const current = decode(await singleObject('VerifiedResult-v2.avsc', { ...RECORD, canonical_version: 2, node_attested: true }));
+  assert.deepEqual([current.canonical_version, current.node_attested], [2, true]);
+  const printed = JSON.parse(JSON.stringify(current)); // what consume prints
+  assert.deepEqual([printed.canonical_version, printed.node_attested, printed.verified_at], [2, true, 1795924800000]);
+  const zero = await singleObject('VerifiedResult-v2.avsc', { ...RECORD, canonical_version: 0, node_attested: false });
+  assert.equal(zero.subarray(-2).toString('hex'), '0000');
+  assert.throws(() => decode(Buffer.concat([zero.subarray(0, -2), Buffer.from('800000', 'hex')])), /overlong varint/);
+  assert.deepEqual(sc.verifiedDefaults({ job_id: 'j' }), { job_id: 'j', canonical_version: 0, node_attested: false });
+  assert.deepEqual(sc.verifiedDefaults({ canonical_version: 2, node_attested: true }), { canonical_version: 2, node_attested: true });
+});
+
+// ------------------------------------------------------------------------------ keyring files as Keyring.java reads them
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'sheratan-keyring-'));
+const hmacEntry = (keyId, window = {}) => ({ key_id: keyId, alg: 'hmac-sha256', secret: Buffer.from(keyId.padEnd(32, 'x')).toString('base64'), ...window });
+const ringOf = (keys) => Buffer.from(JSON.stringify({ keys }));
+const refused = (data, message) => assert.throws(() => sc.Keyring.parse(data), (e) => e instanceof sc.KeyringError && e.message.includes(message), message);
+const CLIENT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'sheratan-client.mjs');
+
+test('a keyring is exactly one JSON document', () => {
+  sc.Keyring.parse(Buffer.from('{"keys":[],"tokens":[]}\n  '));
+  refused(Buffer.from('{"keys":[],"tokens":[]} <<<<<<< HEAD'), 'not one JSON document');
+  refused(Buffer.from('{"keys":[],"tokens":[]}{"keys":[]}'), 'not one JSON document');
+  for (const keys of ['null', '{}', '0', '""', 'false']) refused(Buffer.from(`{"keys":${keys}}`), '"keys" must be an array');
+  refused(Buffer.from('{"tokens":null}'), '"tokens" must be an array');
+});
+
+test('a keyring file is a regular file of at most 1 MiB, read twice', () => {
+  const dir = tmp();
+  try {
+    const fifo = path.join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    // in a child, so that a read that waits on the FIFO fails the test instead of hanging it
+    const script = `import(${JSON.stringify(CLIENT)}).then((sc) => { try { sc.Keyring.readFile(${JSON.stringify(fifo)}); } catch (e) { console.log(e.message); } });`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 10000, encoding: 'utf8' });
+    assert.equal(child.error, undefined, 'reading a FIFO waited');
+    assert.match(child.stdout, /not a regular file/);
+    assert.throws(() => sc.Keyring.readFile(dir), /a directory/);
+    fs.writeFileSync(path.join(dir, 'max'), Buffer.alloc(1048576, 0x20));
+    assert.equal(sc.Keyring.readFile(path.join(dir, 'max')).length, 1048576);
+    fs.writeFileSync(path.join(dir, 'big'), Buffer.alloc(1048577, 0x20));
+    assert.throws(() => sc.Keyring.readFile(path.join(dir, 'big')), /larger than 1048576 bytes/);
+    fs.writeFileSync(path.join(dir, 'ring.json'), ringOf([hmacEntry('k')]));
+    fs.symlinkSync(path.join(dir, 'ring.json'), path.join(dir, 'link')); // as Kubernetes mounts them
+    assert.ok(sc.Keyring.read(path.join(dir, 'link')).keys.has('k'));
+    const original = sc.Keyring.readOnce;
+    const reads = [Buffer.from('{"keys":[]}'), Buffer.from('{"keys":[]} ')];
+    sc.Keyring.readOnce = () => reads.shift();
+    try {
+      assert.throws(() => sc.Keyring.readFile(path.join(dir, 'ring.json')), /changed while it was read/);
+    } finally {
+      sc.Keyring.readOnce = original;
+    }
+    fs.writeFileSync(path.join(dir, 'e.json'), '{"job_id":"j","ok":true}');
+    const verify = spawnSync(process.execPath, [CLIENT, 'verify', path.join(dir, 'e.json'), '--keyring', fifo], { timeout: 10000, encoding: 'utf8' });
+    assert.equal(verify.error, undefined, 'verify waited on a FIFO keyring');
+    assert.equal(verify.status, 2);
+    assert.match(verify.stderr, /not a regular file/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('at most 8 hmac keys without nodes are valid at the same instant', () => {
+  const eight = Array.from({ length: 8 }, (_, i) => hmacEntry(`k${i}`));
+  sc.Keyring.parse(ringOf(eight));
+  assert.throws(() => sc.Keyring.parse(ringOf([...eight, hmacEntry('k8')])), (e) => e.message.includes('hmac-sha256 keys without nodes are valid at the same time')
+    && e.message.includes('at most 8') && !e.message.includes('(from'));
+  // windows: [not_before, not_after), so a key ending at t and one starting at t are never valid together
+  const ending = Array.from({ length: 8 }, (_, i) => hmacEntry(`k${i}`, { not_after: 1000 }));
+  sc.Keyring.parse(ringOf([...ending, hmacEntry('late', { not_before: 1000 })]));
+  refused(ringOf([...ending, hmacEntry('late', { not_before: 999 })]), 'at most 8 are allowed');
+  refused(ringOf([...ending, hmacEntry('late', { not_before: 999 })]), '(from 999)');
+  // keys bound to nodes and ed25519 keys are not tried for a v1 mark without key_id
+  sc.Keyring.parse(ringOf([...eight, { ...hmacEntry('bound'), nodes: ['worker-7'] },
+    { key_id: 'ed', alg: 'ed25519', public_key: '11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=' }]));
+});
+
+test('base64 and times as Java reads them', () => {
+  const secret = Buffer.alloc(32, 's').toString('base64'); // 44 characters, one '='
+  for (const text of [secret, secret.replace(/=+$/, '')]) {
+    assert.deepEqual(sc.Keyring.parse(ringOf([{ key_id: 'k', alg: 'hmac-sha256', secret: text }])).keys.get('k').secret, Buffer.alloc(32, 's'));
+  }
+  for (const text of [secret + '=', secret.slice(0, -1) + '==', secret + 'A', secret.slice(0, 4) + '=' + secret.slice(4), secret.slice(0, -1) + ' ']) {
+    refused(ringOf([{ key_id: 'k', alg: 'hmac-sha256', secret: text }]), 'not base64');
+  }
+  refused(Buffer.from(JSON.stringify({ keys: [hmacEntry('k')] }).replace('}]', ',"not_after":100000000000000000000}]')), 'milliseconds since the epoch'); // a double, no Java long
+});
+
+// ------------------------------------------------------------------------------ the shape of sig, before any key work
+
+test('a misshapen sig is sig_mismatch after the key checks, without any HMAC or Ed25519 work', () => {
+  const doc = JSON.parse(read('v2', 'envelopes.json'));
+  const keyring = sc.Keyring.parse(Buffer.from(JSON.stringify(doc.keyring)));
+  const signingKey = sc.ed25519PrivateKey(Buffer.from(doc.ed25519_seed_hex, 'hex'));
+  const hmacKey = Buffer.from(doc.hmac_secret_ascii, 'ascii');
+  const t = 1795924800000;
+  const policy = sc.policyFromEnv({ SHERATAN_KEYRING_FILE: "(the file's keyring)" });
+  const envelope = sc.readEnvelope(Buffer.from('{"job_id":"job-9","ok":true,"result":42}'));
+  const signed = (mode, version, keyId, node = 'worker-7') => sc.signEnvelope(envelope, { mode, version, keyId, hmacKey, signingKey, claims: { node_id: node, issued_at: t, aud: 'sheratan' } });
+  const calls = [];
+  const { createHmac, verify } = crypto;
+  const verdict = (e, sig, ring = keyring) => {
+    e.mark.sig = sig;
+    calls.length = 0;
+    crypto.createHmac = (...a) => { calls.push('hmac'); return createHmac(...a); };
+    crypto.verify = (...a) => { calls.push('ed25519'); return verify(...a); };
+    try {
+      return sc.verifyEnvelope(e, policy, ring, t);
+    } finally {
+      Object.assign(crypto, { createHmac, verify });
+    }
+  };
+  for (const [mode, version, keyId] of [['hmac', 1, null], ['hmac', 1, 'hmac/2026-11'], ['hmac', 2, 'hmac/2026-11'], ['ed25519', 2, 'worker-7/2026-11']]) {
+    const e = signed(mode, version, keyId);
+    const sig = e.mark.sig;
+    assert.deepEqual(verdict(e, sig), ['verified', null]);
+    assert.deepEqual(calls, [mode]);
+    const bads = [null, '', sig.slice(0, -1), sig + '0', sig.slice(0, -1) + 'g', sig.slice(0, -1) + ' '];
+    if (mode === 'hmac') bads.push(sig.toUpperCase());
+    for (const bad of bads) {
+      assert.deepEqual(verdict(e, bad), ['rejected', 'sig_mismatch'], `${mode} v${version} ${keyId}: ${bad}`);
+      assert.deepEqual(calls, [], `${mode} v${version} ${keyId}: ${bad}`);
+    }
+  }
+  // the key checks come first: unknown_key, key_not_valid and node_mismatch whatever the sig looks like
+  const noHmac = new sc.Keyring(new Map([...keyring.keys].filter(([, k]) => k.alg !== 'hmac-sha256')));
+  assert.deepEqual(verdict(signed('hmac', 1, null), 'zz', noHmac), ['rejected', 'unknown_key']);
+  assert.deepEqual(verdict(signed('hmac', 2, 'hmac/nope'), 'zz'), ['rejected', 'unknown_key']);
+  assert.deepEqual(verdict(signed('ed25519', 2, 'retired/2025'), 'zz'), ['rejected', 'key_not_valid']);
+  assert.deepEqual(verdict(signed('ed25519', 2, 'worker-7/2026-11', 'worker-8'), 'zz'), ['rejected', 'node_mismatch']);
 });

@@ -117,7 +117,7 @@ public final class IntegrityVerifier {
         if (refused != null) {
             return refused;
         }
-        if (!isLowerHex(mark.sig(), mode == Mode.HMAC ? HMAC_SIG_HEX : 2 * Ed25519.SIGNATURE_LENGTH)) {
+        if (mode == Mode.HMAC ? !isLowerHex(mark.sig(), HMAC_SIG_HEX) : !isHex(mark.sig(), 2 * Ed25519.SIGNATURE_LENGTH)) {
             return Verdict.rejected(Reason.SIG_MISMATCH, mode.code(), key.keyId()); // checked before any HMAC or curve work
         }
         byte[] pae = Pae.encode(s.core());
@@ -172,12 +172,24 @@ public final class IntegrityVerifier {
      * costs no HMAC and no Ed25519 verification; the verdict is the same as without the check.
      */
     static boolean isLowerHex(String sig, int length) {
+        return hex(sig, length, false);
+    }
+
+    /**
+     * An Ed25519 {@code sig}: 128 hex digits of either case (the signature's bytes are what is checked,
+     * and upper-case hex always verified: the pre-check changes no verdict).
+     */
+    static boolean isHex(String sig, int length) {
+        return hex(sig, length, true);
+    }
+
+    private static boolean hex(String sig, int length, boolean upperToo) {
         if (sig == null || sig.length() != length) {
             return false;
         }
         for (int i = 0; i < length; i++) {
             char c = sig.charAt(i);
-            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || upperToo && c >= 'A' && c <= 'F')) {
                 return false;
             }
         }

@@ -159,6 +159,8 @@ class IntegrityVerifierTest {
         Submission wellShaped = s.withMark(new IntegrityMark("hmac", s.coreSha256(), good, null));
         assertThatThrownBy(() -> IntegrityVerifier.verify(wellShaped, HMAC, noMac, 0))
                 .as("a well-shaped sig is checked with the key (which here cannot compute)").isInstanceOf(RuntimeException.class);
+        assertThat(IntegrityVerifier.isHex(good.toUpperCase(), 64)).as("ed25519: either case, as always").isTrue();
+        assertThat(IntegrityVerifier.isLowerHex(good.toUpperCase(), 64)).as("hmac: lower case, the only form that ever matched").isFalse();
         Submission forged = s.withMark(new IntegrityMark("hmac", s.coreSha256(), good, null));
         assertThat(IntegrityVerifier.verify(forged, HMAC).reason()).isEqualTo(Reason.SIG_MISMATCH);
     }

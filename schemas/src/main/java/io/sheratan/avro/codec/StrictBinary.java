@@ -9,7 +9,7 @@ import org.apache.avro.Schema;
  * most 5 bytes and 32 bits, a {@code long} in at most 10 bytes and 64 bits, and no last byte 0x00
  * after a continuation byte. Avro's own decoder reads {@code 80 80 80 80 80 80 80 80 80 02} as 0,
  * Python's as 2^63 and JavaScript's as NaN; the verifier and both clients refuse it (and {@code 80 00},
- * a second spelling of 0) as the same {@code malformed}. Allocates nothing; a length beyond the data
+ * a second spelling of 0), and a boolean byte other than 00 or 01, as the same {@code malformed}. Allocates nothing; a length beyond the data
  * is refused too (DESIGN.md 4: bytes that are not an envelope are {@code malformed}).
  */
 public final class StrictBinary {
@@ -46,7 +46,12 @@ public final class StrictBinary {
         }
         switch (schema.getType()) {
             case NULL -> { }
-            case BOOLEAN -> skip(1);
+            case BOOLEAN -> {
+                skip(1);
+                if ((data[pos - 1] & 0xFF) > 1) { // Java's Avro reads 0x02 as false, avsc as true
+                    throw new RefusedException("a boolean that is neither 00 nor 01 at byte " + (pos - 1));
+                }
+            }
             case INT -> varint(5, 32);
             case LONG -> varint(10, 64);
             case FLOAT -> skip(4);

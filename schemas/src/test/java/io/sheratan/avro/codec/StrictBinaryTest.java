@@ -76,6 +76,14 @@ class StrictBinaryTest {
     }
 
     @Test
+    void shouldRefuseABooleanThatIsNeitherZeroNorOne() throws Exception {
+        Schema bool = Schema.create(Schema.Type.BOOLEAN);
+        check(bool, "00");
+        check(bool, "01");
+        assertThatThrownBy(() -> check(bool, "02")).isInstanceOf(StrictBinary.RefusedException.class).hasMessageContaining("boolean");
+    }
+
+    @Test
     void shouldRefuseTheConformanceVectorsThatAvroItselfReads() throws Exception {
         JsonNode root = new ObjectMapper().readTree(Files.readString(conformance()));
         AvroCodec<ResultSubmission> codec = AvroCodec.resultSubmissions();
