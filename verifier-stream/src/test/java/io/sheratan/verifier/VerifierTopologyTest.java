@@ -578,6 +578,20 @@ class VerifierTopologyTest {
         assertNothingElse();
     }
 
+    /** A version 2 core under a bare sha256 mark: the node_id is in the hashed core, but anyone can hash it. */
+    @Test
+    void shouldNotCallANodeIdAttestedUnderABareSha256Mark() throws Exception {
+        Keyring keyring = keys.keyring();
+        startWith(config(SHA256), new PoisonGuard(), () -> keyring);
+        sendAt("job-v2-sha", v2("job-v2-sha", "worker-7", KeyringFixture.T, "sheratan", Signer.sha256(2)), KeyringFixture.T);
+
+        VerifiedResult result = onlyVerified();
+        assertThat(result.getCanonicalVersion()).isEqualTo(2);
+        assertThat(result.getNodeId()).isEqualTo("worker-7");
+        assertThat(result.getNodeAttested()).as("hashed, not signed: a claim").isFalse();
+        assertNothingElse();
+    }
+
     @Test
     void shouldRejectEachVersion2ViolationWithItsReason() throws Exception {
         Keyring keyring = keys.keyring();
