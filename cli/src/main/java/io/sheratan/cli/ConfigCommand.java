@@ -20,14 +20,14 @@ import java.util.concurrent.Callable;
 /**
  * {@code sheratan config}: every environment setting, from the one place each is declared (a
  * {@link Setting} beside its parser), with its effective value here, secrets redacted. With
- * {@code --markdown}, the README's configuration table: {@code ConfigurationDocsTest} holds the
- * README to exactly that output, so documentation and code cannot disagree.
+ * {@code --markdown}, the table of docs/configuration.md: {@code ConfigurationDocsTest} holds the
+ * file to exactly that output, so documentation and code cannot disagree.
  */
 @Command(name = "config",
         header = "The effective configuration, secrets redacted.",
         mixinStandardHelpOptions = true,
         description = {"Every environment setting with its effective value (secrets redacted), default and meaning.",
-            "--markdown prints the README's configuration table instead."})
+            "--markdown prints the table of docs/configuration.md instead."})
 final class ConfigCommand implements Callable<Integer> {
 
     /** Settings the launcher script reads, and the log level the bundled log4j2.xml reads. */
@@ -36,13 +36,13 @@ final class ConfigCommand implements Callable<Integer> {
             "1: the launcher runs the existing build even when sources are newer (set for the processes sheratan starts)");
     static final Setting LOG_LEVEL = Setting.of("SHERATAN_LOG_LEVEL", "WARN", "the log level of io.sheratan (logs go to stderr)");
     static final Setting LIBRARY_LOG_LEVEL = Setting.of("SHERATAN_LIBRARY_LOG_LEVEL", "WARN",
-            "the log level of everything else: Kafka, Streams, Avro (was SHERATAN_KAFKA_LOG_LEVEL, which fell inside the client pass-through)");
+            "the log level of everything else: Kafka, Streams, Avro (SHERATAN_KAFKA_LOG_LEVEL is ignored, never passed to Kafka as a client setting)");
     static final Setting HMAC_KEY_FILE = Setting.optional("SHERATAN_RESULT_HMAC_KEY_FILE", null,
             "a file holding SHERATAN_RESULT_HMAC_KEY (one trailing line break ignored); not both");
     static final Setting HUB_TOKEN_FILE = Setting.optional("SHERATAN_HUB_TOKEN_FILE", null,
             "a file holding SHERATAN_HUB_TOKEN (one trailing line break ignored); not both");
 
-    /** Every setting, in the order the README lists them. */
+    /** Every setting, in the order docs/configuration.md lists them. */
     static final List<Setting> ALL = List.of(
             IntegrityPolicy.MODE_SETTING, IntegrityPolicy.REQUIRED_SETTING, IntegrityPolicy.HMAC_KEY_SETTING, HMAC_KEY_FILE,
             IntegrityPolicy.HMAC_KEY_ID_SETTING, IntegrityPolicy.CANONICAL_VERSION_SETTING, IntegrityPolicy.KEYRING_FILE_SETTING,
@@ -61,7 +61,7 @@ final class ConfigCommand implements Callable<Integer> {
             AuditSinkApp.GROUP_ID_SETTING, AuditSinkApp.MIN_FREE_SETTING, GatewayConfig.PORT_SETTING,
             GatewayConfig.MAX_IN_FLIGHT_SETTING, JAVA_OPTS, NO_BUILD, LOG_LEVEL, LIBRARY_LOG_LEVEL);
 
-    @Option(names = "--markdown", description = "print the README's configuration table")
+    @Option(names = "--markdown", description = "print the table of docs/configuration.md")
     boolean markdown;
 
     @Override

@@ -12,13 +12,29 @@ import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The README's configuration table is exactly what the declarations say ({@code sheratan config --markdown}). */
+/** The configuration table of docs/configuration.md is exactly what the declarations say ({@code sheratan config --markdown}). */
 class ConfigurationDocsTest {
 
     @Test
     void shouldDocumentEverySettingExactlyAsDeclared() throws Exception {
-        String readme = Files.readString(Path.of(System.getProperty("user.dir")).getParent().resolve("README.md"), StandardCharsets.UTF_8);
+        String readme = Files.readString(Path.of(System.getProperty("user.dir")).getParent().resolve("docs/configuration.md"), StandardCharsets.UTF_8);
         assertThat(readme).contains(ConfigCommand.markdownTable());
+    }
+
+    /** A README a newcomer reads on one screen or three (issue: at most 200 lines), whose links all lead somewhere. */
+    @Test
+    void shouldKeepTheReadmeShortAndEveryLocalLinkAlive() throws Exception {
+        Path root = Path.of(System.getProperty("user.dir")).getParent();
+        for (Path doc : java.util.List.of(root.resolve("README.md"), root.resolve("docs/operations.md"), root.resolve("docs/clients.md"),
+                root.resolve("docs/auditing.md"), root.resolve("docs/keys.md"), root.resolve("docs/configuration.md"),
+                root.resolve("docs/contract-notes.md"), root.resolve("docs/status.md"))) {
+            String text = Files.readString(doc, StandardCharsets.UTF_8);
+            java.util.regex.Matcher link = java.util.regex.Pattern.compile("\\]\\(([^)#:]+)(#[^)]*)?\\)").matcher(text);
+            while (link.find()) {
+                assertThat(doc.getParent().resolve(link.group(1))).as(doc.getFileName() + " links to " + link.group(1)).exists();
+            }
+        }
+        assertThat(Files.readAllLines(root.resolve("README.md"))).hasSizeLessThanOrEqualTo(200);
     }
 
     @Test

@@ -6,7 +6,7 @@ import java.util.Map;
  * One environment setting, declared once where it is parsed: its name, its default (null: none),
  * what it is for, and whether its value is a secret. Parsers read through it, so the default
  * written here is the default in force; {@code sheratan config} prints the catalog of all of them
- * (secrets redacted), and a test holds the README's configuration table to the same declarations.
+ * (secrets redacted), and a test holds the table of docs/configuration.md to the same declarations.
  *
  * @param shownDefault how the default reads in documentation, when it is not a literal value
  *                     (e.g. "the embedded broker"); null: {@code defaultValue}

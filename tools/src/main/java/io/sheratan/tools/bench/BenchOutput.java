@@ -49,9 +49,7 @@ public final class BenchOutput {
         ObjectNode root = JSON.createObjectNode();
         root.put("bench", bench);
         root.put("commit", commitAtStart);
-        // the launcher's whole command line as typed (the root command's original arguments)
-        List<String> args = mixee == null ? List.of() : mixee.root().commandLine().getParseResult().originalArgs();
-        root.put("command", "./sheratan " + String.join(" ", args));
+        root.put("command", "./sheratan " + String.join(" ", commandLine()));
         root.put("started", startedAt.toString());
         root.put("java", System.getProperty("java.version"));
         root.put("cpus", Runtime.getRuntime().availableProcessors());
@@ -111,6 +109,20 @@ public final class BenchOutput {
         }
         chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
         return chart;
+    }
+
+    /**
+     * The launcher's command line as typed: the process's arguments after the main class (picocli's
+     * root {@code originalArgs()} repeats the subcommands' names, which wrote "bench latency bench latency").
+     */
+    private List<String> commandLine() {
+        List<String> jvm = ProcessHandle.current().info().arguments().map(List::of).orElse(List.of());
+        for (int i = 0; i < jvm.size(); i++) {
+            if (jvm.get(i).endsWith(".ToolsMain")) {
+                return jvm.subList(i + 1, jvm.size());
+            }
+        }
+        return mixee == null ? List.of() : mixee.commandLine().getParseResult().originalArgs();
     }
 
     /** The commit of the checkout the launcher runs from ({@code SHERATAN_HOME}), with "-dirty" when files differ; null without git. */
