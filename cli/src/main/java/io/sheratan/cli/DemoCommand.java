@@ -15,7 +15,7 @@ import io.sheratan.avro.codec.AvroCodec;
 import io.sheratan.avro.codec.OutputCodec;
 import io.sheratan.envelope.EnvelopeWriter;
 import io.sheratan.envelope.WireFormat;
-import io.sheratan.integrity.Ed25519;
+import io.sheratan.ed25519.Ed25519;
 import io.sheratan.integrity.IntegrityPolicy;
 import io.sheratan.integrity.Signer;
 import io.sheratan.kafka.Topics;
@@ -152,7 +152,7 @@ final class DemoCommand implements Callable<Integer> {
             record(byCoordinates, order, avro.publish(avroId, true, "{\"value\":7}", null).get(30, TimeUnit.SECONDS),
                     new Case("valid", avroId, "Avro", "verified"));
             String tamperedId = "demo-" + run + "-tampered";
-            String signed = new String(EnvelopeWriter.toJson(json.prepare(tamperedId, true, "{\"value\":100}", null).signed(policy)), StandardCharsets.UTF_8);
+            String signed = new String(EnvelopeWriter.toJson(json.prepare(tamperedId, true, "{\"value\":100}", null).signedBy(Signer.v1(policy))), StandardCharsets.UTF_8);
             record(byCoordinates, order, raw.send(new ProducerRecord<>(topics.submitted(), bytes(tamperedId),
                     bytes(signed.replace("{\"value\":100}", "{\"value\":999}")))).get(30, TimeUnit.SECONDS),
                     new Case("tampered (value changed, old mark)", tamperedId, "JSON", "audit sha_mismatch"));

@@ -1,6 +1,6 @@
 package io.sheratan.cli;
 
-import io.sheratan.integrity.Ed25519;
+import io.sheratan.ed25519.Ed25519;
 import io.sheratan.integrity.Keyring;
 import io.sheratan.integrity.Marks;
 import picocli.CommandLine.Command;

@@ -1,5 +1,7 @@
 package io.sheratan.cli;
 
+import io.sheratan.integrity.Signer;
+
 import io.sheratan.gateway.Gateway;
 import io.sheratan.gateway.GatewayConfig;
 import io.sheratan.kafka.TopicProvisioner;
@@ -70,7 +72,7 @@ class GatewayIT {
         var reader = new EnvelopeReader(CanonicalLimits.DEFAULTS);
         try {
             var s = reader.readJson(("{\"job_id\":\"" + jobId + "\",\"ok\":true,\"result\":" + result + "}").getBytes(StandardCharsets.UTF_8));
-            return new String(EnvelopeWriter.toJson(s.signed(IntegrityPolicy.defaults())), StandardCharsets.UTF_8);
+            return new String(EnvelopeWriter.toJson(s.signedBy(Signer.v1(IntegrityPolicy.defaults()))), StandardCharsets.UTF_8);
         } catch (Exception e) {
             throw new AssertionError(e);
         }

@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import io.sheratan.integrity.Ed25519;
+import io.sheratan.ed25519.Ed25519;
 import java.io.PrintWriter;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;

@@ -133,7 +133,7 @@ public final class ResultPublisher implements AutoCloseable {
      */
     public Submission sign(Submission unsigned) {
         if (signer == null) {
-            return unsigned.signed(policy);
+            return unsigned.signedBy(Signer.v1(policy));
         }
         Submission core = signer.version() == 2 ? unsigned.withClaims(new Claims(nodeId, clock.getAsLong(), audience)) : unsigned;
         return core.signedBy(signer);

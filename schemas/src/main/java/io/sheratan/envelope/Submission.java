@@ -1,10 +1,8 @@
 package io.sheratan.envelope;
 
+import io.sheratan.avro.codec.Digests;
+
 import io.sheratan.canonical.JsonCanonicalizer;
-import io.sheratan.integrity.IntegrityPolicy;
-import io.sheratan.integrity.IntegrityVerifier;
-import io.sheratan.integrity.Marks;
-import io.sheratan.integrity.Signer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -56,7 +54,7 @@ public final class Submission {
                                 byte[] error, IntegrityMark mark, WireFormat format) {
         byte[] core = Core.build(jobIdCanonical, ok, src, resultFrom, resultTo, error);
         return new Submission(jobId, ok, error, mark, format, core, src == null ? -1 : resultTo - resultFrom,
-                Marks.sha256Hex(core), null);
+                Digests.sha256Hex(core), null);
     }
 
     /** A version 2 core (DESIGN.md section 3b): the claims are signed with the result. */
@@ -65,7 +63,7 @@ public final class Submission {
         byte[] core = Core.buildV2(jobIdCanonical, ok, src, resultFrom, resultTo, error,
                 JsonCanonicalizer.canonicalString(claims.aud()), claims.issuedAt(), JsonCanonicalizer.canonicalString(claims.nodeId()));
         return new Submission(jobId, ok, error, mark, format, core, src == null ? -1 : resultTo - resultFrom,
-                Marks.sha256Hex(core), claims);
+                Digests.sha256Hex(core), claims);
     }
 
     /** The same result with a version 2 core carrying {@code newClaims} (and no mark: the core changed). */
@@ -140,13 +138,8 @@ public final class Submission {
         return error == null ? null : new String(error, StandardCharsets.UTF_8);
     }
 
-    /** This submission with a fresh mark under {@code policy} (any submitted mark is dropped). */
-    public Submission signed(IntegrityPolicy policy) {
-        return withMark(IntegrityVerifier.sign(core, coreSha256, policy));
-    }
-
-    /** This submission with a fresh mark by {@code signer}, whose version must match the core's. */
-    public Submission signedBy(Signer signer) {
+    /** This submission with a fresh mark by {@code signer} (the integrity rule's {@code Signer}), whose version must match the core's. */
+    public Submission signedBy(MarkMaker signer) {
         return withMark(signer.sign(this));
     }
 

@@ -1,6 +1,6 @@
 package io.sheratan.tlog;
 
-import io.sheratan.integrity.Ed25519;
+import io.sheratan.ed25519.Ed25519;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

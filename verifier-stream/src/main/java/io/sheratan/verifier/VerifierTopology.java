@@ -2,6 +2,7 @@ package io.sheratan.verifier;
 
 import io.sheratan.integrity.Keyring;
 import io.sheratan.metrics.ResultMetrics;
+import io.sheratan.verifier.internals.StoreNames;
 import io.sheratan.verifier.internals.PoisonGuard;
 import io.sheratan.verifier.internals.SafeTimestampExtractor;
 import io.sheratan.verifier.internals.RestoreFilteringStore;
@@ -44,9 +45,9 @@ public final class VerifierTopology {
     public static final String SOURCE = "submitted-source";
     public static final String PROCESSOR = "verify-and-dedup";
     /** The queryable table of verified results, over the verified topic (never rename it). */
-    public static final String STORE = "verified-results";
+    public static final String STORE = StoreNames.TABLE;
     /** The dedup store: job id → core SHA-256 and verification time (its changelog is named after it: never rename it). */
-    public static final String DEDUP_STORE = "verified-ids";
+    public static final String DEDUP_STORE = StoreNames.DEDUP;
     public static final String TABLE_SOURCE = "verified-table-source";
     public static final String TABLE_PROCESSOR = "verified-table";
 

@@ -3,7 +3,7 @@ package io.sheratan.verifier;
 import io.sheratan.avro.AuditEvent;
 import io.sheratan.avro.VerifiedResult;
 import io.sheratan.avro.codec.AvroCodec;
-import io.sheratan.integrity.Ed25519;
+import io.sheratan.ed25519.Ed25519;
 import io.sheratan.integrity.IntegrityPolicy;
 import io.sheratan.integrity.Signer;
 import io.sheratan.kafka.TopicProvisioner;

@@ -1,5 +1,7 @@
 package io.sheratan.verifier;
 
+import io.sheratan.integrity.Signer;
+
 import io.sheratan.testing.TopicReader;
 import io.sheratan.envelope.WireFormat;
 import io.sheratan.kafka.TopicProvisioner;
@@ -88,7 +90,7 @@ class VerifierIT {
                 if (i % 5 == 2) {
                     byte[] key = (prefix + "tampered-" + i).getBytes(StandardCharsets.UTF_8);
                     String json = new String(EnvelopeWriter.toJson(
-                            publisher.prepare(prefix + "tampered-" + i, true, "{\"i\":1}", null).signed(config.policy())),
+                            publisher.prepare(prefix + "tampered-" + i, true, "{\"i\":1}", null).signedBy(Signer.v1(config.policy()))),
                             StandardCharsets.UTF_8).replace("{\"i\":1}", "{\"i\":2}");
                     acks.add(toFuture(raw.send(new ProducerRecord<>(config.topics().submitted(), key, json.getBytes(StandardCharsets.UTF_8)))));
                     sent.merge("tampered", 1, Integer::sum);
@@ -193,7 +195,7 @@ class VerifierIT {
         byte[] signed;
         try (ResultPublisher publisher = ResultPublisher.builder().clientConfig(kafka.clientConfig())
                 .topic(config.topics().submitted()).build()) {
-            signed = EnvelopeWriter.toJson(publisher.prepare("replayed-1", true, "{\"v\":1}", null).signed(config.policy()));
+            signed = EnvelopeWriter.toJson(publisher.prepare("replayed-1", true, "{\"v\":1}", null).signedBy(Signer.v1(config.policy())));
         }
         try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
             raw.send(new ProducerRecord<>(config.topics().submitted(), key, signed)).get(60, TimeUnit.SECONDS);
@@ -223,8 +225,8 @@ class VerifierIT {
         byte[] forged;
         try (ResultPublisher publisher = ResultPublisher.builder().clientConfig(kafka.clientConfig())
                 .topic(config.topics().submitted()).build()) {
-            signed = EnvelopeWriter.toJson(publisher.prepare("kept-1", true, "{\"v\":1}", null).signed(config.policy()));
-            io.sheratan.envelope.Submission other = publisher.prepare("kept-1", true, "{\"v\":666}", null).signed(config.policy());
+            signed = EnvelopeWriter.toJson(publisher.prepare("kept-1", true, "{\"v\":1}", null).signedBy(Signer.v1(config.policy())));
+            io.sheratan.envelope.Submission other = publisher.prepare("kept-1", true, "{\"v\":666}", null).signedBy(Signer.v1(config.policy()));
             forged = io.sheratan.avro.codec.AvroCodec.verifiedResults().encode(io.sheratan.avro.VerifiedResult.newBuilder()
                     .setJobId("kept-1").setOk(true).setResult("{\"v\":666}").setSha256(other.coreSha256()).setMode("sha256")
                     .setVerifiedAt(java.time.Instant.now()).setSourcePartition(0).setSourceOffset(0).build());
@@ -283,9 +285,9 @@ class VerifierIT {
         byte[] other;
         try (ResultPublisher publisher = ResultPublisher.builder().clientConfig(kafka.clientConfig())
                 .topic(config.topics().submitted()).build()) {
-            first = publisher.prepare("old-1", true, "{\"v\":1}", null).signed(config.policy());
-            same = EnvelopeWriter.toJson(publisher.prepare("old-1", true, "{ \"v\": 1.0 }", null).signed(config.policy()));
-            other = EnvelopeWriter.toJson(publisher.prepare("old-1", true, "{\"v\":2}", null).signed(config.policy()));
+            first = publisher.prepare("old-1", true, "{\"v\":1}", null).signedBy(Signer.v1(config.policy()));
+            same = EnvelopeWriter.toJson(publisher.prepare("old-1", true, "{ \"v\": 1.0 }", null).signedBy(Signer.v1(config.policy())));
+            other = EnvelopeWriter.toJson(publisher.prepare("old-1", true, "{\"v\":2}", null).signedBy(Signer.v1(config.policy())));
         }
         byte[] earlier = io.sheratan.avro.codec.AvroCodec.verifiedResults().encode(io.sheratan.avro.VerifiedResult.newBuilder()
                 .setJobId("old-1").setOk(true).setResult("{\"v\":1}").setSha256(first.coreSha256()).setMode("sha256")

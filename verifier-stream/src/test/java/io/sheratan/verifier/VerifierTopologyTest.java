@@ -124,11 +124,11 @@ class VerifierTopologyTest {
     }
 
     private byte[] signedJson(String jobId, String result, IntegrityPolicy policy) {
-        return EnvelopeWriter.toJson(unsigned(jobId, result).signed(policy));
+        return EnvelopeWriter.toJson(unsigned(jobId, result).signedBy(Signer.v1(policy)));
     }
 
     private byte[] signedAvro(String jobId, String result, IntegrityPolicy policy) {
-        return submissionCodec.encode(EnvelopeWriter.toAvro(unsigned(jobId, result).signed(policy)));
+        return submissionCodec.encode(EnvelopeWriter.toAvro(unsigned(jobId, result).signedBy(Signer.v1(policy))));
     }
 
     private void send(String jobId, byte[] value) {
@@ -302,7 +302,7 @@ class VerifierTopologyTest {
     @Test
     void shouldRejectAKeyIdTheVerifierDoesNotKnow() throws Exception {
         startWith(config(HMAC));
-        Submission s = unsigned("job-1", "1").signed(HMAC);
+        Submission s = unsigned("job-1", "1").signedBy(Signer.v1(HMAC));
         Submission otherKeyId = s.withMark(new IntegrityMark("hmac", s.mark().sha256(), s.mark().sig(), "key-2"));
         send("job-1", EnvelopeWriter.toJson(otherKeyId));
         AuditEvent event = onlyAudit();

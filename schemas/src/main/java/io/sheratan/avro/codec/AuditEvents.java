@@ -1,7 +1,6 @@
 package io.sheratan.avro.codec;
 
 import io.sheratan.avro.AuditEvent;
-import io.sheratan.integrity.Marks;
 
 import java.time.Instant;
 
@@ -30,6 +29,6 @@ public final class AuditEvents {
                 .setKeyId(keyId)
                 .setNodeId(nodeId)
                 .setDetail(detail)
-                .setReceivedSha256(raw == null ? null : Marks.sha256Hex(raw));
+                .setReceivedSha256(raw == null ? null : Digests.sha256Hex(raw));
     }
 }

@@ -1,5 +1,7 @@
 package io.sheratan.tools.bench;
 
+import io.sheratan.integrity.Signer;
+
 import io.sheratan.avro.ResultSubmission;
 import io.sheratan.avro.codec.AvroCodec;
 import io.sheratan.canonical.CanonicalLimits;
@@ -44,7 +46,7 @@ public final class HostileCorpus {
     public static byte[] signed(String jobId, String result) {
         try {
             byte[] unsigned = ("{\"job_id\":\"" + jobId + "\",\"ok\":true,\"result\":" + result + "}").getBytes(StandardCharsets.UTF_8);
-            return EnvelopeWriter.toJson(READER.read(unsigned).signed(IntegrityPolicy.defaults()));
+            return EnvelopeWriter.toJson(READER.read(unsigned).signedBy(Signer.v1(IntegrityPolicy.defaults())));
         } catch (MalformedEnvelopeException e) {
             throw new IllegalArgumentException("not a valid result: " + e.detail(), e);
         }

@@ -6,7 +6,7 @@ import io.sheratan.envelope.EnvelopeReader;
 import io.sheratan.envelope.EnvelopeWriter;
 import io.sheratan.envelope.MalformedEnvelopeException;
 import io.sheratan.envelope.Submission;
-import io.sheratan.integrity.Ed25519;
+import io.sheratan.ed25519.Ed25519;
 import io.sheratan.integrity.IntegrityPolicy;
 import io.sheratan.integrity.IntegrityVerifier;
 import io.sheratan.integrity.Keyring;

@@ -21,7 +21,7 @@ import org.apache.kafka.streams.state.Stores;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.sheratan.integrity.Ed25519;
+import io.sheratan.ed25519.Ed25519;
 import io.sheratan.integrity.Keyring;
 import io.sheratan.integrity.Signer;
 import io.sheratan.metrics.ResultMetrics;

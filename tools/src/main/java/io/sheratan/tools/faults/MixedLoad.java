@@ -1,5 +1,7 @@
 package io.sheratan.tools.faults;
 
+import io.sheratan.integrity.Signer;
+
 import io.sheratan.envelope.EnvelopeWriter;
 import io.sheratan.envelope.WireFormat;
 import io.sheratan.integrity.IntegrityPolicy;
@@ -61,7 +63,7 @@ final class MixedLoad implements Runnable {
                         case 0 -> json.publish(id, true, "{\"i\": " + i + ".0}", null).get(120, TimeUnit.SECONDS);
                         case 1 -> avro.publish(id, true, "{\"i\":-" + i + "}", null).get(120, TimeUnit.SECONDS);
                         case 2 -> {
-                            String t = new String(EnvelopeWriter.toJson(json.prepare(id + "-t", true, "{\"v\":1}", null).signed(policy)),
+                            String t = new String(EnvelopeWriter.toJson(json.prepare(id + "-t", true, "{\"v\":1}", null).signedBy(Signer.v1(policy))),
                                     StandardCharsets.UTF_8).replace("{\"v\":1}", "{\"v\":2}");
                             raw.send(new ProducerRecord<>(topics.submitted(), bytes(id + "-t"), bytes(t))).get(120, TimeUnit.SECONDS);
                         }

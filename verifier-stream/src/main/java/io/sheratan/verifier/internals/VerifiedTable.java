@@ -3,7 +3,6 @@ package io.sheratan.verifier.internals;
 import io.sheratan.avro.VerifiedResult;
 import io.sheratan.avro.codec.AvroCodec;
 import io.sheratan.avro.codec.OutputCodec;
-import io.sheratan.verifier.VerifierTopology;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -15,7 +14,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 
 /**
- * Keeps the queryable store {@link VerifierTopology#STORE} as a table over the verified topic: the
+ * Keeps the queryable store {@link StoreNames#TABLE} as a table over the verified topic: the
  * topic is the store's changelog (a read-only store), so each verified result is written to Kafka
  * once, and a lost state directory is restored from the topic itself. What is put here has been
  * committed (the verifier reads its own output {@code read_committed}).
@@ -41,8 +40,8 @@ public final class VerifiedTable implements Processor<String, byte[], Void, Void
     @Override
     public void init(ProcessorContext<Void, Void> context) {
         this.context = context;
-        this.store = context.getStateStore(VerifierTopology.STORE);
-        this.ids = context.getStateStore(VerifierTopology.DEDUP_STORE);
+        this.store = context.getStateStore(StoreNames.TABLE);
+        this.ids = context.getStateStore(StoreNames.DEDUP);
     }
 
     /**

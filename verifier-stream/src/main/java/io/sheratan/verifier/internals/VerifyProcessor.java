@@ -17,7 +17,6 @@ import io.sheratan.integrity.Marks;
 import io.sheratan.integrity.Reason;
 import io.sheratan.integrity.Verdict;
 import io.sheratan.verifier.VerifierConfig;
-import io.sheratan.verifier.VerifierTopology;
 import io.sheratan.metrics.ResultMetrics;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.Header;
@@ -45,7 +44,7 @@ import java.util.function.Supplier;
 /**
  * The verifier's one stateful step: read, verify, dedup, route. Every input record leaves here as
  * exactly one of: a verified result (forwarded to {@link #VERIFIED}; its job id, core hash and time
- * remembered in {@link VerifierTopology#DEDUP_STORE}), a
+ * remembered in {@link StoreNames#DEDUP}), a
  * dropped duplicate (counted), or an audit event (forwarded to {@link #AUDIT}); an unmarked result
  * accepted under {@code required=0} is verified and also announced by a warning event.
  *
@@ -97,8 +96,8 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
     @Override
     public void init(ProcessorContext<String, byte[]> context) {
         this.context = context;
-        this.ids = context.getStateStore(VerifierTopology.DEDUP_STORE);
-        this.table = context.getStateStore(VerifierTopology.STORE);
+        this.ids = context.getStateStore(StoreNames.DEDUP);
+        this.table = context.getStateStore(StoreNames.TABLE);
         adoptTable();
         this.reader = new EnvelopeReader(config.policy().limits());
         Duration every = config.retention().dividedBy(10);
@@ -246,7 +245,7 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
             }
         }
         if (adopted > 0) {
-            LOG.info("adopted {} job ids from the table over the verified topic into {}", adopted, VerifierTopology.DEDUP_STORE);
+            LOG.info("adopted {} job ids from the table over the verified topic into {}", adopted, StoreNames.DEDUP);
         }
     }
 
@@ -272,7 +271,7 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
     /** A dedup entry as job id, core hash and time; null (logged) when it is not one. */
     public static VerifiedTable.Stored decodeId(String jobId, byte[] value) {
         if (value.length != ID_BYTES || value[0] != ID_FORMAT) {
-            LOG.error("unreadable entry in {} ({} bytes)", VerifierTopology.DEDUP_STORE, value.length);
+            LOG.error("unreadable entry in {} ({} bytes)", StoreNames.DEDUP, value.length);
             return null;
         }
         ByteBuffer b = ByteBuffer.wrap(value, 1, ID_BYTES - 1);
@@ -305,7 +304,7 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
             from = last; // range() is inclusive: the last key is read again, and kept or already deleted
         }
         if (purged > 0) {
-            LOG.info("purged {} job ids older than {} from {}", purged, config.retention(), VerifierTopology.DEDUP_STORE);
+            LOG.info("purged {} job ids older than {} from {}", purged, config.retention(), StoreNames.DEDUP);
         }
     }
 
