@@ -314,8 +314,10 @@ public final class AuditSink implements Runnable, AutoCloseable {
                     event.set(field, result.hasNonNull(field) ? result.get(field) : ChainLog.JSON.nullNode());
                 }
                 // DESIGN 4: a signed node identity and a claimed one look different in the log too
-                event.put("canonical_version", result.path("canonical_version").asInt(0));
-                event.put("node_attested", result.path("node_attested").asBoolean(false));
+                JsonNode version = result.path("canonical_version");
+                JsonNode attested = result.path("node_attested");
+                event.put("canonical_version", version.isInt() ? version.asInt() : 0); // only what the schema allows, never "2" or 2.0
+                event.put("node_attested", attested.isBoolean() && attested.booleanValue());
                 event.put("source_topic", topics.submitted());
                 event.set("source_partition", result.get("source_partition"));
                 event.set("source_offset", result.get("source_offset"));

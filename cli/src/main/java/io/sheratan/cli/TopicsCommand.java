@@ -51,7 +51,7 @@ final class TopicsCommand implements Callable<Integer> {
             TopicProvisioner provisioner = new TopicProvisioner(admin, Duration.ofSeconds(60));
             List<TopicProvisioner.Problem> problems = provisioner.check(topics, recordBytes);
             if (dryRun) {
-                problems.forEach(p -> System.out.println("would set " + p.topic() + ": " + p.setting() + " " + p.found() + " -> " + p.wanted()));
+                problems.forEach(p -> System.out.println("would " + p.change()));
                 System.out.println(problems.isEmpty() ? "existing topics have the settings the pipeline needs" : problems.size() + " settings to change");
                 return problems.isEmpty() ? 0 : 2;
             }

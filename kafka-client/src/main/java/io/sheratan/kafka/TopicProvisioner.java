@@ -64,9 +64,22 @@ public final class TopicProvisioner {
 
     /** A topic setting the pipeline depends on, as found, and the value it needs. */
     public record Problem(String topic, String setting, String found, String wanted, String why) {
+        /** The {@code setting} of a topic that does not exist. */
+        public static final String MISSING = "(topic)";
+
+        public boolean missing() {
+            return setting.equals(MISSING);
+        }
+
+        /** What {@code topics} does (or, dry, would do) about it. */
+        public String change() {
+            return missing() ? "create " + topic : "set " + topic + ": " + setting + " " + found + " -> " + wanted;
+        }
+
         @Override
         public String toString() {
-            return "topic " + topic + " has " + setting + "=" + found + ", needs " + wanted + " (" + why + ")";
+            return missing() ? "topic " + topic + " does not exist (" + why + ")"
+                    : "topic " + topic + " has " + setting + "=" + found + ", needs " + wanted + " (" + why + ")";
         }
     }
 
@@ -152,6 +165,13 @@ public final class TopicProvisioner {
     public List<Problem> check(Topics topics, int recordBytes) {
         Map<String, Config> configs = describe(List.of(topics.submitted(), topics.verified(), topics.audit()));
         List<Problem> problems = new ArrayList<>();
+        for (String topic : List.of(topics.submitted(), topics.verified(), topics.audit())) {
+            if (!configs.containsKey(topic)) {
+                // a topic a first producer would auto-create has the broker's defaults (CreateTime): create it first
+                problems.add(new Problem(topic, Problem.MISSING, "missing", "created",
+                        "a topic auto-created by a first producer gets the broker's defaults, CreateTime among them"));
+            }
+        }
         for (String topic : List.of(topics.submitted(), topics.audit())) {
             String type = value(configs.get(topic), TIMESTAMP_TYPE);
             if (type != null && !type.equals(LOG_APPEND_TIME)) {
@@ -182,12 +202,19 @@ public final class TopicProvisioner {
                 smallest = Math.min(smallest, Long.parseLong(max));
             }
         }
-        // the inverse of framing(): the largest r with r + 1024 + r / 200 <= max
-        long fits = (smallest - 1024) * 200 / 201;
-        while (fits + framing((int) Math.max(0, fits)) > smallest && fits > 0) {
+        return largestRecordFor(smallest);
+    }
+
+    /** The inverse of {@link #framing}: the largest record {@code r} with {@code r + framing(r) <= maxMessageBytes} (0 if none). */
+    static int largestRecordFor(long maxMessageBytes) {
+        long fits = Math.max(0, Math.min(Integer.MAX_VALUE - 1L, (maxMessageBytes - 1024) * 200 / 201));
+        while (fits > 0 && fits + framing((int) fits) > maxMessageBytes) {
             fits--;
         }
-        return (int) Math.max(0, Math.min(Integer.MAX_VALUE, fits));
+        while (fits < Integer.MAX_VALUE - 1L && fits + 1 + framing((int) fits + 1) <= maxMessageBytes) {
+            fits++;
+        }
+        return (int) fits;
     }
 
     /** Sets what {@link #check} found; returns one line per change ("topic: setting old -> new"). */
@@ -195,6 +222,9 @@ public final class TopicProvisioner {
         Map<ConfigResource, Collection<AlterConfigOp>> ops = new LinkedHashMap<>();
         List<String> changes = new ArrayList<>();
         for (Problem p : problems) {
+            if (p.missing()) {
+                continue; // created by ensure(), not altered
+            }
             ops.computeIfAbsent(new ConfigResource(ConfigResource.Type.TOPIC, p.topic()), t -> new ArrayList<>())
                     .add(new AlterConfigOp(new ConfigEntry(p.setting(), p.wanted()), AlterConfigOp.OpType.SET));
             changes.add(p.topic() + ": " + p.setting() + " " + p.found() + " -> " + p.wanted());

@@ -18,7 +18,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -63,6 +67,9 @@ public final class KeyringWatcher implements Supplier<Keyring>, AutoCloseable {
     /** The last digest refused (counted once, however long it stays). */
     private String refusedDigest;
     private long missingSince = -1;
+    private long changingSince = -1;
+    private final ExecutorService readers = readerThread();
+    private Future<byte[]> inFlight;
     private boolean missingCounted;
     private Info info;
 
@@ -101,17 +108,22 @@ public final class KeyringWatcher implements Supplier<Keyring>, AutoCloseable {
      */
     public static KeyringWatcher watching(Path file, LongSupplier clock, boolean schedule) {
         byte[] bytes = null;
-        for (int attempt = 0; bytes == null; attempt++) {
-            try {
-                bytes = Keyring.readFile(file);
-            } catch (Keyring.ChangingFileException e) {
-                if (attempt == 50) {
-                    throw new ConfigException(IntegrityPolicy.KEYRING_FILE, "cannot read " + file + ": " + e.getMessage());
+        ExecutorService startReader = readerThread();
+        try {
+            for (int attempt = 0; bytes == null; attempt++) {
+                try {
+                    bytes = await(startReader.submit(() -> Keyring.readFile(file)), file);
+                } catch (Keyring.ChangingFileException e) {
+                    if (attempt == 50) {
+                        throw new ConfigException(IntegrityPolicy.KEYRING_FILE, "cannot read " + file + ": " + e.getMessage());
+                    }
+                    sleep(100);
+                } catch (IOException e) {
+                    throw new ConfigException(IntegrityPolicy.KEYRING_FILE, "cannot read " + file + ": " + describe(e));
                 }
-                sleep(100);
-            } catch (IOException e) {
-                throw new ConfigException(IntegrityPolicy.KEYRING_FILE, "cannot read " + file + ": " + describe(e));
             }
+        } finally {
+            startReader.shutdown(); // a read that hangs keeps its daemon thread, nothing else
         }
         Keyring keyring;
         try {
@@ -195,7 +207,7 @@ public final class KeyringWatcher implements Supplier<Keyring>, AutoCloseable {
     private boolean checkFile() {
         byte[] bytes;
         try {
-            bytes = Keyring.readFile(file);
+            bytes = readBounded();
         } catch (NoSuchFileException e) {
             long now = clock.getAsLong();
             if (missingSince < 0) {
@@ -209,7 +221,8 @@ public final class KeyringWatcher implements Supplier<Keyring>, AutoCloseable {
             }
             return false;
         } catch (Keyring.ChangingFileException e) {
-            return false; // being written: the next check reads it again
+            changing("io:changing"); // being written: the next check reads it again
+            return false;
         } catch (IOException e) {
             missingSince = -1;
             missingCounted = false;
@@ -221,6 +234,7 @@ public final class KeyringWatcher implements Supplier<Keyring>, AutoCloseable {
         String digest = Marks.sha256Hex(bytes);
         if (digest.equals(appliedDigest)) {
             pendingDigest = null;
+            changingSince = -1;
             refusedDigest = null;
             reloadOk.set(1);
             return false;
@@ -230,9 +244,11 @@ public final class KeyringWatcher implements Supplier<Keyring>, AutoCloseable {
         }
         if (!digest.equals(pendingDigest)) {
             pendingDigest = digest; // applied when the next check reads the same bytes
+            changing(digest);
             return false;
         }
         pendingDigest = null;
+        changingSince = -1;
         Keyring next;
         try {
             next = Keyring.parse(bytes);
@@ -246,8 +262,67 @@ public final class KeyringWatcher implements Supplier<Keyring>, AutoCloseable {
         reloadOk.set(1);
         showInfo();
         LOG.info("keyring {} applied from {}", next.digest(), file);
-        listeners.forEach(l -> l.accept(next));
+        for (Consumer<Keyring> listener : listeners) {
+            try {
+                listener.accept(next); // one failing listener (an announcement) neither stops the others nor the watcher
+            } catch (Throwable e) {
+                LOG.error("keyring {} applied, but a listener failed: {}", next.digest(), e.toString());
+            }
+        }
         return true;
+    }
+
+    /**
+     * A file that reads differently at every check (rewritten without pause) is never applied: once that
+     * lasts {@link #MISSING_GRACE}, it counts as a failure and {@code reload_ok} says 0 until it settles.
+     */
+    private void changing(String what) {
+        long now = clock.getAsLong();
+        if (changingSince < 0) {
+            changingSince = now;
+        } else if (now - changingSince >= MISSING_GRACE.toMillis()) {
+            refuse("changing", "still changing after " + (now - changingSince) / 1000 + " s: never the same bytes at two checks");
+        }
+    }
+
+    /** How long one read of the file may take before it counts as hung (a FIFO swapped in after the type check, a dead mount). */
+    static final Duration READ_TIMEOUT = Duration.ofSeconds(3);
+
+    /**
+     * {@link Keyring#readFile} on a thread of its own, waited for at most {@link #READ_TIMEOUT}: an open()
+     * that never returns (the path swapped to a FIFO between the type check and the open) keeps that
+     * one thread, never the watcher; while it hangs, every check fails at once.
+     */
+    private byte[] readBounded() throws IOException {
+        if (inFlight != null && !inFlight.isDone()) {
+            throw new IOException("an earlier read has not returned (a FIFO, or a hung filesystem?)");
+        }
+        inFlight = readers.submit(() -> Keyring.readFile(file));
+        return await(inFlight, file);
+    }
+
+    private static byte[] await(Future<byte[]> read, Path file) throws IOException {
+        try {
+            return read.get(READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new IOException("reading " + file + " did not finish within " + READ_TIMEOUT.toSeconds() + " s (a FIFO, or a hung filesystem?)");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(e.getCause().toString(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while reading " + file);
+        }
+    }
+
+    private static ExecutorService readerThread() {
+        return Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "keyring-reader");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     private void refuse(String what, String why) {
@@ -278,5 +353,6 @@ public final class KeyringWatcher implements Supplier<Keyring>, AutoCloseable {
         if (checker != null) {
             checker.shutdownNow();
         }
+        readers.shutdownNow();
     }
 }

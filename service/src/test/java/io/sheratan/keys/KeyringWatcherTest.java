@@ -131,26 +131,46 @@ class KeyringWatcherTest {
     }
 
     @Test
-    void shouldKeepWatchingAfterAnErrorInACheck() throws Exception {
+    void shouldKeepWatchingAndAnnouncingAfterAListenersError() throws Exception {
         Path file = file();
         AtomicInteger calls = new AtomicInteger();
+        List<Keyring> announced = new ArrayList<>();
         try (KeyringWatcher watcher = KeyringWatcher.watching(file, System::currentTimeMillis, true)) {
             watcher.listen(k -> {
                 if (calls.incrementAndGet() == 2) {
                     throw new StackOverflowError("a listener's error"); // an Error, not an Exception
                 }
             });
+            watcher.listen(announced::add);
             Files.writeString(file, keyring("second"));
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (watcher.reloadFailures() == 0 && System.nanoTime() < deadline) {
+            while (announced.size() < 2 && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
-            assertThat(watcher.reloadFailures()).as("the error is counted").isEqualTo(1);
+            assertThat(announced).as("the next listener still hears of the keyring").hasSize(2);
             Files.writeString(file, keyring("third"));
             while (watcher.get().key("third").isEmpty() && System.nanoTime() < deadline + Duration.ofSeconds(10).toNanos()) {
                 Thread.sleep(50);
             }
             assertThat(watcher.get().key("third")).as("the watcher outlived the error").isPresent();
+            assertThat(watcher.reloadOk()).isEqualTo(1);
+            assertThat(watcher.reloadFailures()).as("the keyrings were applied: no reload failed").isZero();
+        }
+    }
+
+    @Test
+    void shouldSayNotOkForAFileThatNeverReadsTheSameTwice() throws Exception {
+        Path file = file();
+        try (KeyringWatcher watcher = watch(file)) {
+            for (int i = 0; i < 12; i++) {
+                Files.writeString(file, keyring("rewritten-" + i));
+                watcher.check();
+                clock.addAndGet(1_000);
+            }
+            assertThat(watcher.get().key("first")).as("never applied half-way").isPresent();
+            assertThat(watcher.reloadOk()).as("changing for more than 10 s").isZero();
+            assertThat(watcher.reloadFailures()).isEqualTo(1);
+            assertThat(watcher.check()).as("settled (the same bytes as at the last check): applied").isTrue();
             assertThat(watcher.reloadOk()).isEqualTo(1);
         }
     }

@@ -123,6 +123,15 @@ public final class VerifierApp implements AutoCloseable {
         // room for the largest record the processor lets through (it checks maxOutputBytes first)
         props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                 Math.max(1024 * 1024, config.maxOutputBytes() + 64 * 1024));
+        // a smaller max.request.size set by hand would refuse an output in the producer itself, for ever: refuse it here
+        Object requestSize = props.getOrDefault(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+                props.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG));
+        long needed = (long) config.maxOutputBytes() + TopicProvisioner.framing(config.maxOutputBytes());
+        if (requestSize != null && Long.parseLong(requestSize.toString().trim()) < needed) {
+            throw new ConfigException(VerifierConfig.MAX_OUTPUT_BYTES, "the producer's max.request.size (" + requestSize
+                    + ") is below " + needed + " (" + config.maxOutputBytes() + " plus framing): lower "
+                    + VerifierConfig.MAX_OUTPUT_BYTES + " or raise max.request.size");
+        }
         this.outputLimit = OutputLimit.of(config.maxOutputBytes());
         this.topology = VerifierTopology.build(config, new ResultMetrics(registry), guard, keyrings, outputLimit);
         this.streams = new KafkaStreams(topology, props);
@@ -160,8 +169,13 @@ public final class VerifierApp implements AutoCloseable {
             LOG.error("stream thread failed ({} so far), replacing it: {}", threadsReplaced.incrementAndGet(), e.toString());
             if (causedBy(e, RecordTooLargeException.class)) {
                 // a topic's max.message.bytes was lowered since the last check: the record is processed again
-                // under the lower limit and ends as malformed (DESIGN 5), never a send refused for ever
-                refreshOutputLimit();
+                // under the lower limit and ends as malformed (DESIGN 5), never a send refused for ever. On the
+                // checker's thread (refreshes never overlap), waited for at most 5 s: this thread still holds its tasks
+                try {
+                    limitChecker.submit(this::refreshOutputLimit).get(5, TimeUnit.SECONDS);
+                } catch (Exception refresh) {
+                    LOG.warn("the output limit was not refreshed within 5 s ({}); the periodic check will", refresh.toString());
+                }
             }
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
@@ -197,7 +211,7 @@ public final class VerifierApp implements AutoCloseable {
             List<TopicProvisioner.Problem> problems = new TopicProvisioner(admin, Duration.ofSeconds(60))
                     .check(config.topics(), config.maxOutputBytes());
             if (!problems.isEmpty()) {
-                throw new ConfigException(problems.get(0).setting(), problems.stream().map(Object::toString)
+                throw new ConfigException(problems.get(0).missing() ? "topics" : problems.get(0).setting(), problems.stream().map(Object::toString)
                         .collect(java.util.stream.Collectors.joining("; ")) + ". Run `sheratan topics --fix` (or kafka-configs --alter"
                         + " --entity-type topics --entity-name TOPIC --add-config SETTING=VALUE), then start again");
             }
@@ -206,11 +220,17 @@ public final class VerifierApp implements AutoCloseable {
 
     /** Lowers (or restores) the output limit to what the verified and audit topics take now. */
     public void refreshOutputLimit() {
-        try (Admin admin = Admin.create(clientConfig)) {
-            outputLimit.fitTopics(new TopicProvisioner(admin, Duration.ofSeconds(30))
+        Map<String, Object> quick = new HashMap<>(clientConfig);
+        quick.put("request.timeout.ms", 5_000);
+        quick.put("default.api.timeout.ms", 10_000);
+        Admin admin = Admin.create(quick);
+        try {
+            outputLimit.fitTopics(new TopicProvisioner(admin, Duration.ofSeconds(10))
                     .largestRecordThatFits(List.of(config.topics().verified(), config.topics().audit())));
         } catch (RuntimeException e) {
             LOG.warn("could not read the topics' max.message.bytes ({}); the output limit stays {}", e.toString(), outputLimit.getAsInt());
+        } finally {
+            admin.close(Duration.ofSeconds(2));
         }
     }
 

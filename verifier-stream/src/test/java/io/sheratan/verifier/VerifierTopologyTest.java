@@ -592,6 +592,21 @@ class VerifierTopologyTest {
         assertNothingElse();
     }
 
+    /** Signed, but by a key the keyring binds to no node: any holder of that key could have named any node. */
+    @Test
+    void shouldNotCallANodeIdAttestedWhenTheKeyIsBoundToNoNode() throws Exception {
+        Keyring keyring = keys.keyring();
+        startWith(config(SHA256), new PoisonGuard(), () -> keyring);
+        sendAt("job-v2-open", v2("job-v2-open", "worker-9", KeyringFixture.T, "sheratan",
+                Signer.ed25519("open/2026-11", keys.open.getPrivate())), KeyringFixture.T);
+
+        VerifiedResult result = onlyVerified();
+        assertThat(result.getMode()).isEqualTo("ed25519");
+        assertThat(result.getNodeId()).isEqualTo("worker-9");
+        assertThat(result.getNodeAttested()).as("a key without nodes vouches for no node").isFalse();
+        assertNothingElse();
+    }
+
     @Test
     void shouldRejectEachVersion2ViolationWithItsReason() throws Exception {
         Keyring keyring = keys.keyring();

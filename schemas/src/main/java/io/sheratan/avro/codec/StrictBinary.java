@@ -21,6 +21,8 @@ public final class StrictBinary {
         }
     }
 
+    private static final long MAX_COLLECTION_ITEMS = Long.parseLong(AvroCodec.MAX_COLLECTION_ITEMS);
+
     private final byte[] data;
     private final int end;
     private int pos;
@@ -89,10 +91,16 @@ public final class StrictBinary {
             }
             if (count < 0) {
                 count = -count;
+                if (count < 0) {
+                    throw new RefusedException("block count out of range at byte " + pos);
+                }
                 long size = varint(10, 64);
                 if (size < 0) {
                     throw new RefusedException("negative block size at byte " + pos);
                 }
+            }
+            if (count > MAX_COLLECTION_ITEMS) { // Avro's own limit; items of no bytes (null) would otherwise loop for ever
+                throw new RefusedException("a block of " + count + " items, more than " + MAX_COLLECTION_ITEMS);
             }
             for (long i = 0; i < count; i++) {
                 if (pos >= end) {

@@ -251,10 +251,12 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
 
     /** The verified result as the verified topic gets it (Avro {@link VerifiedResult}, before the output format). */
     private byte[] encode(Submission s, Verdict verdict, String nodeId, Coordinates from, long now) {
-        // DESIGN 4: node_id is attested only when a version 2 core was signed (hmac or ed25519, with a key); a
-        // v1 node_id (the header) is a claim, and so is a v2 core under a bare sha256 mark (anyone can hash it)
+        // DESIGN 4: node_id is attested only when a version 2 core was signed (hmac or ed25519) by a key that the
+        // keyring binds to that node (its "nodes" list names it). A v1 node_id (the header) is a claim; so is a v2
+        // core under a bare sha256 mark (anyone can hash it) or signed by a key any node may hold.
         boolean attested = s.claims() != null && verdict.outcome() == Verdict.Outcome.VERIFIED
-                && ("hmac".equals(verdict.mode()) || "ed25519".equals(verdict.mode()));
+                && ("hmac".equals(verdict.mode()) || "ed25519".equals(verdict.mode()))
+                && keyrings.get().key(verdict.keyId()).map(k -> k.nodes() != null && k.nodes().contains(s.claims().nodeId())).orElse(false);
         return encoder.encode(s.jobId(), s.ok(), s.core(), s.resultOffset(), s.resultLength(), s.error(),
                 s.coreSha256(), verdict.mode(), verdict.keyId(), nodeId, now, from.partition, from.offset,
                 s.coreVersion(), attested);
