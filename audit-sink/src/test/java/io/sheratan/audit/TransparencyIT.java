@@ -6,7 +6,7 @@ import io.sheratan.avro.VerifiedResult;
 import io.sheratan.avro.codec.AvroCodec;
 import io.sheratan.kafka.TopicProvisioner;
 import io.sheratan.kafka.Topics;
-import io.sheratan.kafka.embedded.EmbeddedKafka;
+import io.sheratan.testing.EmbeddedKafkaExtension;
 import io.sheratan.testing.TopicReader;
 import io.sheratan.tlog.Checkpoint;
 import io.sheratan.tlog.InclusionProof;
@@ -18,9 +18,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -49,18 +48,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class TransparencyIT {
 
-    private static EmbeddedKafka kafka;
+    @RegisterExtension
+    static final EmbeddedKafkaExtension kafka = new EmbeddedKafkaExtension();
     private final HttpClient http = HttpClient.newHttpClient();
 
-    @BeforeAll
-    static void startBroker() {
-        kafka = EmbeddedKafka.builder().start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        kafka.close();
-    }
 
     private static void produce(Topics topics, int from, int to) throws Exception {
         Map<String, Object> config = new HashMap<>(kafka.clientConfig());

@@ -2,12 +2,12 @@ package io.sheratan.cli;
 
 import io.sheratan.kafka.TopicProvisioner;
 import io.sheratan.kafka.Topics;
-import io.sheratan.kafka.embedded.EmbeddedKafka;
+import io.sheratan.testing.EmbeddedKafkaExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,20 +28,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** {@code sheratan submit} against a real broker: exit 0 only when everything was acknowledged. */
 class SubmitCommandIT {
 
-    private static EmbeddedKafka kafka;
+    @RegisterExtension
+    static final EmbeddedKafkaExtension kafka = new EmbeddedKafkaExtension();
 
     @BeforeAll
     static void start() {
-        kafka = EmbeddedKafka.builder().start();
         try (Admin admin = Admin.create(kafka.clientConfig())) {
             new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(Topics.defaults());
         }
     }
 
-    @AfterAll
-    static void stop() {
-        kafka.close();
-    }
 
     @Test
     void shouldPublishOneResultFromFlags() {

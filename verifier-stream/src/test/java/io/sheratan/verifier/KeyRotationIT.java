@@ -8,15 +8,14 @@ import io.sheratan.integrity.IntegrityPolicy;
 import io.sheratan.integrity.Signer;
 import io.sheratan.kafka.TopicProvisioner;
 import io.sheratan.kafka.Topics;
-import io.sheratan.kafka.embedded.EmbeddedKafka;
+import io.sheratan.testing.EmbeddedKafkaExtension;
 import io.sheratan.keys.KeyringWatcher;
 import io.sheratan.producer.ResultPublisher;
 import io.sheratan.testing.TopicReader;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
@@ -46,17 +45,9 @@ import io.sheratan.integrity.Marks;
  */
 class KeyRotationIT {
 
-    private static EmbeddedKafka kafka;
+    @RegisterExtension
+    static final EmbeddedKafkaExtension kafka = new EmbeddedKafkaExtension();
 
-    @BeforeAll
-    static void startBroker() {
-        kafka = EmbeddedKafka.builder().start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        kafka.close();
-    }
 
     private static String entry(String keyId, KeyPair pair, Long notAfter) {
         return "{\"key_id\":\"" + keyId + "\",\"alg\":\"ed25519\",\"public_key\":\"" + Base64.getEncoder().encodeToString(Ed25519.raw(pair.getPublic()))

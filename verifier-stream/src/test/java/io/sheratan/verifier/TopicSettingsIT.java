@@ -13,7 +13,7 @@ import io.sheratan.integrity.IntegrityVerifier;
 import io.sheratan.integrity.Marks;
 import io.sheratan.kafka.TopicProvisioner;
 import io.sheratan.kafka.Topics;
-import io.sheratan.kafka.embedded.EmbeddedKafka;
+import io.sheratan.testing.EmbeddedKafkaExtension;
 import io.sheratan.keys.KeyringWatcher;
 import io.sheratan.testing.TopicReader;
 import org.apache.kafka.clients.admin.Admin;
@@ -26,9 +26,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
@@ -56,17 +55,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class TopicSettingsIT {
 
     private static final byte[] SECRET = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
-    private static EmbeddedKafka kafka;
+    @RegisterExtension
+    static final EmbeddedKafkaExtension kafka = new EmbeddedKafkaExtension();
 
-    @BeforeAll
-    static void startBroker() {
-        kafka = EmbeddedKafka.builder().start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        kafka.close();
-    }
 
     private static byte[] envelope(String jobId, String result, boolean hmac) throws Exception {
         Submission s = new EnvelopeReader(IntegrityPolicy.defaults().limits())

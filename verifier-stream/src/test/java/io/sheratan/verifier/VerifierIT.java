@@ -6,7 +6,7 @@ import io.sheratan.testing.TopicReader;
 import io.sheratan.envelope.WireFormat;
 import io.sheratan.kafka.TopicProvisioner;
 import io.sheratan.kafka.Topics;
-import io.sheratan.kafka.embedded.EmbeddedKafka;
+import io.sheratan.testing.EmbeddedKafkaExtension;
 import io.sheratan.producer.ResultPublisher;
 import io.sheratan.verifier.http.VerifierHttp;
 import org.apache.kafka.clients.admin.Admin;
@@ -16,9 +16,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -45,18 +44,10 @@ import org.apache.kafka.common.TopicPartition;
 /** The verifier on a real broker: exact counts for a mixed stream, queries across two instances, no loss when one stops. */
 class VerifierIT {
 
-    private static EmbeddedKafka kafka;
+    @RegisterExtension
+    static final EmbeddedKafkaExtension kafka = new EmbeddedKafkaExtension();
     private final HttpClient http = HttpClient.newHttpClient();
 
-    @BeforeAll
-    static void startBroker() {
-        kafka = EmbeddedKafka.builder().start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        kafka.close();
-    }
 
     private static VerifierConfig config(String suffix) {
         Topics topics = Topics.defaults().withSuffix(suffix);

@@ -1,12 +1,11 @@
-package io.sheratan.cli;
+package io.sheratan.gateway;
 
 import io.sheratan.integrity.Signer;
 
-import io.sheratan.gateway.Gateway;
-import io.sheratan.gateway.GatewayConfig;
 import io.sheratan.kafka.TopicProvisioner;
 import io.sheratan.kafka.Topics;
-import io.sheratan.kafka.embedded.EmbeddedKafka;
+import io.sheratan.testing.EmbeddedKafkaExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -45,14 +44,14 @@ import org.junit.jupiter.api.io.TempDir;
 class GatewayIT {
 
     private static final String TOKEN = "test-token-1234";
-    private static EmbeddedKafka kafka;
+    @RegisterExtension
+    static final EmbeddedKafkaExtension kafka = new EmbeddedKafkaExtension();
     private static Gateway gateway;
     private static Gateway narrow;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() {
-        kafka = EmbeddedKafka.builder().start();
         try (Admin admin = Admin.create(kafka.clientConfig())) {
             new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(Topics.defaults());
         }
@@ -65,7 +64,6 @@ class GatewayIT {
     static void stop() {
         gateway.close();
         narrow.close();
-        kafka.close();
     }
 
     private static String signed(String jobId, String result) {
