@@ -1,5 +1,7 @@
 package io.sheratan.audit;
 
+import io.sheratan.avro.codec.AuditEventType;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Counter;
@@ -53,8 +55,6 @@ import org.apache.kafka.common.errors.RetriableException;
  * silently, never a crash.
  */
 public final class AuditSink implements Runnable, AutoCloseable {
-
-    public static final String UNREADABLE = AuditVocabulary.UNREADABLE;
     private static final Logger LOG = LoggerFactory.getLogger(AuditSink.class);
 
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -281,7 +281,7 @@ public final class AuditSink implements Runnable, AutoCloseable {
             // outside the table is not logged as what it claims, never indexed, counted under "other"
             LOG.warn("foreign event on {}/{}@{}: an event type or reason the pipeline does not write", record.topic(), record.partition(),
                     record.offset());
-            return sinkEvent(record, AuditVocabulary.FOREIGN_EVENT, "other");
+            return sinkEvent(record, AuditEventType.AUDIT_FOREIGN_EVENT.name(), "other");
         }
         return event;
     }
@@ -295,7 +295,7 @@ public final class AuditSink implements Runnable, AutoCloseable {
      */
     private ObjectNode verified(ConsumerRecord<byte[], byte[]> record) {
         if (record.value() == null) {
-            return sinkEvent(record, AuditVocabulary.FOREIGN_EVENT, "other");
+            return sinkEvent(record, AuditEventType.AUDIT_FOREIGN_EVENT.name(), "other");
         }
         try {
             ObjectNode result = OutputCodec.readFlat(record.value(), verifiedCodec);
@@ -303,10 +303,10 @@ public final class AuditSink implements Runnable, AutoCloseable {
                     && result.path("source_partition").canConvertToInt()) {
                 if (record.key() == null || !java.util.Arrays.equals(record.key(), result.get("job_id").asText().getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
                     LOG.warn("foreign record on {}/{}@{}: its key is not its job id", record.topic(), record.partition(), record.offset());
-                    return sinkEvent(record, AuditVocabulary.FOREIGN_EVENT, "other");
+                    return sinkEvent(record, AuditEventType.AUDIT_FOREIGN_EVENT.name(), "other");
                 }
                 ObjectNode event = ChainLog.JSON.createObjectNode();
-                event.put("event_type", AuditVocabulary.RESULT_VERIFIED);
+                event.put("event_type", AuditEventType.RESULT_VERIFIED.name());
                 event.put("event_id", topics.submitted() + "/" + result.path("source_partition").asInt() + "/" + result.path("source_offset").asLong());
                 event.set("job_id", result.get("job_id"));
                 event.set("sha256", result.get("sha256"));
@@ -333,7 +333,7 @@ public final class AuditSink implements Runnable, AutoCloseable {
     }
 
     private ObjectNode unreadable(ConsumerRecord<byte[], byte[]> record) {
-        return sinkEvent(record, AuditVocabulary.UNREADABLE, "malformed");
+        return sinkEvent(record, AuditEventType.AUDIT_RECORD_UNREADABLE.name(), "malformed");
     }
 
     /** An event of the sink's own about a record: its coordinates and the SHA-256 of its bytes, never its content. */

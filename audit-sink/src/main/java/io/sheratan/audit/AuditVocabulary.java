@@ -1,8 +1,7 @@
 package io.sheratan.audit;
 
-import io.sheratan.integrity.EventType;
+import io.sheratan.avro.codec.AuditEventType;
 import io.sheratan.integrity.Reason;
-import io.sheratan.keys.ServiceEvents;
 
 import java.util.Arrays;
 import java.util.Set;
@@ -10,27 +9,26 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * The event types and reasons of the audit log (DESIGN sections 4 and 9): those the pipeline writes
- * on the audit topic (the verifier's and gateway's outcomes, {@code KEYRING_APPLIED}) and those only
- * the sink itself writes ({@code RESULT_VERIFIED}, {@code AUDIT_*}). A record on the audit topic
- * claiming one of the sink's own types, or a type or reason outside these sets, is a foreign event.
- * Metric labels are taken from these sets, so no record can create a new series.
+ * What the sink accepts from the audit topic and which label values its metrics take (DESIGN
+ * sections 4 and 9), from the one vocabulary {@link AuditEventType}: a record claiming a type only
+ * the sink writes ({@code RESULT_VERIFIED}, {@code AUDIT_*}), or a type or reason outside the
+ * pipeline's, is a foreign event. Labels come from these fixed sets, so no record can create a series.
  */
 final class AuditVocabulary {
 
-    static final String RESULT_VERIFIED = "RESULT_VERIFIED";
-    static final String UNREADABLE = "AUDIT_RECORD_UNREADABLE";
-    static final String FOREIGN_EVENT = "AUDIT_FOREIGN_EVENT";
-    static final String NOT_LOGGABLE = ChainLog.PLACEHOLDER;
     static final String OTHER = "other";
 
-    private static final Set<String> PIPELINE_TYPES = Stream.concat(Arrays.stream(EventType.values()).map(Enum::name),
-            Stream.of(ServiceEvents.KEYRING_APPLIED)).collect(Collectors.toUnmodifiableSet());
+    private static final Set<String> PIPELINE_TYPES = types(AuditEventType.Writer.PIPELINE);
+    private static final Set<String> SINK_TYPES = types(AuditEventType.Writer.SINK);
     private static final Set<String> PIPELINE_REASONS = Stream.concat(Arrays.stream(Reason.values()).map(Reason::code),
-            Stream.of("keyring_applied")).collect(Collectors.toUnmodifiableSet());
-    private static final Set<String> SINK_TYPES = Set.of(RESULT_VERIFIED, UNREADABLE, FOREIGN_EVENT, NOT_LOGGABLE);
+            Stream.of(AuditEventType.KEYRING_APPLIED_REASON)).collect(Collectors.toUnmodifiableSet());
 
     private AuditVocabulary() {
+    }
+
+    private static Set<String> types(AuditEventType.Writer writer) {
+        return Arrays.stream(AuditEventType.values()).filter(t -> t.writer() == writer).map(Enum::name)
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     /** Whether an event read from the audit topic is of a type and reason the pipeline writes there. */

@@ -1,5 +1,7 @@
 package io.sheratan.audit;
 
+import io.sheratan.avro.codec.AuditEventType;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -80,9 +82,6 @@ public final class ChainLog implements AutoCloseable {
             this(event, topic, partition, offset, null);
         }
     }
-
-    /** The event type of a line that stands in for an event that could not be logged as it was. */
-    public static final String PLACEHOLDER = "AUDIT_EVENT_NOT_LOGGABLE";
     /** DESIGN section 9 bounds a Merkle log entry (the canonical event) at 65,535 bytes: its length travels in 16 bits. */
     public static final int MAX_ENTRY_BYTES = 65_535;
     /** The largest line written: the entry plus the line's own fields (hashes, coordinates, the time). */
@@ -228,7 +227,7 @@ public final class ChainLog implements AutoCloseable {
 
     static ObjectNode placeholder(Entry entry, String why) {
         ObjectNode event = JSON.createObjectNode();
-        event.put("event_type", PLACEHOLDER);
+        event.put("event_type", AuditEventType.AUDIT_EVENT_NOT_LOGGABLE.name());
         event.put("reason", "malformed");
         event.put("event_id", entry.topic() + "/" + entry.partition() + "/" + entry.offset());
         event.put("detail", why);

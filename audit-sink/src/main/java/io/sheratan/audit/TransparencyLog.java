@@ -1,5 +1,7 @@
 package io.sheratan.audit;
 
+import io.sheratan.avro.codec.AuditEventType;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sheratan.tlog.Checkpoint;
 import io.sheratan.tlog.InclusionProof;
@@ -51,7 +53,6 @@ public final class TransparencyLog implements AutoCloseable {
     public static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
     /** How old a checkpoint's tiles are before they are fsynced in bulk and recorded in {@code tlog/durable}. */
     public static final Duration DURABLE_LAG = Duration.ofSeconds(40);
-    public static final String RESULT_VERIFIED = AuditVocabulary.RESULT_VERIFIED;
     static final String INDEX_DIR = "tlog-index";
     /** A core hash as the verifier writes it: fixed length, so a result key (hash, then job id) is unambiguous. */
     private static final java.util.regex.Pattern SHA256_HEX = java.util.regex.Pattern.compile("[0-9a-f]{64}");
@@ -300,7 +301,7 @@ public final class TransparencyLog implements AutoCloseable {
         if (eventId.isTextual()) {
             into.add(new EntryIndex.KeyAt(new EntryIndex.Key(EntryIndex.EVENT, eventId.asText()), at));
         }
-        if (verifiedTopic.equals(logged.topic()) && RESULT_VERIFIED.equals(event.path("event_type").asText())
+        if (verifiedTopic.equals(logged.topic()) && AuditEventType.RESULT_VERIFIED.name().equals(event.path("event_type").asText())
                 && event.path("job_id").isTextual() && SHA256_HEX.matcher(event.path("sha256").asText("")).matches()) {
             String jobId = event.get("job_id").asText();
             into.add(new EntryIndex.KeyAt(new EntryIndex.Key(EntryIndex.JOB, jobId), at));

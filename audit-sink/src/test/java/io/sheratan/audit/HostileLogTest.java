@@ -1,5 +1,7 @@
 package io.sheratan.audit;
 
+import io.sheratan.avro.codec.AuditEventType;
+
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sheratan.kafka.Topics;
 import io.sheratan.tlog.NoteKeys;
@@ -120,7 +122,7 @@ class HostileLogTest {
                 entries.add(classifier.entry(record(topics.audit(), "J", json.getBytes(StandardCharsets.UTF_8))));
             }
             assertThat(entries).allSatisfy(e -> {
-                assertThat(e.event().get("event_type").asText()).isEqualTo(AuditVocabulary.FOREIGN_EVENT);
+                assertThat(e.event().get("event_type").asText()).isEqualTo(AuditEventType.AUDIT_FOREIGN_EVENT.name());
                 assertThat(e.event().get("reason").asText()).isEqualTo("other");
                 assertThat(e.event().toString()).doesNotContain("\"J\"");
             });

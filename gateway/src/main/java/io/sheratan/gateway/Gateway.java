@@ -17,7 +17,7 @@ import io.sheratan.keys.ServiceEvents;
 import io.sheratan.http.HttpService.Reply;
 import io.sheratan.envelope.MalformedEnvelopeException;
 import io.sheratan.envelope.Submission;
-import io.sheratan.integrity.EventType;
+import io.sheratan.avro.codec.AuditEventType;
 import io.sheratan.integrity.IntegrityVerifier;
 import io.sheratan.integrity.Marks;
 import io.sheratan.integrity.Reason;
@@ -194,15 +194,16 @@ public final class Gateway implements AutoCloseable {
             submission = readers.get().readJson(body);
         } catch (MalformedEnvelopeException e) {
             metrics.rejected(Reason.MALFORMED);
-            audit(EventType.RESULT_MALFORMED, Reason.MALFORMED, e.jobId(), null, null, withToken(e.detail(), tokenId), remote, body);
+            publishAudit(event(AuditEventType.RESULT_MALFORMED, Reason.MALFORMED, remote, body)
+                    .setJobId(e.jobId()).setDetail(withToken(e.detail(), tokenId)).build());
             return Reply.json(400, "{\"ok\":false,\"error\":\"bad_request\",\"reason\":\"malformed\",\"detail\":" + quote(e.detail()) + "}");
         }
         // the gateway's clock at receipt is the record time t (DESIGN 3b.6)
         Verdict verdict = IntegrityVerifier.verify(submission, config.policy(), keyring, now);
         if (!verdict.accepted()) {
             metrics.rejected(verdict.reason());
-            audit(EventType.RESULT_INTEGRITY_FAIL, verdict.reason(), submission.jobId(), verdict.mode(), verdict.keyId(),
-                    withToken(null, tokenId), remote, body);
+            publishAudit(event(AuditEventType.RESULT_INTEGRITY_FAIL, verdict.reason(), remote, body).setJobId(submission.jobId())
+                    .setMode(verdict.mode()).setKeyId(verdict.keyId()).setDetail(withToken(null, tokenId)).build());
             int status = verdict.reason() == Reason.MISSING_INTEGRITY ? 400 : 422;
             return Reply.json(status, "{\"ok\":false,\"error\":\"result_integrity_fail\",\"reason\":\"" + verdict.reason().code() + "\"}");
         }
@@ -239,12 +240,9 @@ public final class Gateway implements AutoCloseable {
         return (detail == null ? "" : detail + "; ") + "token_id=" + tokenId;
     }
 
-    private void audit(EventType type, Reason reason, String jobId, String mode, String keyId, String detail, String remote, byte[] body) {
-        AuditEvent event = AuditEvents.event("gateway/" + UUID.randomUUID(), type.name(), reason.code(), Instant.now(),
-                        jobId, mode, keyId, null, detail, body)
-                .setRemoteAddr(remote)
-                .build();
-        publishAudit(event);
+    /** An audit event of the gateway's: its own id and clock, the caller's address, the SHA-256 of the body; the rest by name. */
+    private static AuditEvent.Builder event(AuditEventType type, Reason reason, String remote, byte[] body) {
+        return AuditEvents.event(type, reason.code(), "gateway/" + UUID.randomUUID(), Instant.now(), body).setRemoteAddr(remote);
     }
 
     private void publishAudit(AuditEvent event) {

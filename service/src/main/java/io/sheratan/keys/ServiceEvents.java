@@ -1,5 +1,7 @@
 package io.sheratan.keys;
 
+import io.sheratan.avro.codec.AuditEventType;
+
 import io.sheratan.avro.codec.AuditEvents;
 import io.sheratan.avro.AuditEvent;
 import io.sheratan.avro.codec.OutputCodec;
@@ -23,8 +25,6 @@ import java.util.Map;
  * token id with its window, never a secret. Written with an idempotent producer of their own.
  */
 public final class ServiceEvents implements AutoCloseable {
-
-    public static final String KEYRING_APPLIED = "KEYRING_APPLIED";
     private static final Logger LOG = LoggerFactory.getLogger(ServiceEvents.class);
 
     private final KafkaProducer<byte[], byte[]> producer;
@@ -49,8 +49,10 @@ public final class ServiceEvents implements AutoCloseable {
         if (detail.length() > 60_000) {
             detail = "{\"digest\":\"" + keyring.digest() + "\",\"keys\":" + keyring.keys().size() + ",\"tokens\":" + keyring.tokens().size() + "}";
         }
-        return AuditEvents.event("keyring/" + instance + "/" + keyring.digest() + "/" + at.toEpochMilli(), KEYRING_APPLIED,
-                        "keyring_applied", at, null, null, null, instance, detail, null)
+        return AuditEvents.event(AuditEventType.KEYRING_APPLIED, AuditEventType.KEYRING_APPLIED_REASON,
+                        "keyring/" + instance + "/" + keyring.digest() + "/" + at.toEpochMilli(), at, null)
+                .setNodeId(instance)
+                .setDetail(detail)
                 .setReceivedSha256(keyring.digest()) // the evidence here is the keyring file's own hash
                 .build();
     }

@@ -1,5 +1,7 @@
 package io.sheratan.tools;
 
+import io.sheratan.avro.codec.AuditEventType;
+
 import io.sheratan.cli.TempDirs;
 import static io.sheratan.testing.Processes.awaitLine;
 import static io.sheratan.testing.Processes.freePort;
@@ -178,7 +180,7 @@ class HostileInputIT {
             found = 0;
             for (Path file : ChainLog.files(data.resolve("audit"))) {
                 for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                    if (line.contains("AUDIT_RECORD_UNREADABLE") || line.contains(ChainLog.PLACEHOLDER)) {
+                    if (line.contains("AUDIT_RECORD_UNREADABLE") || line.contains(AuditEventType.AUDIT_EVENT_NOT_LOGGABLE.name())) {
                         found++;
                     }
                 }

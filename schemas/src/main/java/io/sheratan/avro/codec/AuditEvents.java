@@ -15,20 +15,17 @@ public final class AuditEvents {
     }
 
     /**
-     * @param raw the bytes the event is about, hashed into {@code received_sha256}; null when there are none
+     * An event of {@code type}: the fields every event has, and the SHA-256 of the bytes it is about
+     * ({@code received_sha256}, null when there are none). Everything else is set by name on the builder
+     * ({@code setJobId}, {@code setMode}, {@code setKeyId}, {@code setNodeId}, {@code setDetail}, ...):
+     * never the payload, a key or a token (DESIGN 4).
      */
-    public static AuditEvent.Builder event(String eventId, String eventType, String reason, Instant ts, String jobId,
-                                           String mode, String keyId, String nodeId, String detail, byte[] raw) {
+    public static AuditEvent.Builder event(AuditEventType type, String reason, String eventId, Instant ts, byte[] evidence) {
         return AuditEvent.newBuilder()
                 .setEventId(eventId)
-                .setEventType(eventType)
+                .setEventType(type.name())
                 .setReason(reason)
                 .setTs(ts)
-                .setJobId(jobId)
-                .setMode(mode)
-                .setKeyId(keyId)
-                .setNodeId(nodeId)
-                .setDetail(detail)
-                .setReceivedSha256(raw == null ? null : Digests.sha256Hex(raw));
+                .setReceivedSha256(evidence == null ? null : Digests.sha256Hex(evidence));
     }
 }

@@ -117,8 +117,8 @@ class StrictBinaryTest {
                     .setVerifiedAt(Instant.ofEpochMilli(random.nextLong() >>> random.nextInt(64)))
                     .setSourcePartition(random.nextInt()).setSourceOffset(random.nextLong() >> random.nextInt(64)).build();
             assertThat(verified.decode(verified.encode(result))).isEqualTo(result);
-            AuditEvent event = AuditEvents.event("e" + i, "RESULT_MALFORMED", "malformed", Instant.ofEpochMilli(random.nextLong() >>> 1),
-                    null, null, null, null, null, new byte[] {(byte) i}).setSourceTopic("t").setSourcePartition(random.nextInt())
+            AuditEvent event = AuditEvents.event(AuditEventType.RESULT_MALFORMED, "malformed", "e" + i,
+                    Instant.ofEpochMilli(random.nextLong() >>> 1), new byte[] {(byte) i}).setSourceTopic("t").setSourcePartition(random.nextInt())
                     .setSourceOffset(random.nextLong() >>> 1).build();
             assertThat(audit.decode(audit.encode(event))).isEqualTo(event);
         }

@@ -10,7 +10,7 @@ import io.sheratan.envelope.Claims;
 import io.sheratan.envelope.EnvelopeReader;
 import io.sheratan.envelope.MalformedEnvelopeException;
 import io.sheratan.envelope.Submission;
-import io.sheratan.integrity.EventType;
+import io.sheratan.avro.codec.AuditEventType;
 import io.sheratan.integrity.IntegrityVerifier;
 import io.sheratan.integrity.Keyring;
 import io.sheratan.integrity.Marks;
@@ -142,8 +142,8 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
 
     private void rejectMalformed(Record<byte[], byte[]> record, Coordinates from, String jobId, String detail) {
         metrics.rejected(Reason.MALFORMED);
-        audit(record, from, EventType.RESULT_MALFORMED, Reason.MALFORMED, jobId, null, null,
-                header(record.headers(), NODE_ID_HEADER), detail, null, null);
+        audit(record, from, event(record, from, AuditEventType.RESULT_MALFORMED, Reason.MALFORMED)
+                .setJobId(jobId).setNodeId(header(record.headers(), NODE_ID_HEADER)).setDetail(detail));
     }
 
     private void route(Record<byte[], byte[]> record, Coordinates from) {
@@ -164,8 +164,8 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
         String nodeId = submission.claims() != null ? submission.claims().nodeId() : header(record.headers(), NODE_ID_HEADER);
         if (!verdict.accepted()) {
             metrics.rejected(verdict.reason());
-            audit(record, from, EventType.RESULT_INTEGRITY_FAIL, verdict.reason(), submission.jobId(), verdict.mode(),
-                    verdict.keyId(), nodeId, null, null, null);
+            audit(record, from, event(record, from, AuditEventType.RESULT_INTEGRITY_FAIL, verdict.reason())
+                    .setJobId(submission.jobId()).setMode(verdict.mode()).setKeyId(verdict.keyId()).setNodeId(nodeId));
             return;
         }
         VerifiedTable.Stored first = remembered(submission.jobId());
@@ -174,8 +174,9 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
                 metrics.duplicate();
             } else {
                 metrics.rejected(Reason.CONFLICT);
-                audit(record, from, EventType.RESULT_CONFLICT, Reason.CONFLICT, submission.jobId(), verdict.mode(),
-                        verdict.keyId(), nodeId, null, first.sha256(), submission.coreSha256());
+                audit(record, from, event(record, from, AuditEventType.RESULT_CONFLICT, Reason.CONFLICT)
+                        .setJobId(submission.jobId()).setMode(verdict.mode()).setKeyId(verdict.keyId()).setNodeId(nodeId)
+                        .setFirstSha256(first.sha256()).setNewSha256(submission.coreSha256()));
             }
             return;
         }
@@ -196,8 +197,8 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
         boolean unmarked = verdict.outcome() == Verdict.Outcome.ACCEPTED_UNMARKED;
         metrics.verified(unmarked);
         if (unmarked) {
-            audit(record, from, EventType.RESULT_INTEGRITY_MISSING_ACCEPTED, Reason.MISSING_INTEGRITY, submission.jobId(),
-                    null, null, nodeId, "accepted because SHERATAN_RESULT_INTEGRITY_REQUIRED=0", null, null);
+            audit(record, from, event(record, from, AuditEventType.RESULT_INTEGRITY_MISSING_ACCEPTED, Reason.MISSING_INTEGRITY)
+                    .setJobId(submission.jobId()).setNodeId(nodeId).setDetail("accepted because SHERATAN_RESULT_INTEGRITY_REQUIRED=0"));
         }
     }
 
@@ -310,17 +311,17 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
         }
     }
 
-    private void audit(Record<byte[], byte[]> record, Coordinates from, EventType type, Reason reason, String jobId,
-                       String mode, String keyId, String nodeId, String detail, String firstSha, String newSha) {
-        AuditEvent event = AuditEvents.event(from.eventId(), type.name(), reason.code(), Instant.ofEpochMilli(context.currentSystemTimeMs()),
-                        jobId, mode, keyId, nodeId, detail, record.value())
+    /** The audit event of this input record: its coordinates and the SHA-256 of its bytes; the rest is set by name. */
+    private AuditEvent.Builder event(Record<byte[], byte[]> record, Coordinates from, AuditEventType type, Reason reason) {
+        return AuditEvents.event(type, reason.code(), from.eventId(), Instant.ofEpochMilli(context.currentSystemTimeMs()), record.value())
                 .setSourceTopic(from.topic)
                 .setSourcePartition(from.partition)
-                .setSourceOffset(from.offset)
-                .setFirstSha256(firstSha)
-                .setNewSha256(newSha)
-                .build();
-        String key = jobId != null ? jobId : from.eventId();
+                .setSourceOffset(from.offset);
+    }
+
+    private void audit(Record<byte[], byte[]> record, Coordinates from, AuditEvent.Builder builder) {
+        AuditEvent event = builder.build();
+        String key = event.getJobId() != null ? event.getJobId() : from.eventId();
         context.forward(new Record<>(key, output.audit(event), record.timestamp()), AUDIT);
     }
 
