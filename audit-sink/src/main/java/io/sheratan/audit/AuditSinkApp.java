@@ -1,5 +1,7 @@
 package io.sheratan.audit;
 
+import io.sheratan.kafka.Producers;
+
 import io.sheratan.kafka.KafkaProbe;
 import io.sheratan.metrics.JvmMetrics;
 import io.sheratan.config.Setting;
@@ -122,10 +124,7 @@ public final class AuditSinkApp implements AutoCloseable {
         try (Admin admin = Admin.create(clientConfig)) {
             LogIdentity.of(admin, topics.audit(), Duration.ofSeconds(60)).checkAgainst(dir, log.lines() > 0);
             lease.checkGroup(admin, groupId, java.util.List.of(topics.audit(), topics.verified()), Duration.ofSeconds(60));
-            Map<String, Object> producerConfig = new HashMap<>(clientConfig);
-            producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-            producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-            producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new StringSerializer());
+            producer = Producers.create(clientConfig, Map.of(), new StringSerializer(), new StringSerializer());
             KafkaProducer<String, String> publishing = producer;
             String checkpointTopic = topics.checkpoints();
             opened = TransparencyLog.open(dir, log, logKey, topics.verified(),

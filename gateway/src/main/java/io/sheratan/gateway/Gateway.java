@@ -1,5 +1,7 @@
 package io.sheratan.gateway;
 
+import io.sheratan.kafka.Producers;
+
 import io.micrometer.core.instrument.Timer;
 import io.sheratan.metrics.JvmMetrics;
 import io.sheratan.avro.codec.AuditEvents;
@@ -107,12 +109,8 @@ public final class Gateway implements AutoCloseable {
     public Gateway(GatewayConfig config, Map<String, Object> clientConfig, String bindAddress, KeyringWatcher keyrings) {
         this.keyrings = keyrings;
         this.config = config;
-        Map<String, Object> producerConfig = new HashMap<>(clientConfig);
-        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producerConfig.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
-        producerConfig.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 1);
-        this.producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
+        this.producer = Producers.create(clientConfig, Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000, ProducerConfig.LINGER_MS_CONFIG, 1),
+                new ByteArraySerializer(), new ByteArraySerializer());
         // the producer's own metrics (buffer, batch, record errors, request latency): B1 saturation is visible
         this.producerMetrics = new KafkaClientMetrics(producer);
         producerMetrics.bindTo(registry);

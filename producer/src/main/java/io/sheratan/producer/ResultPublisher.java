@@ -1,5 +1,7 @@
 package io.sheratan.producer;
 
+import io.sheratan.kafka.Producers;
+
 import io.sheratan.envelope.MalformedEnvelopeException;
 import io.sheratan.kafka.Topics;
 import io.sheratan.avro.ResultSubmission;
@@ -60,14 +62,10 @@ public final class ResultPublisher implements AutoCloseable {
     private final ThreadLocal<JsonCanonicalizer> canonicalizers;
 
     private ResultPublisher(Builder b) {
-        Map<String, Object> config = new HashMap<>(b.clientConfig);
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, b.maxBlock.toMillis());
+        Map<String, Object> config = Producers.config(b.clientConfig, Map.of(ProducerConfig.LINGER_MS_CONFIG, 5,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4", ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024));
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, b.maxBlock.toMillis()); // the builder's, over the client settings
         config.put(ProducerConfig.BUFFER_MEMORY_CONFIG, b.bufferBytes);
-        config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
-        config.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        config.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024);
         this.producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
         this.topic = b.topic;
         this.policy = b.policy;

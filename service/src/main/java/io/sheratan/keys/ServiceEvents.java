@@ -1,5 +1,7 @@
 package io.sheratan.keys;
 
+import io.sheratan.kafka.Producers;
+
 import io.sheratan.avro.codec.AuditEventType;
 
 import io.sheratan.avro.codec.AuditEvents;
@@ -33,11 +35,8 @@ public final class ServiceEvents implements AutoCloseable {
     private final OutputCodec codec;
 
     public ServiceEvents(Map<String, Object> clientConfig, String auditTopic, String instance, OutputCodec codec) {
-        Map<String, Object> config = new HashMap<>(clientConfig);
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        config.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
-        this.producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+        this.producer = Producers.create(clientConfig, Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000),
+                new ByteArraySerializer(), new ByteArraySerializer());
         this.topic = auditTopic;
         this.instance = instance;
         this.codec = codec;
