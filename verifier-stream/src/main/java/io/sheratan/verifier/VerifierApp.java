@@ -116,6 +116,9 @@ public final class VerifierApp implements AutoCloseable {
             props.put(StreamsConfig.consumerPrefix("max.poll.interval.ms"), 60_000);
         }
         props.putIfAbsent("processing.exception.handler.global.enabled", true);
+        // a send refused as too large marks its input record, which then ends as malformed (never a loop)
+        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, io.sheratan.verifier.internals.OutputRefusedHandler.class);
+        props.put(io.sheratan.verifier.internals.OutputRefusedHandler.GUARD_CONFIG, guard);
         // a task reads the submitted topic and the verified topic (the query table): never hold the
         // submitted records back to order them against the table's (the default waits for a fetch of
         // the other partition whenever it lags, which the verifier's own output always makes it do)

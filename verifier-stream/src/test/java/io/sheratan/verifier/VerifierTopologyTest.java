@@ -34,6 +34,8 @@ import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import io.sheratan.verifier.internals.OutputRefusedHandler;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -544,6 +546,43 @@ class VerifierTopologyTest {
         assertThat(counter("sheratan_results_quarantined_total")).isEqualTo(1);
         assertThat(onlyVerified().getJobId()).isEqualTo("after");
         assertThat(guard.looping()).isFalse();
+        assertNothingElse();
+    }
+
+    /** A send refused as too large marks its input (OutputRefusedHandler); processed again, it ends as malformed, unread. */
+    @Test
+    void shouldEndARecordWhoseOutputTheBrokerRefusedAsMalformed() throws Exception {
+        PoisonGuard guard = new PoisonGuard();
+        String topic = config(SHA256).topics().submitted();
+        OutputRefusedHandler handler = new OutputRefusedHandler();
+        handler.configure(Map.of(OutputRefusedHandler.GUARD_CONFIG, guard));
+        ErrorHandlerContext source = new ErrorHandlerContext() {
+            public String topic() { return topic; }
+            public int partition() { return 0; }
+            public long offset() { return 0; }
+            public org.apache.kafka.common.header.Headers headers() { return new RecordHeaders(); }
+            public String processorNodeId() { return VerifierTopology.PROCESSOR; }
+            public org.apache.kafka.streams.processor.TaskId taskId() { return new org.apache.kafka.streams.processor.TaskId(0, 0); }
+            public long timestamp() { return 0; }
+            public byte[] sourceRawKey() { return null; }
+            public byte[] sourceRawValue() { return null; }
+        };
+        var response = handler.handleError(source, new org.apache.kafka.clients.producer.ProducerRecord<>("verified", new byte[0]),
+                new org.apache.kafka.common.errors.RecordTooLargeException("too large"));
+        assertThat(response.result()).as("the task fails, as by default: nothing is half-written")
+                .isEqualTo(org.apache.kafka.streams.errors.ProductionExceptionHandler.Result.FAIL);
+        assertThat(guard.unsendable(topic, 0, 0)).isTrue();
+
+        startWith(config(SHA256), guard);
+        send("job-big", signedJson("job-big", "1", SHA256));
+        send("after", signedJson("after", "2", SHA256));
+
+        AuditEvent event = onlyAudit();
+        assertThat(event.getEventType()).isEqualTo("RESULT_MALFORMED");
+        assertThat(event.getDetail()).contains("refused by the broker as too large");
+        assertThat(event.getEventId()).isEqualTo(topic + "/0/0");
+        assertThat(onlyVerified().getJobId()).isEqualTo("after");
+        assertThat(guard.unsendable(topic, 0, 0)).as("cleared once it has its outcome").isFalse();
         assertNothingElse();
     }
 

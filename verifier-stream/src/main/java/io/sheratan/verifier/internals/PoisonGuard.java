@@ -42,10 +42,27 @@ public final class PoisonGuard {
         return died.getOrDefault(offset, 0) + 1;
     }
 
+    /** Per partition: offsets whose output the broker refused as too large (see {@code OutputRefusedHandler}). */
+    private final Map<String, java.util.Set<Long>> unsendable = new ConcurrentHashMap<>();
+
+    /** The output of this input record was refused as too large: processed again, it ends as malformed. */
+    public void markUnsendable(String topic, int partition, long offset) {
+        unsendable.computeIfAbsent(topic + "/" + partition, k -> ConcurrentHashMap.newKeySet()).add(offset);
+    }
+
+    public boolean unsendable(String topic, int partition, long offset) {
+        java.util.Set<Long> marked = unsendable.get(topic + "/" + partition);
+        return marked != null && marked.contains(offset);
+    }
+
     /** Processing of this offset ended with an outcome: everything up to it is behind us. */
     public void done(String topic, int partition, long offset) {
         String tp = topic + "/" + partition;
         current.remove(tp, offset);
+        java.util.Set<Long> marked = unsendable.get(tp);
+        if (marked != null) {
+            marked.removeIf(o -> o <= offset);
+        }
         Map<Long, Integer> died = deaths.get(tp);
         if (died != null) {
             died.keySet().removeIf(o -> o <= offset);

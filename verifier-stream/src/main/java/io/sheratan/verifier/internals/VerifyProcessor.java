@@ -124,6 +124,12 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
             guard.done(from.topic, from.partition, from.offset);
             return;
         }
+        if (guard.unsendable(from.topic, from.partition, from.offset)) {
+            // the broker refused its output as too large (OutputRefusedHandler): one outcome, never a send retried for ever
+            rejectMalformed(record, from, null, "its output was refused by the broker as too large for the verified or audit topic");
+            guard.done(from.topic, from.partition, from.offset);
+            return;
+        }
         try {
             route(record, from);
         } catch (KafkaException e) {
