@@ -256,13 +256,21 @@ test('every accepted document canonicalizes to a fixed point under its limit', (
   assert.ok(tooLarge > 0);
 });
 
-test('every signer signs what the verifier verifies, for random results', () => {
+/** The keys, keyring, time and policy of conformance/v2/envelopes.json, as the signing tests use them. */
+function v2Fixture() {
   const doc = JSON.parse(read('v2', 'envelopes.json'));
-  const keyring = sc.Keyring.parse(Buffer.from(JSON.stringify(doc.keyring)));
-  const signingKey = sc.ed25519PrivateKey(Buffer.from(doc.ed25519_seed_hex, 'hex'));
-  const hmacKey = Buffer.from(doc.hmac_secret_ascii, 'ascii');
-  const t = 1795924800000;
-  const policy = sc.policyFromEnv({ SHERATAN_KEYRING_FILE: "(the file's keyring)" });
+  return {
+    doc,
+    keyring: sc.Keyring.parse(Buffer.from(JSON.stringify(doc.keyring))),
+    signingKey: sc.ed25519PrivateKey(Buffer.from(doc.ed25519_seed_hex, 'hex')),
+    hmacKey: Buffer.from(doc.hmac_secret_ascii, 'ascii'),
+    t: 1795924800000,
+    policy: sc.policyFromEnv({ SHERATAN_KEYRING_FILE: "(the file's keyring)" }),
+  };
+}
+
+test('every signer signs what the verifier verifies, for random results', () => {
+  const { doc, keyring, signingKey, hmacKey, t, policy } = v2Fixture();
   const claims = { node_id: 'worker-7', issued_at: t, aud: 'sheratan' };
   const signers = [{ mode: 'sha256', version: 1 }, { mode: 'sha256', version: 2 },
     { mode: 'hmac', version: 1, keyId: 'hmac/2026-11' }, { mode: 'hmac', version: 2, keyId: 'hmac/2026-11' },
@@ -451,12 +459,7 @@ test('base64 and times as Java reads them', () => {
 // ------------------------------------------------------------------------------ the shape of sig, before any key work
 
 test('a misshapen sig is sig_mismatch after the key checks, without any HMAC or Ed25519 work', () => {
-  const doc = JSON.parse(read('v2', 'envelopes.json'));
-  const keyring = sc.Keyring.parse(Buffer.from(JSON.stringify(doc.keyring)));
-  const signingKey = sc.ed25519PrivateKey(Buffer.from(doc.ed25519_seed_hex, 'hex'));
-  const hmacKey = Buffer.from(doc.hmac_secret_ascii, 'ascii');
-  const t = 1795924800000;
-  const policy = sc.policyFromEnv({ SHERATAN_KEYRING_FILE: "(the file's keyring)" });
+  const { doc, keyring, signingKey, hmacKey, t, policy } = v2Fixture();
   const envelope = sc.readEnvelope(Buffer.from('{"job_id":"job-9","ok":true,"result":42}'));
   const signed = (mode, version, keyId, node = 'worker-7') => sc.signEnvelope(envelope, { mode, version, keyId, hmacKey, signingKey, claims: { node_id: node, issued_at: t, aud: 'sheratan' } });
   const calls = [];
