@@ -1,11 +1,10 @@
 package io.sheratan.serdes;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sheratan.avro.AuditEvent;
 import io.sheratan.avro.VerifiedResult;
 import io.sheratan.avro.codec.AvroCodec;
 import io.sheratan.avro.codec.FlatJson;
+import io.sheratan.avro.codec.OutputCodec;
 import io.sheratan.avro.codec.OutputFormat;
 import io.sheratan.canonical.CanonicalLimits;
 import io.sheratan.envelope.EnvelopeReader;
@@ -42,8 +41,6 @@ import java.util.function.Supplier;
  * }</pre>
  */
 public final class SheratanSerdes {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private SheratanSerdes() {
     }
@@ -100,19 +97,10 @@ public final class SheratanSerdes {
             if (bytes == null) {
                 return null;
             }
-            if (AvroCodec.isSingleObject(bytes)) {
-                try {
-                    return codec.decode(bytes);
-                } catch (AvroCodec.AvroDecodeException e) {
-                    throw new SerializationException("Avro record on " + topic + " does not decode: " + e.getMessage());
-                }
-            }
             try {
-                JsonNode node = JSON.readTree(bytes);
-                return FlatJson.read(node, empty.get());
-            } catch (IOException | IllegalArgumentException e) {
-                throw new SerializationException("record on " + topic + " is neither Avro single-object encoding nor the flat JSON form: "
-                        + e.getMessage());
+                return OutputCodec.read(bytes, codec, empty); // the one reader of both output forms
+            } catch (IOException e) {
+                throw new SerializationException("record on " + topic + ": " + e.getMessage());
             }
         };
         return Serdes.serdeFrom(serializer, deserializer);

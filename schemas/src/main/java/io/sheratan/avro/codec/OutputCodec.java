@@ -71,6 +71,32 @@ public final class OutputCodec {
         return object;
     }
 
+    /**
+     * An output record as its generated type, whichever form it was written in: Avro single-object
+     * encoding (decoded with {@code codec}, schema by fingerprint) or the flat JSON form (into {@code empty}).
+     * The typed twin of {@link #readFlat}, for the serdes and the services.
+     *
+     * @throws IOException naming why the bytes are neither
+     */
+    public static <T extends SpecificRecordBase> T read(byte[] value, AvroCodec<T> codec, java.util.function.Supplier<T> empty)
+            throws IOException {
+        if (value == null) {
+            throw new IOException("null value");
+        }
+        if (AvroCodec.isSingleObject(value)) {
+            try {
+                return codec.decode(value);
+            } catch (AvroCodec.AvroDecodeException e) {
+                throw new IOException("Avro record does not decode: " + e.getMessage(), e);
+            }
+        }
+        try {
+            return FlatJson.read(JSON.readTree(value), empty.get());
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IOException("neither Avro single-object encoding nor the flat JSON form: " + e.getMessage(), e);
+        }
+    }
+
     /** A flat JSON object of a generated record's fields (see {@link FlatJson}). */
     public static byte[] json(SpecificRecordBase record) {
         return FlatJson.write(record);

@@ -30,8 +30,9 @@ class VerifiedResultEncoderTest {
                 .setSha256(sha).setMode(mode).setKeyId(keyId).setNodeId(nodeId).setVerifiedAt(Instant.ofEpochMilli(at))
                 .setSourcePartition(partition).setSourceOffset(offset).setCanonicalVersion(version).setNodeAttested(version == 2).build();
 
-        byte[] ours = new VerifiedResultEncoder().encode(jobId, ok, utf8(result), utf8(error), sha, mode, keyId, nodeId,
-                at, partition, offset, version, version == 2);
+        VerifiedResultEncoder encoder = new VerifiedResultEncoder();
+        byte[] ours = encoder.jobId(jobId).ok(ok).result(utf8(result)).error(utf8(error)).sha256(sha).mark(mode, keyId, nodeId)
+                .verifiedAt(at).source(partition, offset).attestation(version, version == 2).encode();
 
         assertThat(ours).isEqualTo(codec.encode(expected));
         assertThat(codec.decode(ours)).isEqualTo(expected);
@@ -39,9 +40,11 @@ class VerifiedResultEncoderTest {
         // the same with result as a slice inside a larger array, as the verifier passes it (from the core)
         byte[] framed = result == null ? new byte[] {'x'} : ("{\"x\":" + result + "}").getBytes(StandardCharsets.UTF_8);
         int from = result == null ? 0 : 5;
-        byte[] fromSlice = new VerifiedResultEncoder().encode(jobId, ok, framed, from, result == null ? -1 : utf8(result).length,
-                utf8(error), sha, mode, keyId, nodeId, at, partition, offset, version, version == 2);
-        assertThat(fromSlice).isEqualTo(ours);
+        byte[] fromSlice = encoder.jobId(jobId).ok(ok).result(framed, from, result == null ? -1 : utf8(result).length).error(utf8(error))
+                .sha256(sha).mark(mode, keyId, nodeId).verifiedAt(at).source(partition, offset).attestation(version, version == 2).encode();
+        assertThat(fromSlice).as("the same encoder, reused: nothing of the last record stays").isEqualTo(ours);
+        org.assertj.core.api.Assertions.assertThatThrownBy(encoder::encode).as("every field is unset after encode")
+                .isInstanceOf(IllegalStateException.class);
     }
 
     private static byte[] utf8(String s) {

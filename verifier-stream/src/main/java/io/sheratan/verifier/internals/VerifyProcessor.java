@@ -264,9 +264,9 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
         boolean attested = s.claims() != null && verdict.outcome() == Verdict.Outcome.VERIFIED
                 && ("hmac".equals(verdict.mode()) || "ed25519".equals(verdict.mode()))
                 && keyrings.get().key(verdict.keyId()).map(k -> k.nodes() != null && k.nodes().contains(s.claims().nodeId())).orElse(false);
-        return encoder.encode(s.jobId(), s.ok(), s.core(), s.resultOffset(), s.resultLength(), s.error(),
-                s.coreSha256(), verdict.mode(), verdict.keyId(), nodeId, now, from.partition, from.offset,
-                s.coreVersion(), attested);
+        return encoder.jobId(s.jobId()).ok(s.ok()).result(s.core(), s.resultOffset(), s.resultLength()).error(s.error())
+                .sha256(s.coreSha256()).mark(verdict.mode(), verdict.keyId(), nodeId).verifiedAt(now)
+                .source(from.partition, from.offset).attestation(s.coreVersion(), attested).encode();
     }
 
     /** A dedup entry: version 1, the core's SHA-256 (32 bytes), the verification time (ms, 8 bytes). */
