@@ -19,7 +19,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code sheratan sign}: reads an envelope, ignores its mark, writes it back with a fresh one. */
 @Command(name = "sign",
@@ -33,7 +32,7 @@ import java.util.concurrent.Callable;
             "SHERATAN_SIGNING_KEY_FILE) and --key-id (SHERATAN_SIGNING_KEY_ID).",
             "Exit 0, or 2 with a one-line reason on stderr."
         })
-final class SignCommand implements Callable<Integer> {
+final class SignCommand extends OfflineCommand {
 
     @Option(names = "--mode", paramLabel = "sha256|hmac|ed25519", description = "mark to compute (default: the env policy's mode)")
     String mode;
@@ -59,25 +58,12 @@ final class SignCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "FILE|-", description = "JSON envelope (default: stdin)")
     String input;
 
-    private final InputStream stdin;
-    private final PrintStream stdout;
-    private final PrintStream stderr;
-    private final Map<String, String> env;
-
     SignCommand() {
         this(System.in, System.out, System.err, System.getenv());
     }
 
     SignCommand(InputStream stdin, PrintStream stdout, PrintStream stderr, Map<String, String> env) {
-        this.stdin = stdin;
-        this.stdout = stdout;
-        this.stderr = stderr;
-        this.env = env;
-    }
-
-    /** The environment with the secrets' {@code *_FILE} forms read in. */
-    private Map<String, String> env() {
-        return io.sheratan.config.SecretFiles.resolve(env);
+        super(stdin, stdout, stderr, env);
     }
 
     @Override

@@ -16,7 +16,6 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.io.PrintStream;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code sheratan verify}: the verifier's integrity check, offline, on one envelope. */
 @Command(name = "verify",
@@ -29,7 +28,7 @@ import java.util.concurrent.Callable;
             "single-key variables; version 2 freshness is judged at --at (default: now).",
             "Exit 0 verified, 1 rejected, 2 malformed (reason on stderr)."
         })
-final class VerifyCommand implements Callable<Integer> {
+final class VerifyCommand extends OfflineCommand {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "FILE|-", description = "envelope (default: stdin)")
     String input;
@@ -40,25 +39,12 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--at", paramLabel = "MILLIS", description = "the record time t for windows and freshness (default: now)")
     Long at;
 
-    private final InputStream stdin;
-    private final PrintStream stdout;
-    private final PrintStream stderr;
-    private final Map<String, String> env;
-
     VerifyCommand() {
         this(System.in, System.out, System.err, System.getenv());
     }
 
     VerifyCommand(InputStream stdin, PrintStream stdout, PrintStream stderr, Map<String, String> env) {
-        this.stdin = stdin;
-        this.stdout = stdout;
-        this.stderr = stderr;
-        this.env = env;
-    }
-
-    /** The environment with the secrets' {@code *_FILE} forms read in. */
-    private Map<String, String> env() {
-        return io.sheratan.config.SecretFiles.resolve(env);
+        super(stdin, stdout, stderr, env);
     }
 
     @Override
