@@ -1,5 +1,7 @@
 package io.sheratan.integrity;
 
+import io.sheratan.avro.codec.Digests;
+
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -14,21 +16,17 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class Marks {
 
-    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
-    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(Marks::newDigest);
     private static final ThreadLocal<Mac> HMAC = ThreadLocal.withInitial(Marks::newMac);
 
     private Marks() {
     }
 
     public static byte[] sha256(byte[] data) {
-        MessageDigest digest = SHA256.get();
-        digest.reset();
-        return digest.digest(data);
+        return Digests.sha256(data);
     }
 
     public static String sha256Hex(byte[] data) {
-        return hex(sha256(data));
+        return Digests.sha256Hex(data);
     }
 
     public static byte[] hmacSha256(byte[] key, byte[] data) {
@@ -58,20 +56,7 @@ public final class Marks {
     }
 
     public static String hex(byte[] bytes) {
-        byte[] chars = new byte[bytes.length * 2];
-        for (int i = 0; i < bytes.length; i++) {
-            chars[2 * i] = HEX[(bytes[i] >> 4) & 0xF];
-            chars[2 * i + 1] = HEX[bytes[i] & 0xF];
-        }
-        return new String(chars, StandardCharsets.US_ASCII);
-    }
-
-    private static MessageDigest newDigest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
+        return Digests.hex(bytes);
     }
 
     private static Mac newMac() {

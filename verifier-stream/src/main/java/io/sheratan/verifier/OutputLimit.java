@@ -36,10 +36,6 @@ public final class OutputLimit implements IntSupplier {
         return current.get();
     }
 
-    public int configured() {
-        return configured;
-    }
-
     /** @param fitsNow the largest record the verified and audit topics take now */
     public void fitTopics(int fitsNow) {
         int next = Math.min(configured, fitsNow);
