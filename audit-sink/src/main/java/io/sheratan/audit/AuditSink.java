@@ -2,8 +2,6 @@ package io.sheratan.audit;
 
 import io.sheratan.avro.codec.AuditEventType;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -12,6 +10,7 @@ import io.sheratan.avro.VerifiedResult;
 import io.sheratan.kafka.Topics;
 import io.sheratan.avro.codec.AvroCodec;
 import io.sheratan.avro.codec.OutputCodec;
+import io.sheratan.canonical.StrictJsonException;
 import io.sheratan.integrity.Marks;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -27,7 +26,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.time.Instant;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -149,7 +149,7 @@ public final class AuditSink implements Runnable, AutoCloseable {
                 if (tree != null) {
                     tree.append(logged);
                 }
-                entries.forEach(e -> count(e.event()));
+                logged.forEach(l -> count(l.event())); // what was written: a placeholder counts as one
                 // commit the consumer's position, not last offset + 1: on a transactional topic the
                 // position is past the commit markers, so a caught-up sink shows a lag of zero
                 String metadata = lease == null ? "" : lease.offsetMetadata();
@@ -255,107 +255,77 @@ public final class AuditSink implements Runnable, AutoCloseable {
         }
     }
 
-    /** The log line's entry for one audit record: its event (or an unreadable placeholder), coordinates and raw SHA-256. */
+    /** The log line's entry for one record: its event (or the sink's own about it), coordinates and raw SHA-256. */
     ChainLog.Entry entry(ConsumerRecord<byte[], byte[]> record) {
-        return new ChainLog.Entry(event(record), record.topic(), record.partition(), record.offset(),
-                record.value() == null ? null : Marks.sha256Hex(record.value()));
+        String rawSha256 = record.value() == null ? null : Marks.sha256Hex(record.value());
+        return new ChainLog.Entry(event(record, rawSha256), record.topic(), record.partition(), record.offset(), rawSha256);
     }
 
-    private ObjectNode event(ConsumerRecord<byte[], byte[]> record) {
-        byte[] value = record.value();
-        if (record.topic().equals(topics.verified())) {
-            return verified(record);
-        }
-        ObjectNode event;
+    private LogEvent event(ConsumerRecord<byte[], byte[]> record, String rawSha256) {
         try {
-            event = OutputCodec.readFlat(value, codec);
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("unreadable record on {}/{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getClass().getSimpleName());
-            return unreadable(record);
+            return record.topic().equals(topics.verified()) ? verified(record, rawSha256) : auditEvent(record, rawSha256);
+        } catch (StrictJsonException e) {
+            // a member with no canonical form (a lone surrogate in JSON text, a long beyond 2^53): from a writer not ours
+            return LogEvent.notLoggable(coordinates(record), "event not canonicalizable: " + e.detail(), rawSha256);
         }
-        if (!event.hasNonNull("event_type") || !event.hasNonNull("reason")) {
-            return unreadable(record);
+    }
+
+    private LogEvent auditEvent(ConsumerRecord<byte[], byte[]> record, String rawSha256) {
+        AuditEvent event;
+        try {
+            event = OutputCodec.read(record.value(), codec, AuditEvent::new);
+        } catch (IOException e) {
+            return unreadable(record, rawSha256, e);
         }
-        if (!AuditVocabulary.isPipelineEvent(event.get("event_type").asText(), event.get("reason").asText())) {
+        if (!AuditVocabulary.isPipelineEvent(event.getEventType(), event.getReason())) {
             // DESIGN 4, foreign records: a type the sink writes itself (RESULT_VERIFIED, AUDIT_*) or one
             // outside the table is not logged as what it claims, never indexed, counted under "other"
-            LOG.warn("foreign event on {}/{}@{}: an event type or reason the pipeline does not write", record.topic(), record.partition(),
-                    record.offset());
-            return sinkEvent(record, AuditEventType.AUDIT_FOREIGN_EVENT.name(), "other");
+            LOG.warn("foreign event on {}: an event type or reason the pipeline does not write", coordinates(record));
+            return LogEvent.about(AuditEventType.AUDIT_FOREIGN_EVENT, AuditVocabulary.OTHER, coordinates(record), rawSha256);
         }
-        return event;
+        return LogEvent.of(event);
     }
 
     /**
-     * The {@code RESULT_VERIFIED} entry of a verified result: what identifies it and its mark, never
-     * the result itself. Its event id is the submitted record's, as the audit events' are; it names
-     * where it was logged from ({@code logged_from}: the verified topic, partition and offset). A record
-     * on the verified topic that the verifier would not have written (a tombstone, an unreadable value,
-     * a key that is not the job id) is logged as a foreign event and is no job's proof.
+     * The {@code RESULT_VERIFIED} entry of a verified result (see {@link LogEvent#resultVerified}). A
+     * record on the verified topic that the verifier would not have written (a tombstone, an unreadable
+     * value, a key that is not the job id) is logged as a foreign event and is no job's proof.
      */
-    private ObjectNode verified(ConsumerRecord<byte[], byte[]> record) {
+    private LogEvent verified(ConsumerRecord<byte[], byte[]> record, String rawSha256) {
         if (record.value() == null) {
-            return sinkEvent(record, AuditEventType.AUDIT_FOREIGN_EVENT.name(), "other");
+            return LogEvent.about(AuditEventType.AUDIT_FOREIGN_EVENT, AuditVocabulary.OTHER, coordinates(record), null);
         }
+        VerifiedResult result;
         try {
-            ObjectNode result = OutputCodec.readFlat(record.value(), verifiedCodec);
-            if (result.path("job_id").isTextual() && result.path("sha256").isTextual() && result.path("source_offset").canConvertToLong()
-                    && result.path("source_partition").canConvertToInt()) {
-                if (record.key() == null || !java.util.Arrays.equals(record.key(), result.get("job_id").asText().getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
-                    LOG.warn("foreign record on {}/{}@{}: its key is not its job id", record.topic(), record.partition(), record.offset());
-                    return sinkEvent(record, AuditEventType.AUDIT_FOREIGN_EVENT.name(), "other");
-                }
-                ObjectNode event = ChainLog.JSON.createObjectNode();
-                event.put("event_type", AuditEventType.RESULT_VERIFIED.name());
-                event.put("event_id", topics.submitted() + "/" + result.path("source_partition").asInt() + "/" + result.path("source_offset").asLong());
-                event.set("job_id", result.get("job_id"));
-                event.set("sha256", result.get("sha256"));
-                for (String field : List.of("mode", "key_id", "node_id")) {
-                    event.set(field, result.hasNonNull(field) ? result.get(field) : ChainLog.JSON.nullNode());
-                }
-                // DESIGN 4: a signed node identity and a claimed one look different in the log too
-                JsonNode version = result.path("canonical_version");
-                JsonNode attested = result.path("node_attested");
-                event.put("canonical_version", version.isInt() ? version.asInt() : 0); // only what the schema allows, never "2" or 2.0
-                event.put("node_attested", attested.isBoolean() && attested.booleanValue());
-                event.put("source_topic", topics.submitted());
-                event.set("source_partition", result.get("source_partition"));
-                event.set("source_offset", result.get("source_offset"));
-                event.set("verified_at", result.get("verified_at"));
-                event.set("ts", result.get("verified_at"));
-                event.put("logged_from", record.topic() + "/" + record.partition() + "/" + record.offset());
-                return event;
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("unreadable record on {}/{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getClass().getSimpleName());
+            result = OutputCodec.read(record.value(), verifiedCodec, VerifiedResult::new);
+        } catch (IOException e) {
+            return unreadable(record, rawSha256, e);
         }
-        return unreadable(record);
+        if (record.key() == null || !Arrays.equals(record.key(), result.getJobId().getBytes(StandardCharsets.UTF_8))) {
+            LOG.warn("foreign record on {}: its key is not its job id", coordinates(record));
+            return LogEvent.about(AuditEventType.AUDIT_FOREIGN_EVENT, AuditVocabulary.OTHER, coordinates(record), rawSha256);
+        }
+        return LogEvent.resultVerified(result, topics.submitted(), coordinates(record));
     }
 
-    private ObjectNode unreadable(ConsumerRecord<byte[], byte[]> record) {
-        return sinkEvent(record, AuditEventType.AUDIT_RECORD_UNREADABLE.name(), "malformed");
+    private static LogEvent unreadable(ConsumerRecord<byte[], byte[]> record, String rawSha256, IOException why) {
+        // the kind of failure only: a parser's message quotes the record's bytes, and this log carries no payload
+        Throwable cause = why.getCause() == null ? why : why.getCause();
+        LOG.warn("unreadable record on {}: {}", coordinates(record), cause.getClass().getSimpleName());
+        return LogEvent.about(AuditEventType.AUDIT_RECORD_UNREADABLE, "malformed", coordinates(record), rawSha256);
     }
 
-    /** An event of the sink's own about a record: its coordinates and the SHA-256 of its bytes, never its content. */
-    private static ObjectNode sinkEvent(ConsumerRecord<byte[], byte[]> record, String type, String reason) {
-        byte[] value = record.value();
-        ObjectNode event = ChainLog.JSON.createObjectNode();
-        event.put("event_type", type);
-        event.put("reason", reason);
-        event.put("event_id", record.topic() + "/" + record.partition() + "/" + record.offset());
-        event.put("ts", Instant.now().toEpochMilli());
-        event.put("received_sha256", value == null ? null : Marks.sha256Hex(value));
-        return event;
+    private static String coordinates(ConsumerRecord<byte[], byte[]> record) {
+        return record.topic() + "/" + record.partition() + "/" + record.offset();
     }
 
     /** Counts a written event; labels come from fixed sets (DESIGN 8), whatever the event says. */
-    private void count(ObjectNode event) {
-        String type = AuditVocabulary.typeLabel(event.path("event_type").asText(""));
-        String reason = AuditVocabulary.reasonLabel(event.path("reason").asText("none"));
+    private void count(LogEvent event) {
+        String type = AuditVocabulary.typeLabel(event.type() == null ? "" : event.type());
+        String reason = AuditVocabulary.reasonLabel(event.reason() == null ? "none" : event.reason());
         written.computeIfAbsent(type + "/" + reason, k -> Counter.builder("sheratan_audit_events_written_total")
                 .tag("type", type).tag("reason", reason).register(registry)).increment();
     }
-
     @Override
     public void close() {
         running.set(false);

@@ -1,12 +1,8 @@
 package io.sheratan.audit;
 
-import io.sheratan.avro.codec.AuditEventType;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sheratan.canonical.JsonCanonicalizer;
-import io.sheratan.canonical.StrictJsonException;
+import io.sheratan.canonical.CanonicalWriter;
 import io.sheratan.integrity.Marks;
 
 import java.io.IOException;
@@ -74,12 +70,25 @@ public final class ChainLog implements AutoCloseable {
     }
 
     /**
-     * One line to append: the event as a JSON object, where it came from, and the SHA-256 of the
-     * record's raw bytes (evidence for a placeholder, should the event not be loggable as it is).
+     * One line to append: the event, where it came from, and the SHA-256 of the record's raw bytes
+     * (evidence for a placeholder, should the event be larger than an entry may be).
      */
-    public record Entry(ObjectNode event, String topic, int partition, long offset, String rawSha256) {
-        public Entry(ObjectNode event, String topic, int partition, long offset) {
+    public record Entry(LogEvent event, String topic, int partition, long offset, String rawSha256) {
+        /** An event given as a JSON tree (tests, benchmarks); one with no canonical form becomes a placeholder. */
+        public Entry(JsonNode event, String topic, int partition, long offset, String rawSha256) {
+            this(LogEvent.ofJson(event, topic + "/" + partition + "/" + offset, rawSha256), topic, partition, offset, rawSha256);
+        }
+
+        public Entry(JsonNode event, String topic, int partition, long offset) {
             this(event, topic, partition, offset, null);
+        }
+
+        public Entry(LogEvent event, String topic, int partition, long offset) {
+            this(event, topic, partition, offset, null);
+        }
+
+        String coordinates() {
+            return topic + "/" + partition + "/" + offset;
         }
     }
     /** DESIGN section 9 bounds a Merkle log entry (the canonical event) at 65,535 bytes: its length travels in 16 bits. */
@@ -88,12 +97,15 @@ public final class ChainLog implements AutoCloseable {
     public static final int MAX_LINE_BYTES = MAX_ENTRY_BYTES + 1_024;
 
     /**
-     * What one line put into the Merkle log: its entry (the canonical JSON of the event, at most
-     * {@link #MAX_ENTRY_BYTES}, byte for byte as stored), the event itself (a placeholder's, for an
-     * event that could not be logged as it was; a missing node when read back from a line whose event
-     * a JSON parser cannot hold) and the topic of the record it came from.
+     * What one line put into the Merkle log: its event (a placeholder's, for an event larger than
+     * {@link #MAX_ENTRY_BYTES}), whose canonical bytes are the entry byte for byte as stored, and the
+     * topic of the record it came from.
      */
-    public record Logged(byte[] entry, JsonNode event, String topic) {
+    public record Logged(LogEvent event, String topic) {
+        /** The Merkle log entry: the event's canonical JSON, at most {@link #MAX_ENTRY_BYTES}. */
+        public byte[] entry() {
+            return event.canonical();
+        }
     }
 
     /**
@@ -161,61 +173,38 @@ public final class ChainLog implements AutoCloseable {
     }
 
     /**
-     * The next line for an entry. An event that the strict canonicalizer refuses (an inexact integer
-     * or a document over its limit, from a producer that is not ours) or that is larger than
-     * {@link #MAX_ENTRY_BYTES} becomes a placeholder line: its coordinates, the SHA-256 of the raw
-     * record and why. The chain goes on; nothing is skipped and the sink never stops on an event.
+     * The next line for an entry. An event larger than {@link #MAX_ENTRY_BYTES} (from a producer that
+     * is not ours) becomes a placeholder line: its coordinates, the SHA-256 of the raw record and why.
+     * The chain goes on; nothing is skipped and the sink never stops on an event.
      */
     private byte[] nextLine(Entry entry, List<Logged> logged) {
-        String why;
-        try {
-            byte[] event = canonical(entry.event());
-            if (event.length <= MAX_ENTRY_BYTES) {
-                logged.add(new Logged(event, entry.event(), entry.topic()));
-                return line(event, entry);
-            }
-            why = "event larger than " + MAX_ENTRY_BYTES + " bytes as a Merkle log entry (" + event.length + ")";
-        } catch (StrictJsonException e) {
-            why = "event not canonicalizable: " + e.detail();
+        LogEvent event = entry.event();
+        if (event.canonical().length > MAX_ENTRY_BYTES) {
+            event = LogEvent.notLoggable(entry.coordinates(), "event larger than " + MAX_ENTRY_BYTES + " bytes as a Merkle log entry ("
+                    + event.canonical().length + ")", entry.rawSha256());
         }
-        ObjectNode placeholder = placeholder(entry, why);
-        byte[] event = canonical(placeholder);
-        logged.add(new Logged(event, placeholder, entry.topic()));
-        return line(event, entry);
+        logged.add(new Logged(event, entry.topic()));
+        return line(event.canonical(), entry);
     }
-
-    private static final byte[] EVENT_PREFIX = "{\"event\":".getBytes(StandardCharsets.US_ASCII);
 
     /**
-     * The canonical line for an already canonical event. RFC 8785 sorts members by name and
-     * {@code "event"} sorts first among the line's members, so the line is the event spliced in
-     * front of the canonical rest: the event is canonicalized once, not once per hash and line.
+     * The canonical line for an already canonical event, written member by member: the event is
+     * canonicalized once (by whoever made it), not once per hash and line.
      */
     private byte[] line(byte[] event, Entry entry) {
-        ObjectNode rest = JSON.createObjectNode();
-        rest.put("seq", seq + 1);
-        ObjectNode source = rest.putObject("source");
-        source.put("topic", entry.topic());
-        source.put("partition", entry.partition());
-        source.put("offset", entry.offset());
-        rest.put("written_at", Instant.now().toString());
-        rest.put("prev_hash", head);
-        String hash = Marks.sha256Hex(concat(head.getBytes(StandardCharsets.US_ASCII), splice(event, canonical(rest))));
-        rest.put("hash", hash);
-        byte[] line = splice(event, canonical(rest));
+        byte[] source = new CanonicalWriter().string("topic", entry.topic()).integer("partition", entry.partition())
+                .integer("offset", entry.offset()).toBytes();
+        CanonicalWriter line = new CanonicalWriter()
+                .canonical("event", event)
+                .integer("seq", seq + 1)
+                .canonical("source", source)
+                .string("written_at", Instant.now().toString())
+                .string("prev_hash", head);
+        String hash = Marks.sha256Hex(concat(head.getBytes(StandardCharsets.US_ASCII), line.toBytes()));
+        byte[] bytes = line.string("hash", hash).toBytes();
         seq++;
         head = hash;
-        return line;
-    }
-
-    /** {@code {"event":E,} + the rest's members}: the rest is a non-empty canonical object. */
-    private static byte[] splice(byte[] event, byte[] rest) {
-        byte[] out = new byte[EVENT_PREFIX.length + event.length + rest.length];
-        System.arraycopy(EVENT_PREFIX, 0, out, 0, EVENT_PREFIX.length);
-        System.arraycopy(event, 0, out, EVENT_PREFIX.length, event.length);
-        out[EVENT_PREFIX.length + event.length] = ',';
-        System.arraycopy(rest, 1, out, EVENT_PREFIX.length + event.length + 1, rest.length - 1);
-        return out;
+        return bytes;
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
@@ -223,37 +212,6 @@ public final class ChainLog implements AutoCloseable {
         System.arraycopy(a, 0, out, 0, a.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
-    }
-
-    static ObjectNode placeholder(Entry entry, String why) {
-        ObjectNode event = JSON.createObjectNode();
-        event.put("event_type", AuditEventType.AUDIT_EVENT_NOT_LOGGABLE.name());
-        event.put("reason", "malformed");
-        event.put("event_id", entry.topic() + "/" + entry.partition() + "/" + entry.offset());
-        event.put("detail", why);
-        event.put("ts", Instant.now().toEpochMilli());
-        if (entry.rawSha256() != null) {
-            event.put("received_sha256", entry.rawSha256());
-        }
-        return event;
-    }
-
-    /** {@code SHA-256(prev_hash || canonical(line without hash))}, lowercase hex. */
-    static String hash(ObjectNode lineWithoutHash) {
-        byte[] prev = lineWithoutHash.get("prev_hash").asText().getBytes(StandardCharsets.US_ASCII);
-        byte[] body = canonical(lineWithoutHash);
-        byte[] input = new byte[prev.length + body.length];
-        System.arraycopy(prev, 0, input, 0, prev.length);
-        System.arraycopy(body, 0, input, prev.length, body.length);
-        return Marks.sha256Hex(input);
-    }
-
-    static byte[] canonical(JsonNode node) {
-        try {
-            return JsonCanonicalizer.canonicalize(JSON.writeValueAsBytes(node));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /**
@@ -273,7 +231,7 @@ public final class ChainLog implements AutoCloseable {
         for (Path file : files.subList(start, files.size())) {
             StoredLine.forEach(file, line -> {
                 if (line.seq() > from) {
-                    sink.accept(new Logged(line.event(), StoredLine.parseLeniently(line.event()), line.topic()));
+                    sink.accept(new Logged(LogEvent.stored(line.event()), line.topic()));
                 }
             });
         }

@@ -2,7 +2,6 @@ package io.sheratan.audit;
 
 import io.sheratan.avro.codec.AuditEventType;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.sheratan.tlog.Checkpoint;
 import io.sheratan.tlog.InclusionProof;
 import io.sheratan.tlog.Merkle;
@@ -296,16 +295,14 @@ public final class TransparencyLog implements AutoCloseable {
      * its job id with the core sha256. An entry from the audit topic is never a job's proof.
      */
     private void keys(ChainLog.Logged logged, long at, List<EntryIndex.KeyAt> into) {
-        JsonNode event = logged.event();
-        JsonNode eventId = event.path("event_id");
-        if (eventId.isTextual()) {
-            into.add(new EntryIndex.KeyAt(new EntryIndex.Key(EntryIndex.EVENT, eventId.asText()), at));
+        LogEvent event = logged.event();
+        if (event.eventId() != null) {
+            into.add(new EntryIndex.KeyAt(new EntryIndex.Key(EntryIndex.EVENT, event.eventId()), at));
         }
-        if (verifiedTopic.equals(logged.topic()) && AuditEventType.RESULT_VERIFIED.name().equals(event.path("event_type").asText())
-                && event.path("job_id").isTextual() && SHA256_HEX.matcher(event.path("sha256").asText("")).matches()) {
-            String jobId = event.get("job_id").asText();
-            into.add(new EntryIndex.KeyAt(new EntryIndex.Key(EntryIndex.JOB, jobId), at));
-            into.add(new EntryIndex.KeyAt(EntryIndex.Key.result(jobId, event.get("sha256").asText()), at));
+        if (verifiedTopic.equals(logged.topic()) && AuditEventType.RESULT_VERIFIED.name().equals(event.type())
+                && event.jobId() != null && event.sha256() != null && SHA256_HEX.matcher(event.sha256()).matches()) {
+            into.add(new EntryIndex.KeyAt(new EntryIndex.Key(EntryIndex.JOB, event.jobId()), at));
+            into.add(new EntryIndex.KeyAt(EntryIndex.Key.result(event.jobId(), event.sha256()), at));
         }
     }
 

@@ -114,16 +114,16 @@ class HostileLogTest {
         try (ChainLog chain = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES);
              TransparencyLog tree = TransparencyLog.open(dir, chain, key, topics.verified(), note -> { }, Clock.systemUTC())) {
             String forged = "{\"event_type\":\"RESULT_VERIFIED\",\"reason\":\"none\",\"job_id\":\"J\",\"sha256\":\"" + "ab".repeat(32)
-                    + "\",\"event_id\":\"x\"}";
-            String sinkOwn = "{\"event_type\":\"AUDIT_RECORD_UNREADABLE\",\"reason\":\"malformed\",\"event_id\":\"y\"}";
-            String invented = "{\"event_type\":\"MADE_UP\",\"reason\":\"made_up\",\"event_id\":\"z\"}";
+                    + "\",\"event_id\":\"x\",\"ts\":1}";
+            String sinkOwn = "{\"event_type\":\"AUDIT_RECORD_UNREADABLE\",\"reason\":\"malformed\",\"event_id\":\"y\",\"ts\":1}";
+            String invented = "{\"event_type\":\"MADE_UP\",\"reason\":\"made_up\",\"event_id\":\"z\",\"ts\":1}";
             List<ChainLog.Entry> entries = new ArrayList<>();
             for (String json : List.of(forged, sinkOwn, invented)) {
                 entries.add(classifier.entry(record(topics.audit(), "J", json.getBytes(StandardCharsets.UTF_8))));
             }
             assertThat(entries).allSatisfy(e -> {
-                assertThat(e.event().get("event_type").asText()).isEqualTo(AuditEventType.AUDIT_FOREIGN_EVENT.name());
-                assertThat(e.event().get("reason").asText()).isEqualTo("other");
+                assertThat(e.event().type()).isEqualTo(AuditEventType.AUDIT_FOREIGN_EVENT.name());
+                assertThat(e.event().reason()).isEqualTo("other");
                 assertThat(e.event().toString()).doesNotContain("\"J\"");
             });
             entries.add(classifier.entry(record(topics.verified(), "J", null))); // a tombstone
@@ -142,7 +142,10 @@ class HostileLogTest {
     private ConsumerRecord<byte[], byte[]> hostileRecord(Random random) {
         boolean verified = random.nextInt(4) == 0;
         String topic = verified ? topics.verified() : topics.audit();
-        byte[] value = switch (random.nextInt(9)) {
+        byte[] value = switch (random.nextInt(12)) {
+            case 9 -> complete(random, "\"detail\":\"" + "y".repeat(65_000 + random.nextInt(2_000)) + "\""); // too large an entry
+            case 10 -> complete(random, "\"source_partition\":0,\"source_offset\":" + ((1L << 53) + 1)); // not exactly a double
+            case 11 -> complete(random, "\"detail\":\"a\\ud800b\",\"payload\":{\"secret\":1}"); // lone surrogate, foreign member
             case 0 -> ("{\"event_type\":\"RESULT_MALFORMED\",\"reason\":\"malformed\",\"n\":" + digits(random, 20 + random.nextInt(380)) + "}")
                     .getBytes(StandardCharsets.UTF_8);
             case 1 -> ("{\"event_type\":\"RESULT_MALFORMED\",\"reason\":\"malformed\",\"deep\":" + "[".repeat(60 + random.nextInt(2000))
@@ -168,6 +171,35 @@ class HostileLogTest {
         String key = value != null && new String(value, StandardCharsets.UTF_8).contains("\"job_id\":\"job-")
                 ? new String(value, StandardCharsets.UTF_8).replaceAll(".*\"job_id\":\"(job-[0-9]+)\".*", "$1") : null;
         return record(topic, key, value);
+    }
+
+    /** An audit event with every field its schema requires, plus {@code members}. */
+    private static byte[] complete(Random random, String members) {
+        return ("{\"event_type\":\"RESULT_MALFORMED\",\"reason\":\"malformed\",\"event_id\":\"s/0/" + random.nextInt(100)
+                + "\",\"ts\":1," + members + "}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void shouldLogAnEventAsItsSchemaDefinesItOrAPlaceholderThatSaysWhy() throws Exception {
+        Random random = new Random(5);
+        String extra = new String(classifier.entry(record(topics.audit(), null,
+                complete(random, "\"detail\":\"d\",\"payload\":{\"secret\":\"s3cr3t\"}"))).event().canonical(), StandardCharsets.UTF_8);
+        assertThat(extra).startsWith("{\"detail\":\"d\",").contains("\"event_type\":\"RESULT_MALFORMED\"").doesNotContain("s3cr3t")
+                .doesNotContain("payload");
+        for (String members : List.of("\"detail\":\"a\\ud800b\"", "\"source_partition\":0,\"source_offset\":" + ((1L << 53) + 1))) {
+            LogEvent placeholder = classifier.entry(record(topics.audit(), null, complete(random, members))).event();
+            assertThat(placeholder.type()).as(members).isEqualTo(AuditEventType.AUDIT_EVENT_NOT_LOGGABLE.name());
+            assertThat(placeholder.toString()).as(members).contains("event not canonicalizable").contains("\"received_sha256\":\"");
+        }
+        LogEvent missingTs = classifier.entry(record(topics.audit(), null,
+                "{\"event_type\":\"RESULT_MALFORMED\",\"reason\":\"malformed\",\"event_id\":\"x\"}".getBytes(StandardCharsets.UTF_8))).event();
+        assertThat(missingTs.type()).isEqualTo(AuditEventType.AUDIT_RECORD_UNREADABLE.name());
+        try (ChainLog chain = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES)) {
+            List<ChainLog.Logged> logged = chain.append(List.of(classifier.entry(record(topics.audit(), null,
+                    complete(random, "\"detail\":\"" + "y".repeat(ChainLog.MAX_ENTRY_BYTES) + "\"")))));
+            assertThat(logged.get(0).event().type()).isEqualTo(AuditEventType.AUDIT_EVENT_NOT_LOGGABLE.name());
+            assertThat(logged.get(0).event().toString()).contains("larger than 65535 bytes");
+        }
     }
 
     private ConsumerRecord<byte[], byte[]> record(String topic, String key, byte[] value) {

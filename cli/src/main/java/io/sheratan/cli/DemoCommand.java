@@ -1,6 +1,5 @@
 package io.sheratan.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sheratan.audit.AuditSinkApp;
 import io.sheratan.tlog.Checkpoint;
@@ -12,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sheratan.avro.AuditEvent;
 import io.sheratan.avro.VerifiedResult;
 import io.sheratan.avro.codec.AvroCodec;
+import io.sheratan.avro.codec.AuditEventType;
 import io.sheratan.avro.codec.OutputCodec;
 import io.sheratan.envelope.EnvelopeWriter;
 import io.sheratan.envelope.WireFormat;
@@ -364,14 +364,20 @@ final class DemoCommand implements Callable<Integer> {
         long settleUntil = Long.MAX_VALUE;
         while (System.nanoTime() < Math.min(deadline, settleUntil)) {
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                boolean isVerified = r.topic().equals(topics.verified());
-                JsonNode n = OutputCodec.readFlat(r.value(), isVerified ? verifiedCodec : auditCodec);
-                if (!n.path("source_partition").isNumber()) {
-                    continue; // a service's own event (KEYRING_APPLIED, the gateway's): no input record
+                String coordinates;
+                String outcome;
+                if (r.topic().equals(topics.verified())) {
+                    VerifiedResult v = OutputCodec.read(r.value(), verifiedCodec, VerifiedResult::new);
+                    coordinates = v.getSourcePartition() + "@" + v.getSourceOffset();
+                    outcome = "verified";
+                } else {
+                    AuditEvent e = OutputCodec.read(r.value(), auditCodec, AuditEvent::new);
+                    if (e.getSourcePartition() == null) {
+                        continue; // a service's own event (KEYRING_APPLIED, the gateway's): no input record
+                    }
+                    coordinates = e.getSourcePartition() + "@" + e.getSourceOffset();
+                    outcome = AuditEventType.RESULT_INTEGRITY_MISSING_ACCEPTED.name().equals(e.getEventType()) ? null : "audit " + e.getReason();
                 }
-                String coordinates = n.path("source_partition").asInt() + "@" + n.path("source_offset").asLong();
-                String outcome = isVerified ? "verified"
-                        : "RESULT_INTEGRITY_MISSING_ACCEPTED".equals(n.path("event_type").asText()) ? null : "audit " + n.path("reason").asText();
                 if (outcome != null && expected.containsKey(coordinates)) {
                     observed.put(coordinates, outcome);
                 }

@@ -39,7 +39,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import io.sheratan.avro.codec.FlatJson;
 import io.sheratan.avro.codec.OutputCodec;
-import java.time.Instant;
 import java.util.Comparator;
 
 /**
@@ -101,7 +100,7 @@ public final class InvariantChecker {
         List<String> verifiedEntryIds = new ArrayList<>();
         AvroCodec<VerifiedResult> verifiedCodec = AvroCodec.verifiedResults();
         for (ConsumerRecord<byte[], byte[]> r : readAll(client, topics.verified())) {
-            VerifiedResult v = decodeVerified(r.value(), verifiedCodec);
+            VerifiedResult v = decode(r.value(), verifiedCodec, VerifiedResult::new);
             if (v == null) {
                 violations.add("verified topic " + r.partition() + "@" + r.offset() + " holds an unreadable record");
                 continue;
@@ -119,19 +118,19 @@ public final class InvariantChecker {
         List<String> auditEventIds = new ArrayList<>();
         AvroCodec<AuditEvent> auditCodec = AvroCodec.auditEvents();
         for (ConsumerRecord<byte[], byte[]> r : readAll(client, topics.audit())) {
-            JsonNode event = decodeAudit(r.value(), auditCodec);
+            AuditEvent event = decode(r.value(), auditCodec, AuditEvent::new);
             if (event == null) {
                 violations.add("audit topic " + r.partition() + "@" + r.offset() + " holds an unreadable record");
                 continue;
             }
-            auditEventIds.add(event.path("event_id").asText());
-            String type = event.path("event_type").asText();
-            counts.merge("audit " + event.path("reason").asText() + (WARNING.equals(type) ? " (warning)" : ""), 1L, Long::sum);
-            if (WARNING.equals(type) || event.path("source_partition").isNull() || event.path("source_partition").isMissingNode()) {
+            auditEventIds.add(event.getEventId());
+            String type = event.getEventType();
+            counts.merge("audit " + event.getReason() + (WARNING.equals(type) ? " (warning)" : ""), 1L, Long::sum);
+            if (WARNING.equals(type) || event.getSourcePartition() == null) {
                 continue; // warnings accompany a verified record; gateway events have no input record
             }
-            actual.computeIfAbsent(event.path("source_partition").asInt() + "@" + event.path("source_offset").asLong(),
-                    k -> new ArrayList<>()).add("audit " + event.path("reason").asText());
+            actual.computeIfAbsent(event.getSourcePartition() + "@" + event.getSourceOffset(),
+                    k -> new ArrayList<>()).add("audit " + event.getReason());
         }
 
         // 3. exactly one outcome per input, and nothing without an input
@@ -232,32 +231,14 @@ public final class InvariantChecker {
         return Marks.sha256Hex(core).equals(v.getSha256());
     }
 
-    private static VerifiedResult decodeVerified(byte[] value, AvroCodec<VerifiedResult> codec) {
+    /** A record of either output form (OutputCodec's one reader), or null when it is neither. */
+    private static <T extends org.apache.avro.specific.SpecificRecordBase> T decode(byte[] value, AvroCodec<T> codec,
+                                                                                   java.util.function.Supplier<T> empty) {
         try {
-            if (isAvro(value)) {
-                return codec.decode(value);
-            }
-            JsonNode n = JSON.readTree(value);
-            return VerifiedResult.newBuilder().setJobId(n.path("job_id").asText()).setOk(n.path("ok").asBoolean())
-                    .setResult(n.path("result").isNull() ? null : n.path("result").asText())
-                    .setError(n.path("error").isNull() ? null : n.path("error").asText())
-                    .setSha256(n.path("sha256").asText()).setVerifiedAt(Instant.ofEpochMilli(n.path("verified_at").asLong()))
-                    .setSourcePartition(n.path("source_partition").asInt()).setSourceOffset(n.path("source_offset").asLong()).build();
-        } catch (Exception e) {
-            return null;
-        }
-    }
-
-    private static JsonNode decodeAudit(byte[] value, AvroCodec<AuditEvent> codec) {
-        try {
-            return OutputCodec.readFlat(value, codec);
+            return OutputCodec.read(value, codec, empty);
         } catch (IOException e) {
             return null;
         }
-    }
-
-    private static boolean isAvro(byte[] value) {
-        return AvroCodec.isSingleObject(value);
     }
 
     /** Every committed record of a topic, in partition and offset order. */

@@ -3,6 +3,7 @@ package io.sheratan.avro.codec;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.sheratan.canonical.CanonicalWriter;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecordBase;
 
@@ -49,6 +50,34 @@ public final class FlatJson {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    /**
+     * The flat JSON of {@link #write} in RFC 8785 canonical form, written directly rather than
+     * serialized and canonicalized again: the same bytes as {@code JsonCanonicalizer.canonicalize(write(record))},
+     * and the same refusals ({@link io.sheratan.canonical.StrictJsonException} for a lone surrogate in a
+     * string or a long that is not exactly a double). How the audit sink logs an event.
+     */
+    public static byte[] canonical(SpecificRecordBase record) {
+        CanonicalWriter out = new CanonicalWriter();
+        for (Schema.Field field : record.getSchema().getFields()) {
+            Object value = record.get(field.pos());
+            String name = field.name();
+            if (value == null) {
+                out.nul(name);
+            } else if (value instanceof Boolean b) {
+                out.bool(name, b);
+            } else if (value instanceof Integer i) {
+                out.integer(name, i.longValue());
+            } else if (value instanceof Long l) {
+                out.integer(name, l.longValue());
+            } else if (value instanceof Instant instant) {
+                out.integer(name, instant.toEpochMilli());
+            } else {
+                out.string(name, value.toString());
+            }
+        }
+        return out.toBytes();
     }
 
     /**

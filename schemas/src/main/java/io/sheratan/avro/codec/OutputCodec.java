@@ -2,9 +2,7 @@ package io.sheratan.avro.codec;
 
 import io.sheratan.avro.AuditEvent;
 import io.sheratan.avro.VerifiedResult;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.avro.specific.SpecificRecordBase;
 
 import java.io.IOException;
@@ -45,36 +43,10 @@ public final class OutputCodec {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
-     * An output record (verified result or audit event) as a flat JSON object, whichever form it was
-     * written in: Avro single-object encoding (decoded with {@code codec}) or flat JSON. The one reader
-     * of both forms, for the audit sink, the invariant checker and the demo.
-     *
-     * @throws IOException when the bytes are neither readable Avro nor a JSON object
-     */
-    public static ObjectNode readFlat(byte[] value, AvroCodec<? extends SpecificRecordBase> codec) throws IOException {
-        if (value == null) {
-            throw new IOException("null value");
-        }
-        JsonNode node;
-        if (AvroCodec.isSingleObject(value)) {
-            try {
-                node = JSON.readTree(FlatJson.write(codec.decode(value)));
-            } catch (AvroCodec.AvroDecodeException e) {
-                throw new IOException(e.getMessage(), e);
-            }
-        } else {
-            node = JSON.readTree(value);
-        }
-        if (!(node instanceof ObjectNode object)) {
-            throw new IOException("not a JSON object");
-        }
-        return object;
-    }
-
-    /**
      * An output record as its generated type, whichever form it was written in: Avro single-object
      * encoding (decoded with {@code codec}, schema by fingerprint) or the flat JSON form (into {@code empty}).
-     * The typed twin of {@link #readFlat}, for the serdes and the services.
+     * The one reader of both forms: the serdes, the verifier's table, the audit sink, the demo and the
+     * invariant checker all read output records through it.
      *
      * @throws IOException naming why the bytes are neither
      */

@@ -3,7 +3,6 @@ package io.sheratan.verifier.internals;
 import io.sheratan.avro.VerifiedResult;
 import io.sheratan.avro.codec.AvroCodec;
 import io.sheratan.avro.codec.OutputCodec;
-import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -135,16 +134,9 @@ public final class VerifiedTable implements Processor<String, byte[], Void, Void
     /** The job id, core hash and time of a verified record (Avro single-object or flat JSON), or null if unreadable. */
     public static Stored read(byte[] value, AvroCodec<VerifiedResult> codec) {
         try {
-            if (AvroCodec.isSingleObject(value)) {
-                VerifiedResult r = codec.decode(value);
-                return valid(new Stored(r.getJobId(), r.getSha256(), r.getVerifiedAt().toEpochMilli()));
-            }
-            JsonNode r = OutputCodec.readFlat(value, codec);
-            if (!r.path("job_id").isTextual() || !r.path("sha256").isTextual() || !r.path("verified_at").canConvertToLong()) {
-                return null;
-            }
-            return valid(new Stored(r.get("job_id").asText(), r.get("sha256").asText(), r.get("verified_at").asLong()));
-        } catch (AvroCodec.AvroDecodeException | IOException | RuntimeException e) {
+            VerifiedResult r = OutputCodec.read(value, codec, VerifiedResult::new);
+            return valid(new Stored(r.getJobId(), r.getSha256(), r.getVerifiedAt().toEpochMilli()));
+        } catch (IOException | RuntimeException e) {
             return null;
         }
     }
