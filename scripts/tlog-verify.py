@@ -3,9 +3,11 @@
 
 An implementation independent of the Java one (Python standard library only, Ed25519 verification
 as in RFC 8032 section 6), written from the public specifications: c2sp.org/signed-note,
-c2sp.org/tlog-checkpoint, c2sp.org/tlog-proof and RFC 9162 sections 2.1.3.2 and 2.1.4.2.
+c2sp.org/tlog-checkpoint, c2sp.org/tlog-proof, c2sp.org/tlog-cosignature (cosignature/v1) and RFC 9162
+sections 2.1.3.2 and 2.1.4.2. With --witness VKEY (repeatable), a checkpoint also needs the cosignatures
+of --witnesses-required of those witnesses (default: all given).
 
-  tlog-verify.py checkpoint NOTE --key VKEY
+  tlog-verify.py checkpoint NOTE --key VKEY [--witness WKEY ... [--witnesses-required N]]
   tlog-verify.py proof FILE --key VKEY           (a tlog-proof, or the JSON of GET /results/{job_id}/proof)
   tlog-verify.py consistency OLD NEW PROOF --key VKEY
 
@@ -99,20 +101,54 @@ class Invalid(Exception):
     pass
 
 
-def parse_key(vkey):
+def parse_key(vkey, alg=1):
+    """A verifier key <name>+<8 hex key ID>+<base64(alg || key)>: alg 0x01 a log key, 0x04 a witness (cosignature/v1)."""
     parts = vkey.strip().split("+", 2)
     if len(parts) != 3 or not re.fullmatch(r"[0-9a-f]{8}", parts[1]):
         raise Invalid("a verifier key is <name>+<8 hex>+<base64>")
     name, key_id, blob = parts[0], int(parts[1], 16), base64.b64decode(parts[2], validate=True)
-    if len(blob) != 33 or blob[0] != 1:
-        raise Invalid("not an Ed25519 verifier key")
+    if len(blob) != 33 or blob[0] != alg:
+        raise Invalid("not an Ed25519 %s key (type 0x%02x): %s" % ("witness" if alg == 4 else "log", alg, parts[0]))
     computed = hashlib.sha256(name.encode() + b"\n" + blob).digest()[:4]
     if int.from_bytes(computed, "big") != key_id:
         raise Invalid("the key ID does not match the name and key")
     return name, key_id, blob[1:]
 
 
-def open_checkpoint(note, key):
+def note_parts(note):
+    split = note.rfind("\n\n")
+    if split < 0 or not note.endswith("\n"):
+        raise Invalid("not a signed note")
+    return note[: split + 1], note[split + 2:].rstrip("\n").split("\n")
+
+
+def cosigned_by(note, witness):
+    """The time of a valid cosignature/v1 of the witness on the note, or None (c2sp.org/tlog-cosignature)."""
+    name, key_id, public = witness
+    text, signatures = note_parts(note)
+    for line in signatures:
+        signer, _, b64 = line[2:].partition(" ")
+        blob = base64.b64decode(b64, validate=True)
+        if signer == name and len(blob) == 4 + 8 + 64 and int.from_bytes(blob[:4], "big") == key_id:
+            time = int.from_bytes(blob[4:12], "big")
+            message = b"cosignature/v1\ntime " + str(time).encode() + b"\n" + text.encode()
+            if time < 2 ** 63 and ed25519_verify(public, message, blob[12:]):
+                return time
+    return None
+
+
+def check_cosignatures(note, witnesses, required):
+    cosigned = [w[0] for w in witnesses if cosigned_by(note, w) is not None]
+    if len(cosigned) < required:
+        missing = [w[0] for w in witnesses if w[0] not in cosigned]
+        raise Invalid("the checkpoint carries %d valid cosignature(s) of the %d witness(es) given, %d required; missing: %s"
+                      % (len(cosigned), len(witnesses), required, ", ".join(missing)))
+    return cosigned
+
+
+def open_checkpoint(note, key, witnesses=(), required=0):
+    if witnesses or required:
+        check_cosignatures(note, witnesses, required)
     name, key_id, public = key
     split = note.rfind("\n\n")
     if split < 0 or not note.endswith("\n"):
@@ -200,7 +236,7 @@ def verify_consistency(size1, size2, root1, root2, path):
     return sn == 0 and fr == root1 and sr == root2
 
 
-def check_proof(text, key):
+def check_proof(text, key, witnesses=(), required=0):
     entry = None
     result = None
     if text.lstrip().startswith("{"):
@@ -219,7 +255,7 @@ def check_proof(text, key):
         raise Invalid("no index line")
     index = int(lines[i][6:])
     path = [base64.b64decode(h, validate=True) for h in lines[i + 1:]]
-    size, root = open_checkpoint(note, key)
+    size, root = open_checkpoint(note, key, witnesses, required)
     if entry is None:
         raise Invalid("no entry to check")
     if not verify_inclusion(index, size, leaf_hash(entry), path, root):
@@ -236,9 +272,17 @@ def main():
     parser.add_argument("what", choices=["checkpoint", "proof", "consistency"])
     parser.add_argument("files", nargs="+")
     parser.add_argument("--key", required=True, help="the log's verifier key")
+    parser.add_argument("--witness", action="append", default=[], metavar="VKEY",
+                        help="a witness's verifier key (<name>+<id>+<base64(0x04||key)>); repeatable")
+    parser.add_argument("--witnesses-required", type=int, default=None, metavar="N",
+                        help="how many of the --witness keys must have cosigned (default: all given)")
     args = parser.parse_args()
     try:
         key = parse_key(args.key)
+        witnesses = [parse_key(w, 4) for w in args.witness]
+        required = len(witnesses) if args.witnesses_required is None else args.witnesses_required
+        if required < 0 or required > len(witnesses):
+            raise Invalid("--witnesses-required %d: give between 0 and the %d --witness keys" % (required, len(witnesses)))
         texts = []
         for name in args.files:
             with open(name, encoding="utf-8") as f:
@@ -248,16 +292,17 @@ def main():
         return 2
     try:
         if args.what == "checkpoint":
-            size, root = open_checkpoint(texts[0], key)
-            print("holds: checkpoint of %d entries, root %s" % (size, base64.b64encode(root).decode()))
+            size, root = open_checkpoint(texts[0], key, witnesses, required)
+            print("holds: checkpoint of %d entries, root %s%s" % (size, base64.b64encode(root).decode(),
+                                                                 ", cosigned by %d witness(es)" % required if required else ""))
         elif args.what == "proof":
-            print("holds: " + check_proof(texts[0], key))
+            print("holds: " + check_proof(texts[0], key, witnesses, required))
         else:
             if len(texts) != 3:
                 print("tlog-verify: consistency OLD NEW PROOF", file=sys.stderr)
                 return 2
             size1, root1 = open_checkpoint(texts[0], key)
-            size2, root2 = open_checkpoint(texts[1], key)
+            size2, root2 = open_checkpoint(texts[1], key, witnesses, required)
             path = [base64.b64decode(line, validate=True) for line in texts[2].split("\n") if line.strip()]
             if not verify_consistency(size1, size2, root1, root2, path):
                 raise Invalid("the tree of %d entries is not shown to extend the tree of %d" % (size2, size1))

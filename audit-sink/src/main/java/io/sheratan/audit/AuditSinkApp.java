@@ -54,6 +54,9 @@ public final class AuditSinkApp implements AutoCloseable {
             "the audit sink's consumer group: one per log (a second sink in it is refused; a new group starts a new, complete log)");
     public static final String DEFAULT_GROUP_ID = GROUP_ID_SETTING.defaultValue();
     public static final Setting MIN_FREE_SETTING = DiskGuard.MIN_FREE_SETTING;
+    public static final Setting WITNESSES_SETTING = Setting.optional("SHERATAN_AUDIT_WITNESSES", null,
+            "witnesses that cosign each checkpoint: `<witness verifier key>@<url>`, comma separated (DESIGN section 9); "
+                    + "a witness that is down costs its cosignature, never the checkpoint");
     /** What {@code sheratan up} keeps free on a developer's disk unless SHERATAN_AUDIT_MIN_FREE_BYTES says otherwise. */
     public static final long LOCAL_MIN_FREE_BYTES = 64L * 1024 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(AuditSinkApp.class);
@@ -90,7 +93,8 @@ public final class AuditSinkApp implements AutoCloseable {
      */
     public AuditSinkApp(Map<String, Object> clientConfig, Topics topics, Path dir, int port, String bindAddress,
                         String groupId, NoteKeys.Signer logKey, Consumer<Throwable> onFailure, Map<String, String> env, Long localMinFree) {
-        this(clientConfig, topics, dir, port, bindAddress, groupId, logKey, onFailure, diskGuard(env, dir, localMinFree));
+        this(clientConfig, topics, dir, port, bindAddress, groupId, logKey, onFailure, diskGuard(env, dir, localMinFree),
+                EnvParsers.get(env, WITNESSES_SETTING.name()));
     }
 
     private static DiskGuard diskGuard(Map<String, String> env, Path dir, Long localMinFree) {
@@ -104,6 +108,13 @@ public final class AuditSinkApp implements AutoCloseable {
     /** With a disk guard of the caller's (tests: a budget instead of a small file system). */
     AuditSinkApp(Map<String, Object> clientConfig, Topics topics, Path dir, int port, String bindAddress,
                  String groupId, NoteKeys.Signer logKey, Consumer<Throwable> onFailure, DiskGuard disk) {
+        this(clientConfig, topics, dir, port, bindAddress, groupId, logKey, onFailure, disk, null);
+    }
+
+    /** @param witnesses the SHERATAN_AUDIT_WITNESSES value, or null for none */
+    private AuditSinkApp(Map<String, Object> clientConfig, Topics topics, Path dir, int port, String bindAddress,
+                         String groupId, NoteKeys.Signer logKey, Consumer<Throwable> onFailure, DiskGuard disk, String witnesses) {
+        Witnesses cosigners = new Witnesses(Witnesses.parse(witnesses, registry), Clock.systemUTC()); // a bad setting: refused before anything opens
         this.clientConfig = clientConfig;
         this.disk = disk;
         try {
@@ -128,7 +139,7 @@ public final class AuditSinkApp implements AutoCloseable {
             KafkaProducer<String, String> publishing = producer;
             String checkpointTopic = topics.checkpoints();
             opened = TransparencyLog.open(dir, log, logKey, topics.verified(),
-                    note -> publish(publishing, checkpointTopic, logKey.name(), note), Clock.systemUTC());
+                    note -> publish(publishing, checkpointTopic, logKey.name(), note), Clock.systemUTC(), cosigners);
         } catch (IOException e) {
             closeQuietly(producer);
             throw new UncheckedIOException("cannot open the audit log in " + dir + ": " + e.getMessage(), e);

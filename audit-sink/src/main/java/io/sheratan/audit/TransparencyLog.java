@@ -63,6 +63,8 @@ public final class TransparencyLog implements AutoCloseable {
     private final EntryIndex index;
     private final String verifiedTopic;
     private final Consumer<String> publisher;
+    /** Who cosigns each checkpoint before it is written and published; null for nobody. */
+    private final Witnesses witnesses;
     private final Clock clock;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "audit-tree");
@@ -89,7 +91,8 @@ public final class TransparencyLog implements AutoCloseable {
     }
 
     private TransparencyLog(Path tlogDir, TileLog tiles, NoteKeys.Signer signer, EntryIndex index, String verifiedTopic,
-                            Consumer<String> publisher, Clock clock, Signed latest) {
+                            Consumer<String> publisher, Clock clock, Signed latest, Witnesses witnesses) {
+        this.witnesses = witnesses;
         this.tlogDir = tlogDir;
         this.tiles = tiles;
         this.key = signer;
@@ -116,6 +119,15 @@ public final class TransparencyLog implements AutoCloseable {
      */
     public static TransparencyLog open(Path auditDir, ChainLog chain, NoteKeys.Signer signer, String verifiedTopic,
                                        Consumer<String> publisher, Clock clock) throws IOException {
+        return open(auditDir, chain, signer, verifiedTopic, publisher, clock, null);
+    }
+
+    /**
+     * As {@link #open(Path, ChainLog, NoteKeys.Signer, String, Consumer, Clock)}, with each checkpoint
+     * sent to {@code witnesses} (null: none) and published with their cosignatures.
+     */
+    public static TransparencyLog open(Path auditDir, ChainLog chain, NoteKeys.Signer signer, String verifiedTopic,
+                                       Consumer<String> publisher, Clock clock, Witnesses witnesses) throws IOException {
         Path tlogDir = auditDir.resolve("tlog");
         Files.createDirectories(tlogDir);
         Signed last = readCheckpoint(tlogDir, signer);
@@ -143,7 +155,7 @@ public final class TransparencyLog implements AutoCloseable {
             index = EntryIndex.recreate(auditDir.resolve(INDEX_DIR));
         }
         Files.deleteIfExists(auditDir.resolve("tlog-index.bin")); // an older release's index: rebuilt from the chain
-        TransparencyLog log = new TransparencyLog(tlogDir, tiles, signer, index, verifiedTopic, publisher, clock, last);
+        TransparencyLog log = new TransparencyLog(tlogDir, tiles, signer, index, verifiedTopic, publisher, clock, last, witnesses);
         log.catchUp(auditDir, chain.lines());
         if (signed > 0 && !Arrays.equals(log.tiles.root(signed), last.checkpoint().root()) && durable > 0) {
             log.worker.shutdown();
@@ -151,7 +163,7 @@ public final class TransparencyLog implements AutoCloseable {
             index.close();
             tiles = TileLog.create(tlogDir);
             index = EntryIndex.recreate(auditDir.resolve(INDEX_DIR));
-            log = new TransparencyLog(tlogDir, tiles, signer, index, verifiedTopic, publisher, clock, last);
+            log = new TransparencyLog(tlogDir, tiles, signer, index, verifiedTopic, publisher, clock, last, witnesses);
             log.catchUp(auditDir, chain.lines());
         }
         if (signed > 0 && !Arrays.equals(log.tiles.root(signed), last.checkpoint().root())) {
@@ -395,6 +407,9 @@ public final class TransparencyLog implements AutoCloseable {
         }
         Checkpoint checkpoint = new Checkpoint(key.name(), size, root);
         String note = Note.sign(checkpoint.text(), key);
+        if (witnesses != null && !witnesses.isEmpty()) {
+            note = witnesses.cosign(note, checkpoint, old -> tiles.consistencyProof(old, size));
+        }
         writeAtomically(tlogDir.resolve("checkpoint"), note);
         latest = new Signed(note, checkpoint, clock.instant());
         publisher.accept(note);

@@ -14,6 +14,7 @@ import io.sheratan.tlog.NoteException;
 import io.sheratan.tlog.NoteKeys;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -141,6 +142,7 @@ final class AuditCommand implements Runnable {
                 "Recompute the Merkle tree from tlog/tile/entries and check it against tlog/checkpoint (signature under --log-key,",
                 "then the root), each JSONL line against the entry at its index, and the hash chain. With --checkpoint, also that the",
                 "log extends checkpoints you kept earlier (a log cut back and given an older checkpoint is caught this way).",
+                "With --witness (repeatable): also that at least --witnesses-required of those witnesses cosigned the checkpoint.",
                 "Exit 0 when everything holds; 1 naming the first bad index; 2 for a bad key or directory."
             })
     static final class VerifyLog implements Callable<Integer> {
@@ -154,6 +156,9 @@ final class AuditCommand implements Runnable {
         @Option(names = "--checkpoint", paramLabel = "FILE", description = "a checkpoint kept from earlier (repeatable)")
         List<Path> kept = new ArrayList<>();
 
+        @Mixin
+        WitnessPolicy witnesses = new WitnessPolicy();
+
         @Override
         public Integer call() throws Exception {
             if (!Files.isDirectory(dir)) {
@@ -161,10 +166,12 @@ final class AuditCommand implements Runnable {
                 return 2;
             }
             NoteKeys.Verifier key;
+            List<NoteKeys.Verifier> witnessKeys;
             try {
                 key = verifierKey(logKey);
+                witnessKeys = witnesses.keys();
             } catch (NoteException e) {
-                System.err.println("sheratan audit verify-log: --log-key: " + e.getMessage());
+                System.err.println("sheratan audit verify-log: " + e.getMessage());
                 return 2;
             }
             List<String> notes = new ArrayList<>();
@@ -176,7 +183,14 @@ final class AuditCommand implements Runnable {
                     n -> System.err.printf("  %,d entries read%n", n));
             report.findings().forEach(f -> System.out.println("ok    " + f));
             report.problems().forEach(p -> System.out.println("FAIL  " + p));
-            if (report.holds()) {
+            String uncosigned = null;
+            if (witnesses.required() > 0) {
+                Path checkpoint = Files.exists(dir.resolve("tlog/checkpoint")) ? dir.resolve("tlog/checkpoint") : dir.resolve("checkpoint");
+                uncosigned = !Files.exists(checkpoint) ? "no checkpoint to check cosignatures on"
+                        : witnesses.refusal(Files.readString(checkpoint, StandardCharsets.UTF_8), witnessKeys);
+                System.out.println(uncosigned == null ? "ok    checkpoint" + witnesses.summary(witnessKeys) : "FAIL  checkpoint: " + uncosigned);
+            }
+            if (report.holds() && uncosigned == null) {
                 System.out.printf("holds (%.1f s)%n", (System.nanoTime() - start) / 1e9);
                 return 0;
             }
@@ -192,7 +206,8 @@ final class AuditCommand implements Runnable {
                 "FILE is a c2sp.org/tlog-proof@v1 (GET /audit/proof: the entry travels as its extra line) or the JSON of",
                 "GET /results/{job_id}/proof (the result, its RESULT_VERIFIED entry and the proof; the entry must name the",
                 "result's job and core hash). Checks the checkpoint's signature under --log-key and the entry's audit path",
-                "to its root. Exit 0 holds, 1 not, 2 unreadable input or key."
+                "to its root. With --witness (repeatable): also that at least --witnesses-required of those witnesses cosigned",
+                "the checkpoint. Exit 0 holds, 1 not, 2 unreadable input or key."
             })
     static final class VerifyProof implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "FILE", description = "the proof (- for stdin)")
@@ -204,12 +219,17 @@ final class AuditCommand implements Runnable {
         @Option(names = "--entry", paramLabel = "FILE", description = "the entry's bytes, when the proof does not carry them")
         Path entryFile;
 
+        @Mixin
+        WitnessPolicy witnesses = new WitnessPolicy();
+
         @Override
         public Integer call() throws Exception {
             NoteKeys.Verifier key;
+            List<NoteKeys.Verifier> witnessKeys;
             String text;
             try {
                 key = verifierKey(logKey);
+                witnessKeys = witnesses.keys();
                 text = "-".equals(file) ? new String(System.in.readNBytes(InclusionProof.MAX_BYTES + 1), StandardCharsets.UTF_8)
                         : Files.readString(Path.of(file), StandardCharsets.UTF_8);
             } catch (NoteException | IOException e) {
@@ -238,6 +258,11 @@ final class AuditCommand implements Runnable {
             }
             try {
                 Checkpoint checkpoint = proof.verify(key, entry);
+                String uncosigned = witnesses.refusal(proof.checkpointNote(), witnessKeys);
+                if (uncosigned != null) {
+                    System.out.println("DOES NOT HOLD: " + uncosigned);
+                    return 1;
+                }
                 byte[] logged = entry != null ? entry : proof.extra();
                 if (result != null) {
                     JsonNode e = json.readTree(logged);
@@ -247,8 +272,8 @@ final class AuditCommand implements Runnable {
                         return 1;
                     }
                 }
-                System.out.printf("holds: entry %d is in %s at tree size %d (signed)%n  %s%n", proof.index(), checkpoint.origin(),
-                        checkpoint.size(), new String(logged, StandardCharsets.UTF_8));
+                System.out.printf("holds: entry %d is in %s at tree size %d (signed%s)%n  %s%n", proof.index(), checkpoint.origin(),
+                        checkpoint.size(), witnesses.summary(witnessKeys), new String(logged, StandardCharsets.UTF_8));
                 return 0;
             } catch (NoteException e) {
                 System.out.println("DOES NOT HOLD: " + e.getMessage());
@@ -263,6 +288,7 @@ final class AuditCommand implements Runnable {
             description = {
                 "OLD and NEW are checkpoint notes (GET /audit/checkpoint at two times); --proof is the RFC 9162 consistency proof",
                 "(GET /audit/consistency?old=M&new=N, base64 hashes one a line). Both signatures are checked under --log-key.",
+                "With --witness (repeatable): also that at least --witnesses-required of those witnesses cosigned the checkpoint.",
                 "Exit 0 when NEW's tree extends OLD's, 1 when not, 2 unreadable input or key."
             })
     static final class VerifyConsistency implements Callable<Integer> {
@@ -278,14 +304,19 @@ final class AuditCommand implements Runnable {
         @Option(names = "--log-key", required = true, paramLabel = "VKEY", description = "the log's verifier key, or a file holding it")
         String logKey;
 
+        @Mixin
+        WitnessPolicy witnesses = new WitnessPolicy();
+
         @Override
         public Integer call() throws Exception {
             NoteKeys.Verifier key;
+            List<NoteKeys.Verifier> witnessKeys;
             List<byte[]> proof;
             String oldNote;
             String newNote;
             try {
                 key = verifierKey(logKey);
+                witnessKeys = witnesses.keys();
                 oldNote = Files.readString(oldFile, StandardCharsets.UTF_8);
                 newNote = Files.readString(newFile, StandardCharsets.UTF_8);
                 proof = InclusionProof.parseConsistency(Files.readString(proofFile, StandardCharsets.UTF_8));
@@ -302,8 +333,14 @@ final class AuditCommand implements Runnable {
                 System.out.println("DOES NOT HOLD: " + e.getMessage());
                 return 1;
             }
+            String uncosigned = witnesses.refusal(newNote, witnessKeys);
+            if (uncosigned != null) {
+                System.out.println("DOES NOT HOLD: NEW: " + uncosigned);
+                return 1;
+            }
             if (Merkle.verifyConsistency(older.size(), newer.size(), older.root(), newer.root(), proof)) {
-                System.out.printf("holds: the tree of %d entries extends the tree of %d (%s)%n", newer.size(), older.size(), newer.origin());
+                System.out.printf("holds: the tree of %d entries extends the tree of %d (%s%s)%n", newer.size(), older.size(), newer.origin(),
+                        witnesses.summary(witnessKeys));
                 return 0;
             }
             System.out.printf("DOES NOT HOLD: the proof does not show the tree of %d entries extending the tree of %d%s%n",

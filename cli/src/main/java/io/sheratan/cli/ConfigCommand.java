@@ -1,6 +1,7 @@
 package io.sheratan.cli;
 
 import io.sheratan.audit.AuditSinkApp;
+import io.sheratan.witness.WitnessApp;
 import io.sheratan.avro.codec.OutputFormat;
 import io.sheratan.config.Setting;
 import io.sheratan.gateway.GatewayConfig;
@@ -58,7 +59,8 @@ final class ConfigCommand implements Callable<Integer> {
             VerifierConfig.APPLICATION_ID_SETTING, VerifierConfig.STANDBY_REPLICAS_SETTING, VerifierConfig.STREAM_THREADS_SETTING,
             VerifierConfig.HTTP_PORT_SETTING, VerifierConfig.AUDIT_URL_SETTING, AuditSinkApp.PORT_SETTING,
             AuditSinkApp.LOG_KEY_FILE_SETTING, AuditSinkApp.ORIGIN_SETTING,
-            AuditSinkApp.GROUP_ID_SETTING, AuditSinkApp.MIN_FREE_SETTING, GatewayConfig.PORT_SETTING,
+            AuditSinkApp.GROUP_ID_SETTING, AuditSinkApp.MIN_FREE_SETTING, AuditSinkApp.WITNESSES_SETTING, WitnessApp.PORT_SETTING,
+            WitnessApp.NAME_SETTING, WitnessApp.KEY_FILE_SETTING, WitnessApp.LOGS_SETTING, GatewayConfig.PORT_SETTING,
             GatewayConfig.MAX_IN_FLIGHT_SETTING, JAVA_OPTS, NO_BUILD, LOG_LEVEL, LIBRARY_LOG_LEVEL);
 
     @Option(names = "--markdown", description = "print the table of docs/configuration.md")

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sheratan.audit.AuditSinkApp;
 import io.sheratan.tlog.Checkpoint;
 import io.sheratan.tlog.InclusionProof;
+import io.sheratan.witness.WitnessApp;
+import io.sheratan.tlog.Cosignature;
+import io.sheratan.tlog.Note;
 import io.sheratan.tlog.NoteException;
 import io.sheratan.tlog.NoteKeys;
 import io.sheratan.verifier.http.VerifierHttp;
@@ -304,6 +307,32 @@ final class DemoCommand implements Callable<Integer> {
      * The verified result with the inclusion proof of its RESULT_VERIFIED entry, checked as an auditor
      * would: with the log's verifier key alone. Checkpoints follow within a second, so this waits a little.
      */
+    /**
+     * The witnesses' cosignatures on the checkpoint, when it has any (DESIGN section 9): each named, and the
+     * local witness's ({@code up --witness}, its key beside the data) checked with its verifier key.
+     */
+    private void cosignatures(String note, NoteKeys.Verifier logKey) throws NoteException {
+        Note parsed = Note.parse(note);
+        List<String> cosigners = parsed.signatures().stream().map(Note.Signature::name).filter(n -> !n.equals(logKey.name())).toList();
+        if (cosigners.isEmpty()) {
+            System.out.println("    the checkpoint has no witness cosignature (run ./sheratan up --witness to have one)");
+            return;
+        }
+        Map<String, String> env = Env.system();
+        Path witnessDir = DataDir.root(env).resolve("witness");
+        String keyFile = env.get(WitnessApp.KEY_FILE_SETTING.name());
+        if (Files.exists(keyFile != null ? Path.of(keyFile) : witnessDir.resolve("witness-key.pem"))) {
+            NoteKeys.Verifier witness = WitnessApp.key(env, witnessDir).verifier();
+            long time = Cosignature.verify(parsed, witness);
+            System.out.printf(Locale.ROOT, "    %s%n", paint(time >= 0, (time >= 0 ? "ok   cosigned by witness " : "FAIL no valid cosignature by witness ")
+                    + witness.name() + (time >= 0 ? " at " + java.time.Instant.ofEpochSecond(time) : "")));
+            System.out.println("    check it yourself: ./sheratan audit verify-proof <saved JSON> --log-key " + logKey.encoded()
+                    + " --witness " + witness.encoded());
+        } else {
+            System.out.println("    the checkpoint carries cosignature lines of: " + String.join(", ", cosigners));
+        }
+    }
+
     private boolean transparency(int verifierPort, String jobId, NoteKeys.Verifier logKey) {
         System.out.println("  audit log (transparency):");
         if (logKey == null) {
@@ -320,12 +349,14 @@ final class DemoCommand implements Callable<Integer> {
                 if (response.statusCode() == 200) {
                     JsonNode bundle = new ObjectMapper().readTree(response.body());
                     byte[] entry = bundle.path("entry").asText().getBytes(StandardCharsets.UTF_8);
-                    Checkpoint checkpoint = InclusionProof.parse(bundle.path("proof").asText()).verify(logKey, entry);
+                    InclusionProof proof = InclusionProof.parse(bundle.path("proof").asText());
+                    Checkpoint checkpoint = proof.verify(logKey, entry);
                     JsonNode logged = new ObjectMapper().readTree(entry);
                     boolean same = logged.path("sha256").equals(bundle.path("result").path("sha256"));
                     System.out.printf(Locale.ROOT, "    %s%n", paint(same, (same ? "ok  " : "FAIL") + " GET " + VerifierHttp.path(jobId)
                             + "/proof: its RESULT_VERIFIED entry is in the log at size " + checkpoint.size() + ", checkpoint signed by " + logKey.name()));
                     System.out.println("    check it yourself: ./sheratan audit verify-proof <saved JSON> --log-key " + logKey.encoded());
+                    cosignatures(proof.checkpointNote(), logKey);
                     return same;
                 }
                 why = "HTTP " + response.statusCode() + " " + response.body();

@@ -13,6 +13,7 @@ import io.sheratan.tlog.NoteKeys;
 import io.sheratan.kafka.embedded.EmbeddedKafka;
 import io.sheratan.verifier.VerifierApp;
 import io.sheratan.verifier.VerifierConfig;
+import io.sheratan.witness.WitnessApp;
 import org.apache.kafka.clients.admin.Admin;
 
 import java.nio.file.Path;
@@ -44,6 +45,8 @@ final class LocalStack implements AutoCloseable {
     final AuditSinkApp auditSink;
     final Path auditDir;
     final NoteKeys.Signer logKey;
+    /** The local witness of {@code up --witness}, or null. */
+    final WitnessApp witness;
     final Gateway gateway;
     final String token;
     final boolean tokenGenerated;
@@ -61,6 +64,15 @@ final class LocalStack implements AutoCloseable {
     /** @param isolation null for the shared stack ({@code up}); a run id for a stack of its own ({@code demo}) */
     LocalStack(Map<String, String> env, Map<String, Object> externalClientConfig, Path dataRoot, boolean ports, String isolation)
             throws InterruptedException {
+        this(env, externalClientConfig, dataRoot, ports, isolation, false);
+    }
+
+    /**
+     * @param withWitness also a local witness ({@code dataRoot/witness}) that follows this stack's log, with
+     *                    the audit sink sending it every checkpoint (besides SHERATAN_AUDIT_WITNESSES)
+     */
+    LocalStack(Map<String, String> env, Map<String, Object> externalClientConfig, Path dataRoot, boolean ports, String isolation,
+               boolean withWitness) throws InterruptedException {
         this.isolation = isolation;
         EmbeddedKafka startedBroker = null;
         Map<String, Object> client;
@@ -89,8 +101,18 @@ final class LocalStack implements AutoCloseable {
         int auditPort = ports ? AuditSinkApp.PORT_SETTING.integer(env, 0, 65535) : 0;
         String auditGroup = isolation == null ? AuditSinkApp.GROUP_ID_SETTING.text(env) : "sheratan-demo-audit-" + isolation;
         this.logKey = AuditSinkApp.logKey(env, auditDir);
+        Map<String, String> sinkEnv = env;
+        if (withWitness) {
+            witness = new WitnessApp(WitnessApp.key(env, dataRoot.resolve("witness")), List.of(logKey.verifier()),
+                    dataRoot.resolve("witness/state"), bind, ports ? WitnessApp.PORT_SETTING.integer(env, 0, 65535) : 0).start();
+            sinkEnv = new HashMap<>(env);
+            String others = EnvParsers.get(env, AuditSinkApp.WITNESSES_SETTING.name());
+            sinkEnv.put(AuditSinkApp.WITNESSES_SETTING.name(), (others == null ? "" : others + ",") + witness.endpoint("127.0.0.1"));
+        } else {
+            witness = null;
+        }
         this.auditSink = new AuditSinkApp(client, topics, auditDir, auditPort, bind, auditGroup, logKey, LocalStack::sinkDied,
-                env, AuditSinkApp.LOCAL_MIN_FREE_BYTES).start();
+                sinkEnv, AuditSinkApp.LOCAL_MIN_FREE_BYTES).start();
         // the verifier asks this stack's own sink for proofs
         config = config.withAuditUrl("http://127.0.0.1:" + auditSink.httpPort());
         Map<String, Object> streams = new HashMap<>(VerifierConfig.streamsSettings(env));
@@ -147,6 +169,9 @@ final class LocalStack implements AutoCloseable {
             System.err.println("sheratan: stopping the audit sink: " + e.getMessage());
         }
         verifier.close();
+        if (witness != null) {
+            witness.close();
+        }
         if (isolation != null && broker == null) {
             deleteIsolatedTopics();
         }

@@ -27,6 +27,7 @@ import java.util.Properties;
             SubmitCommand.class,
             VerifierCommand.class,
             AuditSinkCommand.class,
+            WitnessCommand.class,
             GatewayCommand.class,
             TopicsCommand.class,
             AuditCommand.class,

@@ -56,7 +56,7 @@ class OpsKitIT {
 
     @org.junit.jupiter.api.BeforeAll
     static void start() throws Exception {
-        stack = new LocalStack(Map.of("SHERATAN_HUB_TOKEN", TOKEN), null, dir, false);
+        stack = new LocalStack(Map.of("SHERATAN_HUB_TOKEN", TOKEN), null, dir, false, null, true); // with a witness: its metrics too
     }
 
     @org.junit.jupiter.api.AfterAll

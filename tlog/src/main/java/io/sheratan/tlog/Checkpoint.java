@@ -56,7 +56,7 @@ public record Checkpoint(String origin, long size, byte[] root, String extension
         return new Checkpoint(origin, size, root, extensions.toString());
     }
 
-    static String printable(String s) {
+    public static String printable(String s) {
         String cut = s.length() > 40 ? s.substring(0, 40) + "…" : s;
         return cut.replaceAll("[^\\x20-\\x7e]", "?");
     }

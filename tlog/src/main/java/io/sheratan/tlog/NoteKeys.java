@@ -35,12 +35,15 @@ public final class NoteKeys {
     private NoteKeys() {
     }
 
-    /** A key that checks signatures of one name. */
-    public record Verifier(String name, int keyId, PublicKey key, byte[] raw) {
-        /** The note format, {@code name+hash+base64}. */
+    /**
+     * A key that checks signatures of one name: a log's ({@code alg} 0x01, note signatures) or a
+     * witness's ({@code alg} {@link Cosignature#ALG}, cosignatures).
+     */
+    public record Verifier(String name, int keyId, PublicKey key, byte[] raw, byte alg) {
+        /** The note format, {@code name+hash+base64(alg || key)}. */
         public String encoded() {
             byte[] alg = new byte[1 + raw.length];
-            alg[0] = ALG_ED25519;
+            alg[0] = this.alg;
             System.arraycopy(raw, 0, alg, 1, raw.length);
             return name + "+" + String.format("%08x", keyId) + "+" + Base64.getEncoder().encodeToString(alg);
         }
@@ -53,12 +56,17 @@ public final class NoteKeys {
         }
     }
 
-    /** The 32-bit key ID of a name and an Ed25519 public key. */
+    /** The 32-bit key ID of a name and an Ed25519 public key, for note signatures (type 0x01). */
     public static int keyId(String name, byte[] rawPublicKey) {
+        return keyId(name, ALG_ED25519, rawPublicKey);
+    }
+
+    /** The 32-bit key ID of a name and an Ed25519 public key of signature type {@code alg}. */
+    static int keyId(String name, byte alg, byte[] rawPublicKey) {
         MessageDigest sha = Merkle.sha256();
         sha.update(name.getBytes(StandardCharsets.UTF_8));
         sha.update((byte) '\n');
-        sha.update(ALG_ED25519);
+        sha.update(alg);
         sha.update(rawPublicKey);
         byte[] h = sha.digest();
         return ((h[0] & 0xff) << 24) | ((h[1] & 0xff) << 16) | ((h[2] & 0xff) << 8) | (h[3] & 0xff);
@@ -74,6 +82,11 @@ public final class NoteKeys {
 
     /** Parses a verifier key {@code name+hash+base64(0x01 || key)}, checking its hash and its point. */
     public static Verifier parseVerifier(String encoded) throws NoteException {
+        return parseVerifier(encoded, ALG_ED25519);
+    }
+
+    /** Parses a verifier key {@code name+hash+base64(alg || key)} of signature type {@code alg}. */
+    static Verifier parseVerifier(String encoded, byte expectedAlg) throws NoteException {
         String text = encoded == null ? "" : encoded.strip();
         String[] parts = text.split("\\+", 3);
         if (parts.length != 3) {
@@ -89,8 +102,10 @@ public final class NoteKeys {
         } catch (IllegalArgumentException e) {
             throw new NoteException("the verifier key is not base64");
         }
-        if (alg.length == 0 || alg[0] != ALG_ED25519) {
-            throw new NoteException("the verifier key is not an Ed25519 key (algorithm byte 0x01)");
+        if (alg.length == 0 || alg[0] != expectedAlg) {
+            throw new NoteException(expectedAlg == ALG_ED25519
+                    ? "the verifier key is not an Ed25519 log key (type 0x01)" + (alg.length > 0 && alg[0] == Cosignature.ALG ? ": it is a witness key (0x04)" : "")
+                    : "the verifier key is not an Ed25519 witness key (type 0x04)" + (alg.length > 0 && alg[0] == ALG_ED25519 ? ": it is a log key (0x01)" : ""));
         }
         byte[] raw = Arrays.copyOfRange(alg, 1, alg.length);
         PublicKey key;
@@ -100,15 +115,20 @@ public final class NoteKeys {
             throw new NoteException("the verifier key is refused: " + e.getMessage());
         }
         int id = (int) Long.parseLong(parts[1], 16);
-        if (id != keyId(parts[0], raw)) {
+        if (id != keyId(parts[0], expectedAlg, raw)) {
             throw new NoteException("the verifier key's ID " + parts[1] + " does not match its name and key (expected "
-                    + String.format("%08x", keyId(parts[0], raw)) + ")");
+                    + String.format("%08x", keyId(parts[0], expectedAlg, raw)) + ")");
         }
-        return new Verifier(parts[0], id, key, raw);
+        return new Verifier(parts[0], id, key, raw, expectedAlg);
     }
 
     /** The signer for a 32-byte Ed25519 seed (the form Go's {@code PRIVATE+KEY+...} strings carry). */
     public static Signer fromSeed(String name, byte[] seed) throws GeneralSecurityException, NoteException {
+        return fromSeed(name, seed, ALG_ED25519);
+    }
+
+    /** As {@link #fromSeed(String, byte[])} for a key of signature type {@code alg} (a witness's: {@link Cosignature#ALG}). */
+    public static Signer fromSeed(String name, byte[] seed, byte alg) throws GeneralSecurityException, NoteException {
         checkName(name);
         if (seed.length != 32) {
             throw new GeneralSecurityException("an Ed25519 seed is 32 bytes, this one is " + seed.length);
@@ -123,18 +143,23 @@ public final class NoteKeys {
         } catch (Ed25519.KeyRefusedException e) {
             throw new GeneralSecurityException("derived public key refused: " + e.getMessage());
         }
-        Verifier verifier = new Verifier(name, keyId(name, raw), pub, raw);
+        Verifier verifier = new Verifier(name, keyId(name, alg, raw), pub, raw, alg);
         return new Signer(name, verifier.keyId(), key, verifier);
     }
 
     /** The signer for a PKCS#8 PEM private key. */
     public static Signer fromPem(String name, String pem) throws GeneralSecurityException, NoteException {
+        return fromPem(name, pem, ALG_ED25519);
+    }
+
+    /** The signer of signature type {@code alg} for a PKCS#8 PEM private key. */
+    public static Signer fromPem(String name, String pem, byte alg) throws GeneralSecurityException, NoteException {
         PrivateKey key = Ed25519.privateKeyFromPem(pem);
         byte[] der = key.getEncoded();
         if (der.length < 48 || !Arrays.equals(Arrays.copyOf(der, PKCS8_PREFIX.length), PKCS8_PREFIX)) {
             throw new GeneralSecurityException("not an Ed25519 PKCS#8 private key");
         }
-        return fromSeed(name, Arrays.copyOfRange(der, PKCS8_PREFIX.length, PKCS8_PREFIX.length + 32));
+        return fromSeed(name, Arrays.copyOfRange(der, PKCS8_PREFIX.length, PKCS8_PREFIX.length + 32), alg);
     }
 
     /**
@@ -158,6 +183,11 @@ public final class NoteKeys {
      * there (0600) first. Returns the signer under {@code origin}.
      */
     public static Signer loadOrGenerate(Path file, String origin) throws IOException, GeneralSecurityException, NoteException {
+        return loadOrGenerate(file, origin, ALG_ED25519);
+    }
+
+    /** As {@link #loadOrGenerate(Path, String)} for a key of signature type {@code alg} (a witness's: {@link Cosignature#ALG}). */
+    public static Signer loadOrGenerate(Path file, String origin, byte alg) throws IOException, GeneralSecurityException, NoteException {
         checkName(origin);
         if (Files.isSymbolicLink(file) && !Files.exists(file)) {
             throw new IOException(file + " is a symbolic link to a missing file: refusing to create a key through it");
@@ -165,7 +195,7 @@ public final class NoteKeys {
         if (!Files.exists(file)) {
             generate(file);
         }
-        return fromPem(origin, Files.readString(file, StandardCharsets.US_ASCII));
+        return fromPem(origin, Files.readString(file, StandardCharsets.US_ASCII), alg);
     }
 
     /**

@@ -1,0 +1,172 @@
+package io.sheratan.witness;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sheratan.config.EnvParsers;
+import io.sheratan.config.Setting;
+import io.sheratan.http.HttpService;
+import io.sheratan.http.HttpService.Reply;
+import io.sheratan.tlog.Cosignature;
+import io.sheratan.tlog.NoteException;
+import io.sheratan.tlog.NoteKeys;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code sheratan witness} as a service (DESIGN section 9, Witnesses): a {@link Witness} behind HTTP on
+ * {@code SHERATAN_WITNESS_PORT} (8791): {@code POST /add-checkpoint} (C2SP tlog-witness),
+ * {@code GET /monitor/<sha256 of origin, hex>/checkpoint} (the latest checkpoint it cosigned, with its
+ * cosignature: the spec's monitoring prefix is {@code /monitor}), {@code /health/live},
+ * {@code /health/ready} and {@code /metrics}. Its key, name and state file are its own.
+ */
+public final class WitnessApp implements AutoCloseable {
+
+    public static final Setting PORT_SETTING = Setting.of("SHERATAN_WITNESS_PORT", "8791", "the witness's HTTP port");
+    public static final Setting NAME_SETTING = Setting.of("SHERATAN_WITNESS_NAME", "sheratan.local/witness",
+            "the witness's name: the name in its cosignature lines and its verifier key");
+    public static final Setting KEY_FILE_SETTING = Setting.optional("SHERATAN_WITNESS_KEY_FILE", "`$SHERATAN_DATA_DIR/witness/witness-key.pem`",
+            "the witness's Ed25519 key (PKCS#8 PEM); generated there (0600) when missing");
+    public static final Setting LOGS_SETTING = Setting.optional("SHERATAN_WITNESS_LOGS", null,
+            "the logs the witness follows: their verifier keys (`<origin>+<id>+<base64>`), comma separated; required");
+    public static final List<Setting> SETTINGS = List.of(PORT_SETTING, NAME_SETTING, KEY_FILE_SETTING, LOGS_SETTING);
+    private static final Logger LOG = LoggerFactory.getLogger(WitnessApp.class);
+
+    private final Witness witness;
+    private final WitnessState state;
+    private final HttpService.Settings settings;
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private HttpService http;
+
+    /**
+     * @param dir where its key ({@code witness-key.pem}, unless the key file is given) and state file live
+     */
+    public WitnessApp(Map<String, String> env, Path dir, String bindAddress, int port) {
+        this(key(env, dir), logs(env), dir.resolve("state"), bindAddress, port);
+    }
+
+    public WitnessApp(NoteKeys.Signer key, List<NoteKeys.Verifier> logs, Path stateFile, String bindAddress, int port) {
+        try {
+            this.state = WitnessState.open(stateFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the witness state " + stateFile + ": " + e.getMessage(), e);
+        }
+        this.witness = new Witness(key, logs, state, Clock.systemUTC());
+        this.settings = HttpService.Settings.of("witness", bindAddress, port);
+    }
+
+    /** The witness key: the key file, else {@code witness-key.pem} in {@code dir} (generated when missing). */
+    public static NoteKeys.Signer key(Map<String, String> env, Path dir) {
+        String configured = EnvParsers.get(env, KEY_FILE_SETTING.name());
+        Path file = configured != null ? Path.of(configured) : dir.resolve("witness-key.pem");
+        try {
+            if (configured != null && !Files.exists(file)) {
+                throw new IllegalArgumentException(KEY_FILE_SETTING.name() + "=" + configured + ": no such file (unset it to have one generated)");
+            }
+            return NoteKeys.loadOrGenerate(file, NAME_SETTING.text(env), Cosignature.ALG);
+        } catch (NoteException e) {
+            throw new IllegalArgumentException(NAME_SETTING.name() + ": " + e.getMessage());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException(KEY_FILE_SETTING.name() + " (" + file + ") is not an Ed25519 PKCS#8 PEM private key: " + e.getMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read or write the witness key " + file, e);
+        }
+    }
+
+    /** The log keys of {@code SHERATAN_WITNESS_LOGS}; refused naming the one that is wrong, or when none is given. */
+    public static List<NoteKeys.Verifier> logs(Map<String, String> env) {
+        String setting = EnvParsers.get(env, LOGS_SETTING.name());
+        if (setting == null || setting.isBlank()) {
+            throw new IllegalArgumentException(LOGS_SETTING.name() + " is empty: give the verifier key of each log to follow "
+                    + "(sheratan audit log-key prints an audit log's)");
+        }
+        List<NoteKeys.Verifier> logs = new ArrayList<>();
+        for (String item : setting.split(",")) {
+            try {
+                logs.add(NoteKeys.parseVerifier(item.strip()));
+            } catch (NoteException e) {
+                throw new IllegalArgumentException(LOGS_SETTING.name() + ": '" + item.strip() + "' is refused: " + e.getMessage());
+            }
+        }
+        return logs;
+    }
+
+    public WitnessApp start() {
+        http = HttpService.builder(settings)
+                .route("/add-checkpoint", this::addCheckpoint)
+                .route("/monitor/", this::monitor)
+                .route("/metrics", e -> Reply.text(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()))
+                .route("/health/live", e -> Reply.json(200, "{\"status\":\"up\"}"))
+                .route("/health/ready", e -> Reply.json(200, "{\"status\":\"up\",\"logs\":" + witness.origins().size() + "}"))
+                .route("/health", e -> Reply.json(200, "{\"status\":\"up\",\"logs\":" + witness.origins().size() + "}"))
+                .start();
+        LOG.info("witness {} follows {}; verifier key {}", witness.verifier().name(), witness.origins(), witness.verifier().encoded());
+        return this;
+    }
+
+    private Reply addCheckpoint(HttpService.Exchange exchange) throws IOException {
+        if (!"POST".equals(exchange.method())) {
+            return Reply.text(405, "text/plain; charset=utf-8", "POST only\n");
+        }
+        byte[] body = exchange.readBody(Witness.MAX_REQUEST_BYTES);
+        Witness.Answer answer = witness.addCheckpoint(body);
+        // the status is the label: a handful of values, whatever the request says
+        Counter.builder("sheratan_witness_requests_total").tag("status", String.valueOf(answer.status()))
+                .description("add-checkpoint requests by answer").register(registry).increment();
+        if (answer.status() >= 400 && answer.status() != 409) {
+            LOG.warn("add-checkpoint refused ({}): {}", answer.status(), answer.body().strip());
+        }
+        return Reply.text(answer.status(), answer.contentType(), answer.body());
+    }
+
+    /** {@code GET /monitor/<hex SHA-256 of the origin>/checkpoint}: the latest cosigned checkpoint of that log. */
+    private Reply monitor(HttpService.Exchange exchange) throws Exception {
+        String path = exchange.path();
+        String[] parts = path.split("/");
+        if (parts.length != 4 || !parts[3].equals("checkpoint")) {
+            return Reply.text(404, "text/plain; charset=utf-8", "not found\n");
+        }
+        for (String origin : witness.origins()) {
+            String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(origin.getBytes(StandardCharsets.UTF_8)));
+            WitnessState.Latest latest = state.latest(origin);
+            if (hash.equals(parts[2]) && latest != null) {
+                return Reply.text(200, "text/plain; charset=utf-8", latest.note());
+            }
+        }
+        return Reply.text(404, "text/plain; charset=utf-8", "this witness has cosigned no checkpoint of that log\n");
+    }
+
+    public NoteKeys.Verifier verifier() {
+        return witness.verifier();
+    }
+
+    public int httpPort() {
+        return http.port();
+    }
+
+    /** Where the sink sends checkpoints: {@code <verifier key>@http://host:port} (SHERATAN_AUDIT_WITNESSES). */
+    public String endpoint(String host) {
+        return verifier().encoded() + "@http://" + host + ":" + httpPort();
+    }
+
+    @Override
+    public void close() {
+        if (http != null) {
+            http.close();
+        }
+        registry.close();
+    }
+}
