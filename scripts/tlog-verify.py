@@ -116,28 +116,51 @@ def parse_key(vkey, alg=1):
 
 
 def note_parts(note):
+    """Text and signature lines of a signed note, each line checked for its form (as the Java side does)."""
+    if "\r" in note:
+        raise Invalid("the note holds a carriage return")
     split = note.rfind("\n\n")
     if split < 0 or not note.endswith("\n"):
         raise Invalid("not a signed note")
-    return note[: split + 1], note[split + 2:].rstrip("\n").split("\n")
+    text, lines = note[: split + 1], note[split + 2:].rstrip("\n").split("\n")
+    if any(ord(c) < 0x20 and c != "\n" for c in text):
+        raise Invalid("the note's text holds control characters")
+    signatures = []
+    for line in lines:
+        if not line.startswith("\u2014 "):
+            raise Invalid("a signature line does not start with the em dash and a space")
+        parts = line[2:].split(" ")
+        if len(parts) != 2 or not parts[0]:
+            raise Invalid("a signature line is '\u2014 <name> <base64>'")
+        blob = base64.b64decode(parts[1], validate=True)
+        if len(blob) < 5:
+            raise Invalid("a signature of %s is too short" % parts[0])
+        signatures.append((parts[0], int.from_bytes(blob[:4], "big"), blob[4:]))
+    return text, signatures
 
 
 def cosigned_by(note, witness):
-    """The time of a valid cosignature/v1 of the witness on the note, or None (c2sp.org/tlog-cosignature)."""
+    """The time of the witness's cosignature/v1 on the note (c2sp.org/tlog-cosignature), or None: also when a
+    line with its name and key ID does not verify (signed-note: such a note was altered)."""
     name, key_id, public = witness
     text, signatures = note_parts(note)
-    for line in signatures:
-        signer, _, b64 = line[2:].partition(" ")
-        blob = base64.b64decode(b64, validate=True)
-        if signer == name and len(blob) == 4 + 8 + 64 and int.from_bytes(blob[:4], "big") == key_id:
-            time = int.from_bytes(blob[4:12], "big")
+    verified = None
+    for signer, kid, sig in signatures:
+        if signer == name and kid == key_id:
+            if len(sig) != 8 + 64:
+                return None
+            time = int.from_bytes(sig[:8], "big")
             message = b"cosignature/v1\ntime " + str(time).encode() + b"\n" + text.encode()
-            if time < 2 ** 63 and ed25519_verify(public, message, blob[12:]):
-                return time
-    return None
+            if time >= 2 ** 63 or not ed25519_verify(public, message, sig[8:]):
+                return None
+            verified = time if verified is None else max(verified, time)
+    return verified
 
 
 def check_cosignatures(note, witnesses, required):
+    names, keys = [w[0] for w in witnesses], [w[2] for w in witnesses]
+    if len(set(names)) != len(names) or len(set(keys)) != len(keys):
+        raise Invalid("a witness is given twice (same name or same public key): each witness counts once")
     cosigned = [w[0] for w in witnesses if cosigned_by(note, w) is not None]
     if len(cosigned) < required:
         missing = [w[0] for w in witnesses if w[0] not in cosigned]
@@ -150,28 +173,25 @@ def open_checkpoint(note, key, witnesses=(), required=0):
     if witnesses or required:
         check_cosignatures(note, witnesses, required)
     name, key_id, public = key
-    split = note.rfind("\n\n")
-    if split < 0 or not note.endswith("\n"):
-        raise Invalid("not a signed note")
-    text, signatures = note[: split + 1], note[split + 2:].rstrip("\n").split("\n")
-    for line in signatures:
-        if not line.startswith("\u2014 "):
-            raise Invalid("bad signature line")
-        signer, _, b64 = line[2:].partition(" ")
-        blob = base64.b64decode(b64, validate=True)
-        if signer == name and int.from_bytes(blob[:4], "big") == key_id:
-            if not ed25519_verify(public, text.encode(), blob[4:]):
+    text, signatures = note_parts(note)
+    verified = False
+    for signer, kid, sig in signatures:
+        if signer == name and kid == key_id:
+            # every line of the log's key must verify (signed-note): one that does not means the note was altered
+            if len(sig) != 64 or not ed25519_verify(public, text.encode(), sig):
                 raise Invalid("the signature does not verify")
-            lines = text.split("\n")
-            if lines[0] != name:
-                raise Invalid("the origin is not the key's name")
-            if not re.fullmatch(r"0|[1-9][0-9]*", lines[1]):
-                raise Invalid("bad tree size")
-            root = base64.b64decode(lines[2], validate=True)
-            if len(root) != 32:
-                raise Invalid("bad root hash")
-            return int(lines[1]), root
-    raise Invalid("no signature by " + name)
+            verified = True
+    if not verified:
+        raise Invalid("no signature by " + name)
+    lines = text.split("\n")
+    if lines[0] != name:
+        raise Invalid("the origin is not the key's name")
+    if not re.fullmatch(r"0|[1-9][0-9]*", lines[1]):
+        raise Invalid("bad tree size")
+    root = base64.b64decode(lines[2], validate=True)
+    if len(root) != 32:
+        raise Invalid("bad root hash")
+    return int(lines[1]), root
 
 
 # ---------------------------------------------------------------- RFC 9162 proofs
@@ -280,12 +300,14 @@ def main():
     try:
         key = parse_key(args.key)
         witnesses = [parse_key(w, 4) for w in args.witness]
+        if len({w[0] for w in witnesses}) != len(witnesses) or len({w[2] for w in witnesses}) != len(witnesses):
+            raise Invalid("a witness is given twice (same name or same public key): each witness counts once")
         required = len(witnesses) if args.witnesses_required is None else args.witnesses_required
         if required < 0 or required > len(witnesses):
             raise Invalid("--witnesses-required %d: give between 0 and the %d --witness keys" % (required, len(witnesses)))
         texts = []
         for name in args.files:
-            with open(name, encoding="utf-8") as f:
+            with open(name, encoding="utf-8", newline="") as f:
                 texts.append(f.read())
     except (Invalid, OSError, ValueError) as e:
         print("tlog-verify: " + str(e), file=sys.stderr)
@@ -293,8 +315,10 @@ def main():
     try:
         if args.what == "checkpoint":
             size, root = open_checkpoint(texts[0], key, witnesses, required)
+            cosigners = check_cosignatures(texts[0], witnesses, 0) if witnesses else []
             print("holds: checkpoint of %d entries, root %s%s" % (size, base64.b64encode(root).decode(),
-                                                                 ", cosigned by %d witness(es)" % required if required else ""))
+                                                                 ", cosigned by %d of the %d witness(es) given" % (len(cosigners), len(witnesses))
+                                                                 if witnesses else ""))
         elif args.what == "proof":
             print("holds: " + check_proof(texts[0], key, witnesses, required))
         else:

@@ -22,7 +22,8 @@ import java.util.function.LongConsumer;
 public final class LogVerifier {
 
     /** What was found; {@code firstBad} is -1 when everything holds. */
-    public record Report(List<String> findings, List<String> problems, long firstBad) {
+    /** @param note the checkpoint note that was verified (read once: check cosignatures on this text), or null */
+    public record Report(List<String> findings, List<String> problems, long firstBad, String note) {
         public boolean holds() {
             return problems.isEmpty();
         }
@@ -40,7 +41,7 @@ public final class LogVerifier {
         problems.addAll(tree.problems());
         long firstBad = tree.firstBad();
         if (tree.checkpoint() == null) {
-            return new Report(findings, problems, firstBad);
+            return new Report(findings, problems, firstBad, tree.note());
         }
         long size = tree.checkpoint().size();
         findings.add("checkpoint: " + tree.checkpoint().origin() + ", " + size + " entries, signature verified");
@@ -60,7 +61,7 @@ public final class LogVerifier {
                 problems.add("chain: " + chain.problem());
             }
         }
-        return new Report(findings, problems, firstBad);
+        return new Report(findings, problems, firstBad, tree.note());
     }
 
     /** Each JSONL line's canonical event must be the entry at its index; returns the first index that is not, or -1. */

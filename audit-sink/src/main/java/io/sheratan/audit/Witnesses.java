@@ -10,35 +10,56 @@ import io.sheratan.tlog.NoteKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongFunction;
+import java.util.regex.Pattern;
 
 /**
  * The witnesses of {@code SHERATAN_AUDIT_WITNESSES} (DESIGN section 9): each new checkpoint is sent
- * to each of them ({@code c2sp.org/tlog-witness} add-checkpoint, with a consistency proof from the
- * size that witness cosigned last) and published with the cosignatures that verify under the
- * witness's key. A witness that answers 409 gets the checkpoint again with a proof from the size it
- * names. A witness that is down, slow or refuses costs its cosignature on that checkpoint, never the
- * checkpoint: it is published without it, {@code sheratan_audit_cosignatures_missing_total} counts it,
- * and the witness is left alone for a while (backing off up to {@link #MAX_BACKOFF}) so that signing,
- * and the appends waiting on it, are held up by at most one {@link #TIMEOUT} per back-off.
+ * to all of them at once ({@code c2sp.org/tlog-witness} add-checkpoint, with a consistency proof from
+ * the size that witness cosigned last) and published with the cosignatures that verify under each
+ * witness's key over this very checkpoint. A witness that answers 409 gets the checkpoint again with a
+ * proof from the size it names.
+ *
+ * <p>A witness costs its cosignature on a checkpoint, never the checkpoint, and never more than
+ * {@link #DEADLINE} of the signing thread: all requests, retries and answers included, for all
+ * witnesses together; an answer is read up to {@link #MAX_ANSWER_BYTES} and no further. A witness that
+ * fails is left alone for a while (5 s, doubling up to {@link #MAX_BACKOFF}).
+ * {@code sheratan_audit_cosignatures_missing_total{witness}} counts every checkpoint published
+ * without its cosignature; a witness that has seen another history of this log (422, or a 409 naming
+ * a size larger than ours) is logged as an error and counted in
+ * {@code sheratan_audit_witness_refusals_total{witness}}.
  */
 final class Witnesses {
 
-    static final Duration TIMEOUT = Duration.ofSeconds(3);
+    static final Duration DEADLINE = Duration.ofSeconds(3);
     static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+    static final int MAX_ANSWER_BYTES = 4096;
+    /** How far ahead of this clock a cosignature's time may be. */
+    static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(10);
     private static final Logger LOG = LoggerFactory.getLogger(Witnesses.class);
+    private static final Pattern SIZE = Pattern.compile("(0|[1-9][0-9]{0,18})\n?");
 
     /** One configured witness: its key, where it takes checkpoints, and what this sink knows of it. */
     static final class Witness {
@@ -49,6 +70,7 @@ final class Witnesses {
         Instant retryAt = Instant.MIN;
         Duration backoff = Duration.ofSeconds(5);
         final Counter missing;
+        final Counter refusals;
 
         Witness(NoteKeys.Verifier key, URI prefix, MeterRegistry registry) {
             this.key = key;
@@ -56,6 +78,9 @@ final class Witnesses {
             this.addCheckpoint = URI.create((base.endsWith("/") ? base : base + "/") + "add-checkpoint");
             this.missing = Counter.builder("sheratan_audit_cosignatures_missing_total").tag("witness", key.name())
                     .description("checkpoints published without this witness's cosignature").register(registry);
+            this.refusals = Counter.builder("sheratan_audit_witness_refusals_total").tag("witness", key.name())
+                    .description("checkpoints this witness refused as not extending what it saw (422, or a larger size): another history")
+                    .register(registry);
         }
     }
 
@@ -66,12 +91,12 @@ final class Witnesses {
     Witnesses(List<Witness> witnesses, Clock clock) {
         this.witnesses = List.copyOf(witnesses);
         this.clock = clock;
-        this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+        this.http = HttpClient.newBuilder().connectTimeout(DEADLINE).build();
     }
 
     /**
      * Parses {@code <verifier key>@<url>[,...]}: a witness verifier key (type 0x04) and the witness's
-     * submission prefix. Fails naming the entry that is wrong.
+     * submission prefix. Fails naming the entry that is wrong, or a witness given twice (by name or key).
      */
     static List<Witness> parse(String setting, MeterRegistry registry) {
         List<Witness> parsed = new ArrayList<>();
@@ -90,9 +115,14 @@ final class Witnesses {
             } catch (NoteException e) {
                 throw new IllegalArgumentException("SHERATAN_AUDIT_WITNESSES: the key of '" + entry + "' is refused: " + e.getMessage());
             }
-            URI url = URI.create(entry.substring(at + 1));
-            if (parsed.stream().anyMatch(w -> w.key.name().equals(key.name()) && w.key.keyId() == key.keyId())) {
-                throw new IllegalArgumentException("SHERATAN_AUDIT_WITNESSES: the witness " + key.name() + " is given twice");
+            URI url;
+            try {
+                url = URI.create(entry.substring(at + 1));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("SHERATAN_AUDIT_WITNESSES: the url of '" + entry + "' is refused: " + e.getMessage());
+            }
+            if (parsed.stream().anyMatch(w -> w.key.name().equals(key.name()) || java.util.Arrays.equals(w.key.raw(), key.raw()))) {
+                throw new IllegalArgumentException("SHERATAN_AUDIT_WITNESSES: the witness " + key.name() + " is given twice (same name or key)");
             }
             parsed.add(new Witness(key, url, registry));
         }
@@ -104,14 +134,68 @@ final class Witnesses {
     }
 
     /**
-     * The note with the cosignature lines of every witness that cosigned it appended.
+     * The note with the cosignature line of every witness that cosigned it appended, in the order the
+     * witnesses are configured; returns within {@link #DEADLINE}.
      *
      * @param proof the consistency proof from an older size to the checkpoint's
      */
     String cosign(String note, Checkpoint checkpoint, LongFunction<List<byte[]>> proof) {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        Instant now = clock.instant();
+        Map<Witness, CompletableFuture<HttpResponse<String>>> asked = new LinkedHashMap<>();
+        Map<Witness, String> lines = new LinkedHashMap<>();
+        for (Witness witness : witnesses) {
+            if (now.isBefore(witness.retryAt)) {
+                continue; // backing off: this checkpoint goes without it
+            }
+            ask(witness, Math.max(0, witness.size), note, checkpoint, proof, asked);
+        }
+        for (int round = 0; round < 2 && !asked.isEmpty(); round++) {
+            Map<Witness, CompletableFuture<HttpResponse<String>>> again = new LinkedHashMap<>();
+            for (Map.Entry<Witness, CompletableFuture<HttpResponse<String>>> e : asked.entrySet()) {
+                Witness witness = e.getKey();
+                try {
+                    HttpResponse<String> response = e.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    if (response.statusCode() == 409 && round == 0) {
+                        long theirs = size409(response);
+                        witness.size = theirs;
+                        ask(witness, theirs, note, checkpoint, proof, again);
+                        continue;
+                    }
+                    if (response.statusCode() == 422) {
+                        throw new SplitView("it refuses this checkpoint as not extending what it has seen (422: "
+                                + Checkpoint.printable(firstLine(response.body())) + ")");
+                    }
+                    if (response.statusCode() != 200) {
+                        throw new IOException("HTTP " + response.statusCode() + ": " + Checkpoint.printable(firstLine(response.body())));
+                    }
+                    lines.put(witness, verified(witness, checkpoint, response.body(), now));
+                    witness.size = checkpoint.size();
+                    witness.backoff = Duration.ofSeconds(5);
+                } catch (TimeoutException ex) {
+                    e.getValue().cancel(true);
+                    failed(witness, checkpoint, "no answer within " + DEADLINE.toSeconds() + " s", now);
+                } catch (ExecutionException ex) {
+                    Throwable cause = ex.getCause() == null ? ex : ex.getCause();
+                    if (cause instanceof SplitView split) {
+                        splitView(witness, checkpoint, split, now);
+                    } else {
+                        failed(witness, checkpoint, cause.toString(), now);
+                    }
+                } catch (SplitView ex) {
+                    splitView(witness, checkpoint, ex, now);
+                } catch (IOException | NoteException | RuntimeException ex) {
+                    failed(witness, checkpoint, ex.getMessage(), now);
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    failed(witness, checkpoint, "interrupted", now);
+                }
+            }
+            asked = again;
+        }
         StringBuilder cosigned = new StringBuilder(note);
         for (Witness witness : witnesses) {
-            String line = cosignature(witness, note, checkpoint, proof);
+            String line = lines.get(witness);
             if (line == null) {
                 witness.missing.increment();
             } else {
@@ -121,50 +205,43 @@ final class Witnesses {
         return cosigned.toString();
     }
 
-    /** One witness's verified cosignature line, or null (logged once per back-off). */
-    private String cosignature(Witness witness, String note, Checkpoint checkpoint, LongFunction<List<byte[]>> proof) {
-        Instant now = clock.instant();
-        if (now.isBefore(witness.retryAt)) {
-            return null;
+    /** Sends add-checkpoint from {@code old}, or records why it cannot (a witness ahead of this log: another history). */
+    private void ask(Witness witness, long old, String note, Checkpoint checkpoint, LongFunction<List<byte[]>> proof,
+                     Map<Witness, CompletableFuture<HttpResponse<String>>> into) {
+        if (old > checkpoint.size()) {
+            into.put(witness, CompletableFuture.failedFuture(new SplitView("it has cosigned size " + old + ", larger than this checkpoint's "
+                    + checkpoint.size() + ": it has seen another history of this log")));
+            return;
         }
-        try {
-            for (int attempt = 0; attempt < 2; attempt++) {
-                long old = Math.max(0, witness.size);
-                if (old > checkpoint.size()) {
-                    throw new IOException("it has cosigned size " + old + ", larger than this checkpoint's " + checkpoint.size()
-                            + ": it has seen another history of this log");
-                }
-                HttpResponse<String> response = send(witness, request(old, old == 0 ? List.of() : proof.apply(old), note));
-                if (response.statusCode() == 409 && attempt == 0) {
-                    witness.size = Long.parseLong(response.body().strip());
-                    continue;
-                }
-                if (response.statusCode() != 200) {
-                    throw new IOException("HTTP " + response.statusCode() + ": " + Checkpoint.printable(firstLine(response.body())));
-                }
-                String line = verified(witness, note, response.body());
-                witness.size = checkpoint.size();
-                witness.backoff = Duration.ofSeconds(5);
-                return line;
-            }
-            throw new IOException("it kept answering 409");
-        } catch (IOException | NoteException | RuntimeException e) {
-            LOG.warn("no cosignature from witness {} for size {}: {}; publishing without it, retrying in {} s", witness.key.name(),
-                    checkpoint.size(), e.getMessage(), witness.backoff.toSeconds());
-            witness.retryAt = now.plus(witness.backoff);
-            witness.backoff = witness.backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : witness.backoff.multipliedBy(2);
-            witness.size = -1; // ask again next time
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
+        HttpRequest request = HttpRequest.newBuilder(witness.addCheckpoint).timeout(DEADLINE)
+                .POST(HttpRequest.BodyPublishers.ofString(request(old, old == 0 ? List.of() : proof.apply(old), note), StandardCharsets.UTF_8))
+                .build();
+        into.put(witness, http.sendAsync(request, info -> new Capped()));
     }
 
-    private HttpResponse<String> send(Witness witness, String body) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(witness.addCheckpoint).timeout(TIMEOUT)
-                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
-        return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    private void splitView(Witness witness, Checkpoint checkpoint, SplitView why, Instant now) {
+        witness.refusals.increment();
+        LOG.error("witness {} refuses checkpoint size {}: {}. Either this log was shown to it with another history under the same key, "
+                + "or its state is another log's: investigate", witness.key.name(), checkpoint.size(), why.getMessage());
+        failed(witness, checkpoint, why.getMessage(), now);
+    }
+
+    private void failed(Witness witness, Checkpoint checkpoint, String why, Instant now) {
+        LOG.warn("no cosignature from witness {} for size {}: {}; publishing without it, retrying in {} s", witness.key.name(),
+                checkpoint.size(), why, witness.backoff.toSeconds());
+        witness.retryAt = now.plus(witness.backoff);
+        Duration doubled = witness.backoff.multipliedBy(2);
+        witness.backoff = doubled.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : doubled;
+        witness.size = -1; // ask again from 0 next time
+    }
+
+    /** The size a 409 names: {@code text/x.tlog.size}, decimal digits and a newline, nothing else. */
+    private static long size409(HttpResponse<String> response) throws IOException {
+        String type = response.headers().firstValue("Content-Type").orElse("");
+        if (!type.startsWith("text/x.tlog.size") || !SIZE.matcher(response.body()).matches()) {
+            throw new IOException("a 409 that is not a text/x.tlog.size answer");
+        }
+        return Long.parseLong(response.body().strip());
     }
 
     /** The add-checkpoint body: {@code old N}, the proof one base64 hash a line, a blank line, the note. */
@@ -176,24 +253,84 @@ final class Witnesses {
         return body.append('\n').append(note).toString();
     }
 
-    /** The response's line by this witness that verifies over the checkpoint; anything else is refused. */
-    private static String verified(Witness witness, String note, String response) throws NoteException {
-        if (response.length() > 4096) {
-            throw new NoteException("the answer is larger than a few cosignatures");
+    /**
+     * The answer's line by this witness that verifies over the checkpoint's own text, with a time not
+     * far ahead of ours. The answer is read on its own: signature lines only, each checked against the
+     * checkpoint (never against the answer appended to the note, which could move the text).
+     */
+    static String verified(Witness witness, Checkpoint checkpoint, String answer, Instant now) throws NoteException {
+        if (answer.isEmpty() || !answer.endsWith("\n")) {
+            throw new NoteException("the answer is not signature lines ending in a newline");
         }
-        Note withLines = Note.parse(note + response);
-        for (Note.Signature s : withLines.signatures()) {
-            if (s.name().equals(witness.key.name()) && s.keyId() == witness.key.keyId()
-                    && Cosignature.verify(new Note(withLines.text(), List.of(s)), witness.key) >= 0) {
-                return s.line() + "\n";
+        String text = checkpoint.text();
+        for (String line : answer.substring(0, answer.length() - 1).split("\n", -1)) {
+            if (!line.startsWith("\u2014 ")) {
+                throw new NoteException("the answer holds a line that is not a signature line");
+            }
+            Note one = Note.parse(text + "\n" + line + "\n");
+            long time = Cosignature.verify(one, witness.key);
+            if (time >= 0) {
+                if (Instant.ofEpochSecond(time).isAfter(now.plus(MAX_CLOCK_SKEW))) {
+                    throw new NoteException("its cosignature is dated " + Instant.ofEpochSecond(time) + ", ahead of this clock");
+                }
+                return line + "\n";
             }
         }
-        throw new NoteException("the answer holds no cosignature by " + witness.key.name() + " that verifies");
+        throw new NoteException("the answer holds no cosignature by " + witness.key.name() + " that verifies over this checkpoint");
     }
 
     private static String firstLine(String body) {
         String line = body.strip();
         int nl = line.indexOf('\n');
-        return (nl < 0 ? line : line.substring(0, nl));
+        return nl < 0 ? line : line.substring(0, nl);
+    }
+
+    /** A witness that has seen another history of this log (a 422, or a size larger than ours). */
+    private static final class SplitView extends Exception {
+        SplitView(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** A body read up to {@link #MAX_ANSWER_BYTES}; more cancels the exchange and fails it. */
+    private static final class Capped implements HttpResponse.BodySubscriber<String> {
+        private final CompletableFuture<String> body = new CompletableFuture<>();
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private Flow.Subscription subscription;
+
+        @Override
+        public CompletionStage<String> getBody() {
+            return body;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+            for (ByteBuffer item : items) {
+                if (bytes.size() + item.remaining() > MAX_ANSWER_BYTES) {
+                    subscription.cancel();
+                    body.completeExceptionally(new IOException("an answer larger than " + MAX_ANSWER_BYTES + " bytes"));
+                    return;
+                }
+                byte[] chunk = new byte[item.remaining()];
+                item.get(chunk);
+                bytes.writeBytes(chunk);
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            body.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+            body.complete(bytes.toString(StandardCharsets.UTF_8));
+        }
     }
 }

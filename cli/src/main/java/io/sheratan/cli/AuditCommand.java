@@ -185,10 +185,10 @@ final class AuditCommand implements Runnable {
             report.problems().forEach(p -> System.out.println("FAIL  " + p));
             String uncosigned = null;
             if (witnesses.required() > 0) {
-                Path checkpoint = Files.exists(dir.resolve("tlog/checkpoint")) ? dir.resolve("tlog/checkpoint") : dir.resolve("checkpoint");
-                uncosigned = !Files.exists(checkpoint) ? "no checkpoint to check cosignatures on"
-                        : witnesses.refusal(Files.readString(checkpoint, StandardCharsets.UTF_8), witnessKeys);
-                System.out.println(uncosigned == null ? "ok    checkpoint" + witnesses.summary(witnessKeys) : "FAIL  checkpoint: " + uncosigned);
+                // the very note the tree was checked against (read once), never a second read of the file
+                uncosigned = report.note() == null ? "no verified checkpoint to check cosignatures on"
+                        : witnesses.refusal(report.note(), witnessKeys);
+                System.out.println(uncosigned == null ? "ok    checkpoint" + witnesses.summary(report.note(), witnessKeys) : "FAIL  checkpoint: " + uncosigned);
             }
             if (report.holds() && uncosigned == null) {
                 System.out.printf("holds (%.1f s)%n", (System.nanoTime() - start) / 1e9);
@@ -273,7 +273,7 @@ final class AuditCommand implements Runnable {
                     }
                 }
                 System.out.printf("holds: entry %d is in %s at tree size %d (signed%s)%n  %s%n", proof.index(), checkpoint.origin(),
-                        checkpoint.size(), witnesses.summary(witnessKeys), new String(logged, StandardCharsets.UTF_8));
+                        checkpoint.size(), witnesses.summary(proof.checkpointNote(), witnessKeys), new String(logged, StandardCharsets.UTF_8));
                 return 0;
             } catch (NoteException e) {
                 System.out.println("DOES NOT HOLD: " + e.getMessage());
@@ -340,7 +340,7 @@ final class AuditCommand implements Runnable {
             }
             if (Merkle.verifyConsistency(older.size(), newer.size(), older.root(), newer.root(), proof)) {
                 System.out.printf("holds: the tree of %d entries extends the tree of %d (%s%s)%n", newer.size(), older.size(), newer.origin(),
-                        witnesses.summary(witnessKeys));
+                        witnesses.summary(newNote, witnessKeys));
                 return 0;
             }
             System.out.printf("DOES NOT HOLD: the proof does not show the tree of %d entries extending the tree of %d%s%n",

@@ -57,7 +57,7 @@ final class UpCommand implements Callable<Integer> {
                 stack.verifier.httpPort(), stack.auditSink.httpPort(), stack.auditDir,
                 stack.gateway.port(), stack.token == null ? "(a token of the keyring file)" : stack.token,
                 stack.tokenGenerated ? "  (generated; set SHERATAN_HUB_TOKEN to choose one)" : "",
-                stack.logKey.verifier().encoded(), witnessLines(stack),
+                stack.logKey.verifier().encoded(), witnessLines(stack, data),
                 stack.verifier.httpPort(), stack.auditDir, stack.auditDir, stack.logKey.verifier().encoded(),
                 stack.token == null ? "<token>" : stack.token);
             System.out.flush();
@@ -65,14 +65,15 @@ final class UpCommand implements Callable<Integer> {
     }
 
     /** The witness's address and its verifier key, on a line naming it; nothing without --witness. */
-    private static String witnessLines(LocalStack stack) {
+    private static String witnessLines(LocalStack stack, Path data) {
         if (stack.witness == null) {
             return "";
         }
         String key = stack.witness.verifier().encoded();
-        return String.format("%n  witness        http://127.0.0.1:%d/add-checkpoint  (cosigns each checkpoint; state in data/witness)"
+        return String.format("%n  witness        http://127.0.0.1:%d/add-checkpoint  (cosigns each checkpoint; key and state in %s)"
                 + "%n  witness key    %s  (witness %s)"
-                + "%n                 (check cosignatures offline: audit verify-proof ... --witness %s)", stack.witness.httpPort(), key,
+                + "%n                 (check cosignatures offline: audit verify-proof ... --witness %s)", stack.witness.httpPort(),
+                data.resolve("witness"), key,
                 stack.witness.verifier().name(), key);
     }
 }

@@ -41,6 +41,7 @@ final class WitnessPolicy {
                 throw new NoteException("--witness " + given + ": " + e.getMessage());
             }
         }
+        Cosignature.requireDistinct(keys);
         int n = required();
         if (n < 0 || n > keys.size()) {
             throw new NoteException("--witnesses-required " + n + ": give between 0 and the " + keys.size() + " --witness key(s)");
@@ -65,8 +66,23 @@ final class WitnessPolicy {
         }
     }
 
-    /** " and cosigned by N of M witnesses", or nothing when none were asked for. */
-    String summary(List<NoteKeys.Verifier> keys) {
-        return required() == 0 ? "" : ", cosigned by at least " + required() + " of the " + keys.size() + " witness(es) given";
+    /**
+     * ", cosigned by N of the M witnesses given (name at time, ...)", or nothing when none were asked
+     * for: the times matter, a cosignature says the tree was the newest the witness had seen then.
+     */
+    String summary(String checkpointNote, List<NoteKeys.Verifier> keys) {
+        if (required() == 0) {
+            return "";
+        }
+        try {
+            Note note = Note.parse(checkpointNote);
+            List<String> who = new ArrayList<>();
+            for (NoteKeys.Verifier w : Cosignature.cosigners(note, keys)) {
+                who.add(w.name() + " at " + java.time.Instant.ofEpochSecond(Cosignature.verify(note, w)));
+            }
+            return ", cosigned by " + who.size() + " of the " + keys.size() + " witness(es) given (" + String.join(", ", who) + ")";
+        } catch (NoteException e) {
+            return "";
+        }
     }
 }

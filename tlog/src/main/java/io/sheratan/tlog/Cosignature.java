@@ -55,38 +55,61 @@ public final class Cosignature {
     }
 
     /**
-     * The timestamp of a cosignature by {@code witness} on {@code note} that verifies, or -1 when the
-     * note carries none (lines of other keys are ignored; a line naming this key that does not verify
-     * counts as none).
+     * The timestamp of the cosignature by {@code witness} on {@code note}, or -1 when the note carries
+     * none that verifies. Lines of other keys are ignored; as signed-note asks, a line with this
+     * witness's name and key ID that does not verify counts as none, even beside one that does.
      */
     public static long verify(Note note, NoteKeys.Verifier witness) {
         if (witness.alg() != ALG) {
             return -1;
         }
+        long verified = -1;
         for (Note.Signature s : note.signatures()) {
-            if (!s.name().equals(witness.name()) || s.keyId() != witness.keyId() || s.signature().length != BLOB_LENGTH - 4) {
+            if (!s.name().equals(witness.name()) || s.keyId() != witness.keyId()) {
                 continue;
+            }
+            if (s.signature().length != BLOB_LENGTH - 4) {
+                return -1;
             }
             ByteBuffer b = ByteBuffer.wrap(s.signature());
             long time = b.getLong();
             byte[] sig = new byte[Ed25519.SIGNATURE_LENGTH];
             b.get(sig);
-            if (time >= 0 && Ed25519.verify(witness.key(), message(note.text(), time), sig)) {
-                return time;
+            if (time < 0 || !Ed25519.verify(witness.key(), message(note.text(), time), sig)) {
+                return -1;
             }
+            verified = Math.max(verified, time);
         }
-        return -1;
+        return verified;
     }
 
-    /** The witnesses among {@code witnesses} whose cosignature on the note verifies, in the order given. */
+    /**
+     * The distinct witnesses among {@code witnesses} whose cosignature on the note verifies, in the
+     * order given. A key given twice (by name, or the same public key under two names: cosignature/v1
+     * does not sign the name) counts once.
+     */
     public static List<NoteKeys.Verifier> cosigners(Note note, List<NoteKeys.Verifier> witnesses) {
         List<NoteKeys.Verifier> cosigned = new ArrayList<>();
         for (NoteKeys.Verifier witness : witnesses) {
-            if (verify(note, witness) >= 0) {
+            boolean seen = cosigned.stream().anyMatch(c -> c.name().equals(witness.name()) || java.util.Arrays.equals(c.raw(), witness.raw()));
+            if (!seen && verify(note, witness) >= 0) {
                 cosigned.add(witness);
             }
         }
         return cosigned;
+    }
+
+    /** Refuses a list of witness keys in which a name or a public key stands twice (a quorum would count it twice). */
+    public static void requireDistinct(List<NoteKeys.Verifier> witnesses) throws NoteException {
+        for (int i = 0; i < witnesses.size(); i++) {
+            for (int j = 0; j < i; j++) {
+                if (witnesses.get(i).name().equals(witnesses.get(j).name())
+                        || java.util.Arrays.equals(witnesses.get(i).raw(), witnesses.get(j).raw())) {
+                    throw new NoteException("the witness " + witnesses.get(i).name() + " is given twice (same name or same public key): "
+                            + "each witness counts once");
+                }
+            }
+        }
     }
 
     /**
@@ -94,6 +117,7 @@ public final class Cosignature {
      * {@code witnesses} cosigned it; returns how many did, or says which are missing.
      */
     public static int requireCosigners(Note note, List<NoteKeys.Verifier> witnesses, int required) throws NoteException {
+        requireDistinct(witnesses);
         List<NoteKeys.Verifier> cosigned = cosigners(note, witnesses);
         if (cosigned.size() < required) {
             List<String> missing = new ArrayList<>();

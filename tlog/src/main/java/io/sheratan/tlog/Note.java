@@ -78,22 +78,28 @@ public record Note(String text, List<Signature> signatures) {
         return new Note(text, signatures);
     }
 
-    /** Parses the note and checks that {@code verifier} signed it; returns it, or says why not. */
+    /**
+     * Parses the note and checks that {@code verifier} signed it; returns it, or says why not. As
+     * signed-note asks, a line with the verifier's name and key ID whose signature does not verify
+     * makes the whole note refused, even beside a line that does: such a note was altered.
+     */
     public static Note open(String note, NoteKeys.Verifier verifier) throws NoteException {
         Note parsed = parse(note);
-        boolean named = false;
+        boolean verified = false;
         for (Signature s : parsed.signatures()) {
             if (s.name().equals(verifier.name()) && s.keyId() == verifier.keyId()) {
-                named = true;
-                if (s.signature().length == Ed25519.SIGNATURE_LENGTH
-                        && Ed25519.verify(verifier.key(), parsed.text().getBytes(StandardCharsets.UTF_8), s.signature())) {
-                    return parsed;
+                if (s.signature().length != Ed25519.SIGNATURE_LENGTH
+                        || !Ed25519.verify(verifier.key(), parsed.text().getBytes(StandardCharsets.UTF_8), s.signature())) {
+                    throw new NoteException("the signature of " + verifier.name() + " (key " + String.format("%08x", verifier.keyId())
+                            + ") does not verify: the note was altered or signed by another key");
                 }
+                verified = true;
             }
         }
-        throw new NoteException(named
-                ? "the signature of " + verifier.name() + " (key " + String.format("%08x", verifier.keyId()) + ") does not verify: the note was altered or signed by another key"
-                : "the note carries no signature by " + verifier.name() + " with key ID " + String.format("%08x", verifier.keyId()));
+        if (!verified) {
+            throw new NoteException("the note carries no signature by " + verifier.name() + " with key ID " + String.format("%08x", verifier.keyId()));
+        }
+        return parsed;
     }
 
     /** Opens a checkpoint note and parses its text; the origin must be the verifier's name. */

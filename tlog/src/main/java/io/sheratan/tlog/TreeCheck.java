@@ -22,7 +22,7 @@ import java.util.function.LongConsumer;
 public final class TreeCheck {
 
     /** What the check found; {@code firstBad} is -1 when the log matches every checkpoint. */
-    public record Result(Checkpoint checkpoint, long entries, long firstBad, boolean exact, List<String> problems) {
+    public record Result(Checkpoint checkpoint, long entries, long firstBad, boolean exact, List<String> problems, String note) {
         public boolean holds() {
             return problems.isEmpty();
         }
@@ -42,13 +42,13 @@ public final class TreeCheck {
         try {
             note = Files.readString(tlogDir.resolve("checkpoint"), StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
-            return new Result(null, 0, -1, false, List.of("no checkpoint at " + tlogDir.resolve("checkpoint")));
+            return new Result(null, 0, -1, false, List.of("no checkpoint at " + tlogDir.resolve("checkpoint")), null);
         }
         Checkpoint checkpoint;
         try {
             checkpoint = Note.openCheckpoint(note, verifier);
         } catch (NoteException e) {
-            return new Result(null, 0, -1, false, List.of("the log's checkpoint does not verify: " + e.getMessage()));
+            return new Result(null, 0, -1, false, List.of("the log's checkpoint does not verify: " + e.getMessage()), null);
         }
         long size = checkpoint.size();
         Tiles.Reader stored = Tiles.reader(tlogDir, size);
@@ -99,7 +99,7 @@ public final class TreeCheck {
                 problems.add("the log does not extend a kept checkpoint of " + old.size() + " entries (its history was rewritten)");
             }
         }
-        return new Result(checkpoint, leaves.size(), firstBad, exact, problems);
+        return new Result(checkpoint, leaves.size(), firstBad, exact, problems, note);
     }
 
     /** The descent described on the class. */

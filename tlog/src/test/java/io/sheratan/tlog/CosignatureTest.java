@@ -80,6 +80,32 @@ class CosignatureTest {
     }
 
     @Test
+    void aWitnessCountsOnceAndAnAlteredLineOfItsKeyCountsAsNone() throws Exception {
+        NoteKeys.Signer log = NoteKeys.fromSeed("example.com/log", new byte[32]);
+        NoteKeys.Signer witness = NoteKeys.fromSeed("witness.example/w1", seed(1), Cosignature.ALG);
+        String checkpoint = new Checkpoint("example.com/log", 5, new byte[32]).text();
+        String line = Cosignature.sign(witness, checkpoint, 1_700_000_000L);
+        Note note = Note.parse(Note.sign(checkpoint, log) + line);
+        // the same key given twice, and under another name (cosignature/v1 does not sign the name): refused as a policy
+        NoteKeys.Verifier alias = Cosignature.parseVerifier(aliasOf(witness.verifier(), "witness.example/alias"));
+        assertThatThrownBy(() -> Cosignature.requireCosigners(note, List.of(witness.verifier(), witness.verifier()), 2))
+                .isInstanceOf(NoteException.class).hasMessageContaining("given twice");
+        assertThatThrownBy(() -> Cosignature.requireCosigners(note, List.of(witness.verifier(), alias), 2))
+                .isInstanceOf(NoteException.class).hasMessageContaining("given twice");
+        assertThat(Cosignature.cosigners(note, List.of(witness.verifier(), witness.verifier()))).hasSize(1);
+        // a second line of the witness's key that does not verify, beside a good one: the note was altered
+        byte[] blob = Base64.getDecoder().decode(line.substring(line.lastIndexOf(' ') + 1).strip());
+        blob[20] ^= 1;
+        String altered = Note.sign(checkpoint, log) + line + "\u2014 witness.example/w1 " + Base64.getEncoder().encodeToString(blob) + "\n";
+        assertThat(Cosignature.verify(Note.parse(altered), witness.verifier())).isEqualTo(-1);
+    }
+
+    private static String aliasOf(NoteKeys.Verifier key, String name) {
+        int id = NoteKeys.keyId(name, Cosignature.ALG, key.raw());
+        return name + "+" + String.format("%08x", id) + "+" + Base64.getEncoder().encodeToString(concat(new byte[]{Cosignature.ALG}, key.raw()));
+    }
+
+    @Test
     void sameSeedSameTimeSameLine() throws Exception {
         NoteKeys.Signer witness = NoteKeys.fromSeed("witness.example/w1", seed(7), Cosignature.ALG);
         String checkpoint = SPEC_CHECKPOINT;

@@ -95,4 +95,19 @@ class NoteTest {
                 .hasMessageContaining("leading zeros");
         assertThatThrownBy(() -> Checkpoint.parse("o\n7\nAAAA\n")).hasMessageContaining("SHA-256");
     }
+
+    /** signed-note: a line of the verifier's name and key ID that does not verify refuses the note, even beside one that does. */
+    @Test
+    void shouldRefuseANoteWithAnAlteredLineOfTheKeyBesideAGoodOne() throws Exception {
+        NoteKeys.Signer key = NoteKeys.fromSeed("example.com/log", new byte[32]);
+        String note = Note.sign("example.com/log\n1\n" + Base64.getEncoder().encodeToString(new byte[32]) + "\n", key);
+        String line = note.substring(note.indexOf('\u2014'));
+        byte[] blob = Base64.getDecoder().decode(line.substring(line.lastIndexOf(' ') + 1).strip());
+        blob[30] ^= 1;
+        String bad = line.substring(0, line.lastIndexOf(' ') + 1) + Base64.getEncoder().encodeToString(blob) + "\n";
+        assertThat(Note.open(note, key.verifier()).text()).startsWith("example.com/log");
+        for (String altered : new String[]{note + bad, note.substring(0, note.indexOf('\u2014')) + bad + line}) {
+            assertThatThrownBy(() -> Note.open(altered, key.verifier())).isInstanceOf(NoteException.class).hasMessageContaining("does not verify");
+        }
+    }
 }

@@ -30,8 +30,8 @@ import java.util.regex.Pattern;
  * and recording happen under one lock, so two requests can never roll a log back.
  *
  * <p>{@link #addCheckpoint} is the {@code POST /add-checkpoint} call, status codes as C2SP specifies:
- * 400 for a malformed request or an old size beyond the checkpoint's, 403 for no valid signature of a
- * trusted key, 404 for an unknown origin, 409 (body: the size it has, {@code text/x.tlog.size}) when
+ * 400 for a malformed request or an old size beyond the checkpoint's (413 beyond its size limit), 403 for no valid signature of a
+ * trusted key or a line of that key that does not verify, 404 for an unknown origin, 409 (body: the size it has, {@code text/x.tlog.size}) when
  * the old size is not the one it cosigned last, 422 for a proof that does not verify or a root that
  * differs at the same size.
  */
@@ -41,6 +41,8 @@ public final class Witness {
     public static final int MAX_REQUEST_BYTES = Note.MAX_BYTES + 64 * 64;
     /** C2SP: a client sends at most 63 consistency proof lines. */
     static final int MAX_PROOF_LINES = 63;
+    /** Lines of the log's own key a checkpoint may carry (each costs a signature check). */
+    static final int MAX_LOG_LINES = 4;
     private static final Pattern OLD = Pattern.compile("old (0|[1-9][0-9]{0,18})");
 
     private final NoteKeys.Signer key;
@@ -89,6 +91,8 @@ public final class Witness {
         Request request;
         try {
             request = Request.parse(body);
+        } catch (TooLarge e) {
+            return Answer.text(413, "the request is larger than " + MAX_REQUEST_BYTES + " bytes");
         } catch (NoteException e) {
             return Answer.text(400, e.getMessage());
         }
@@ -104,8 +108,13 @@ public final class Witness {
         if (log == null) {
             return Answer.text(404, "unknown log: this witness does not follow " + Checkpoint.printable(checkpoint.origin()));
         }
+        List<Note.Signature> logLines = note.signatures().stream()
+                .filter(sig -> sig.name().equals(log.name()) && sig.keyId() == log.keyId()).toList();
+        if (logLines.size() > MAX_LOG_LINES) {
+            return Answer.text(400, "more than " + MAX_LOG_LINES + " signature lines of the log's key");
+        }
         try {
-            Note.open(request.checkpoint(), log);
+            Note.open(request.checkpoint(), log); // every line of the log's key must verify (signed-note): else 403
         } catch (NoteException e) {
             return Answer.text(403, e.getMessage());
         }
@@ -124,10 +133,16 @@ public final class Witness {
             }
             long now = clock.instant().getEpochSecond();
             String line = Cosignature.sign(key, note.text(), now);
-            try {
-                state.record(checkpoint.origin(), checkpoint.size(), checkpoint.root(), request.checkpoint() + line);
-            } catch (IOException e) {
-                return Answer.text(500, "cannot record the checkpoint (" + e.getMessage() + "): not cosigned");
+            boolean same = latest != null && latest.size() == checkpoint.size() && Arrays.equals(latest.root(), checkpoint.root());
+            if (!same) {
+                // what is kept and served: the checkpoint, the log's lines that verified, this witness's line; nothing else the request carried
+                StringBuilder kept = new StringBuilder(note.text()).append('\n');
+                logLines.forEach(sig -> kept.append(sig.line()).append('\n'));
+                try {
+                    state.record(checkpoint.origin(), checkpoint.size(), checkpoint.root(), kept.append(line).toString());
+                } catch (IOException e) {
+                    return Answer.text(500, "cannot record the checkpoint (" + e.getMessage() + "): not cosigned");
+                }
             }
             return new Answer(200, "text/plain; charset=utf-8", line);
         }
@@ -142,7 +157,10 @@ public final class Witness {
             return request.proof().isEmpty() ? null : "the consistency proof from size 0 must be empty";
         }
         if (request.oldSize() == checkpoint.size()) {
-            return Arrays.equals(latest.root(), checkpoint.root()) && request.proof().isEmpty() ? null
+            if (!request.proof().isEmpty()) {
+                return "the consistency proof from a size to itself must be empty";
+            }
+            return Arrays.equals(latest.root(), checkpoint.root()) ? null
                     : "a different root at the size cosigned last (" + checkpoint.size() + "): the log forked";
         }
         if (!Merkle.verifyConsistency(request.oldSize(), checkpoint.size(), latest.root(), checkpoint.root(), request.proof())) {
@@ -152,12 +170,19 @@ public final class Witness {
         return null;
     }
 
+    /** A request over {@link #MAX_REQUEST_BYTES}: 413. */
+    static final class TooLarge extends Exception {
+        TooLarge() {
+            super("too large", null, false, false);
+        }
+    }
+
     /** The parts of an add-checkpoint body: old size, proof hashes, the checkpoint note. */
     record Request(long oldSize, List<byte[]> proof, String checkpoint) {
 
-        static Request parse(byte[] body) throws NoteException {
+        static Request parse(byte[] body) throws NoteException, TooLarge {
             if (body.length > MAX_REQUEST_BYTES) {
-                throw new NoteException("the request is larger than " + MAX_REQUEST_BYTES + " bytes");
+                throw new TooLarge();
             }
             String text;
             try {
@@ -191,8 +216,8 @@ public final class Witness {
                 } catch (IllegalArgumentException e) {
                     throw new NoteException("proof line " + i + " is not base64");
                 }
-                if (hash.length != 32) {
-                    throw new NoteException("proof line " + i + " is not a 32-byte hash");
+                if (hash.length != 32 || !Base64.getEncoder().encodeToString(hash).equals(head[i])) {
+                    throw new NoteException("proof line " + i + " is not a 32-byte hash in padded base64");
                 }
                 proof.add(hash);
             }

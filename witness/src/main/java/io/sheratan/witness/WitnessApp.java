@@ -55,23 +55,56 @@ public final class WitnessApp implements AutoCloseable {
      * @param dir where its key ({@code witness-key.pem}, unless the key file is given) and state file live
      */
     public WitnessApp(Map<String, String> env, Path dir, String bindAddress, int port) {
-        this(key(env, dir), logs(env), dir.resolve("state"), bindAddress, port);
+        this(env, dir, bindAddress, port, false);
     }
 
+    /**
+     * @param newState start with an empty state even though the witness's key exists (an explicit new
+     *                 start: by itself, a witness whose state is gone refuses to start)
+     */
+    public WitnessApp(Map<String, String> env, Path dir, String bindAddress, int port, boolean newState) {
+        this(logs(env), dir.resolve("state"), bindAddress, port, Files.exists(keyFile(env, dir)) && !newState, key(env, dir));
+    }
+
+    /** A witness with a key of the caller's; the state file is created when missing. */
     public WitnessApp(NoteKeys.Signer key, List<NoteKeys.Verifier> logs, Path stateFile, String bindAddress, int port) {
+        this(logs, stateFile, bindAddress, port, false, key);
+    }
+
+    private WitnessApp(List<NoteKeys.Verifier> logs, Path stateFile, String bindAddress, int port, boolean stateExpected, NoteKeys.Signer key) {
         try {
-            this.state = WitnessState.open(stateFile);
+            this.state = WitnessState.open(stateFile, !stateExpected);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the witness state " + stateFile + ": " + e.getMessage(), e);
         }
-        this.witness = new Witness(key, logs, state, Clock.systemUTC());
+        Witness made;
+        try {
+            made = new Witness(key, logs, state, Clock.systemUTC());
+        } catch (RuntimeException e) {
+            closeQuietly(state);
+            throw e;
+        }
+        this.witness = made;
         this.settings = HttpService.Settings.of("witness", bindAddress, port);
+    }
+
+    private static Path keyFile(Map<String, String> env, Path dir) {
+        String configured = EnvParsers.get(env, KEY_FILE_SETTING.name());
+        return configured != null ? Path.of(configured) : dir.resolve("witness-key.pem");
+    }
+
+    private static void closeQuietly(WitnessState state) {
+        try {
+            state.close();
+        } catch (IOException ignored) {
+            // already failing
+        }
     }
 
     /** The witness key: the key file, else {@code witness-key.pem} in {@code dir} (generated when missing). */
     public static NoteKeys.Signer key(Map<String, String> env, Path dir) {
         String configured = EnvParsers.get(env, KEY_FILE_SETTING.name());
-        Path file = configured != null ? Path.of(configured) : dir.resolve("witness-key.pem");
+        Path file = keyFile(env, dir);
         try {
             if (configured != null && !Files.exists(file)) {
                 throw new IllegalArgumentException(KEY_FILE_SETTING.name() + "=" + configured + ": no such file (unset it to have one generated)");
@@ -126,7 +159,8 @@ public final class WitnessApp implements AutoCloseable {
         // the status is the label: a handful of values, whatever the request says
         Counter.builder("sheratan_witness_requests_total").tag("status", String.valueOf(answer.status()))
                 .description("add-checkpoint requests by answer").register(registry).increment();
-        if (answer.status() >= 400 && answer.status() != 409) {
+        if (answer.status() == 403 || answer.status() == 422) {
+            // evidence of a log misbehaving (or of someone holding its key): worth a line; malformed requests are not
             LOG.warn("add-checkpoint refused ({}): {}", answer.status(), answer.body().strip());
         }
         return Reply.text(answer.status(), answer.contentType(), answer.body());
@@ -134,8 +168,11 @@ public final class WitnessApp implements AutoCloseable {
 
     /** {@code GET /monitor/<hex SHA-256 of the origin>/checkpoint}: the latest cosigned checkpoint of that log. */
     private Reply monitor(HttpService.Exchange exchange) throws Exception {
+        if (!"GET".equals(exchange.method())) {
+            return Reply.text(405, "text/plain; charset=utf-8", "GET only\n");
+        }
         String path = exchange.path();
-        String[] parts = path.split("/");
+        String[] parts = path.split("/", -1);
         if (parts.length != 4 || !parts[3].equals("checkpoint")) {
             return Reply.text(404, "text/plain; charset=utf-8", "not found\n");
         }
@@ -168,5 +205,6 @@ public final class WitnessApp implements AutoCloseable {
             http.close();
         }
         registry.close();
+        closeQuietly(state);
     }
 }

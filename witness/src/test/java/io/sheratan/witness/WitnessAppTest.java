@@ -38,7 +38,7 @@ class WitnessAppTest {
             assertThat(Cosignature.verify(Note.parse(note + cosigned.body()), app.verifier())).isPositive();
             HttpResponse<String> again = post(base + "/add-checkpoint", "old 0\n\n" + note);
             assertThat(again.statusCode()).isEqualTo(409);
-            assertThat(again.headers().firstValue("Content-Type").orElse("")).startsWith("text/x.tlog.size");
+            assertThat(again.headers().firstValue("Content-Type").orElse("")).isEqualTo("text/x.tlog.size");
             assertThat(again.body()).isEqualTo("1\n");
             assertThat(post(base + "/add-checkpoint", "nonsense").statusCode()).isEqualTo(400);
             assertThat(get(base + "/add-checkpoint").statusCode()).isEqualTo(405);
@@ -48,8 +48,24 @@ class WitnessAppTest {
             assertThat(monitored.statusCode()).isEqualTo(200);
             assertThat(monitored.body()).isEqualTo(note + cosigned.body());
             assertThat(get(base + "/monitor/" + "00".repeat(32) + "/checkpoint").statusCode()).isEqualTo(404);
+            assertThat(get(base + "/monitor/" + hash + "/checkpoint/").statusCode()).isEqualTo(404);
+            assertThat(post(base + "/monitor/" + hash + "/checkpoint", "").statusCode()).isEqualTo(405);
             assertThat(get(base + "/metrics").body()).contains("sheratan_witness_requests_total{status=\"409\"}");
         }
+    }
+
+    @Test
+    void refusesToForgetWhatItCosignedUnlessToldToStartOver(@TempDir Path dir) throws Exception {
+        NoteKeys.Signer log = NoteKeys.fromSeed("example.com/log", new byte[32]);
+        Map<String, String> env = Map.of("SHERATAN_WITNESS_LOGS", log.verifier().encoded());
+        new WitnessApp(env, dir, "127.0.0.1", 0).close(); // first start: key and state made
+        assertThat(dir.resolve("witness-key.pem")).exists();
+        assertThat(dir.resolve("state")).exists();
+        java.nio.file.Files.delete(dir.resolve("state"));
+        assertThatThrownBy(() -> new WitnessApp(env, dir, "127.0.0.1", 0)).hasMessageContaining("missing while its key exists")
+                .hasMessageContaining("--new-state");
+        new WitnessApp(env, dir, "127.0.0.1", 0, true).close();
+        assertThat(dir.resolve("state")).exists();
     }
 
     @Test

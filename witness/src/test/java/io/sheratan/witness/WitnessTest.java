@@ -41,8 +41,27 @@ class WitnessTest {
         witnessKey = NoteKeys.fromSeed("witness.example/w1", seed(2), Cosignature.ALG);
     }
 
+    private Witness lastWitness;
+    private WitnessState lastState;
+
+    /** A witness over the state file in dir, as a restarted process would open it (the previous one's lock released). */
     private Witness witness() throws Exception {
-        return new Witness(witnessKey, List.of(logKey.verifier()), WitnessState.open(dir.resolve("state")), clock);
+        releaseState();
+        lastState = WitnessState.open(dir.resolve("state"));
+        lastWitness = new Witness(witnessKey, List.of(logKey.verifier()), lastState, clock);
+        return lastWitness;
+    }
+
+    private void releaseState() throws Exception {
+        if (lastState != null) {
+            lastState.close();
+            lastState = null;
+        }
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void release() throws Exception {
+        releaseState();
     }
 
     /** A tree of {@code size} entries; {@code fork} changes every entry from index 3 on. */
@@ -103,7 +122,7 @@ class WitnessTest {
         Witness restarted = witness();
         assertThat(add(restarted, 8, leaves(10, true)).status()).isEqualTo(422);
         assertThat(add(restarted, 8, leaves(10, false)).status()).isEqualTo(200);
-        assertThat(new String(Files.readAllBytes(dir.resolve("state")), StandardCharsets.UTF_8)).startsWith("example.com/log 10 ");
+        assertThat(new String(Files.readAllBytes(dir.resolve("state")), StandardCharsets.UTF_8)).startsWith(WitnessState.HEADER + "\nexample.com/log 10 ");
     }
 
     @Test
@@ -135,25 +154,63 @@ class WitnessTest {
     void refusesMalformedRequestsWith400() throws Exception {
         Witness witness = witness();
         String note = checkpoint(leaves(3, false), logKey);
+        // ("old 0\n" + note: no blank line after the proof lines, so the note's origin line reads as a proof line)
         for (String body : List.of("old 01\n\n" + note, "old -1\n\n" + note, "old 99999999999999999999\n\n" + note, "old 0\n" + note,
+                "old 0\n" + Base64.getEncoder().encodeToString(new byte[32]).replace("=", "") + "\n\n" + note,
                 "old 0\nnot base64!\n\n" + note, "old 0\nAAAA\n\n" + note, "new 0\n\n" + note, "old 0\n\nnot a note\n",
                 "old 0\n" + (Base64.getEncoder().encodeToString(new byte[32]) + "\n").repeat(64) + "\n" + note)) {
             assertThat(witness.addCheckpoint(body.getBytes(StandardCharsets.UTF_8)).status()).as(body.substring(0, Math.min(40, body.length())))
                     .isEqualTo(400);
         }
-        assertThat(witness.addCheckpoint(new byte[Witness.MAX_REQUEST_BYTES + 1]).status()).isEqualTo(400);
+        assertThat(witness.addCheckpoint(new byte[Witness.MAX_REQUEST_BYTES + 1]).status()).isEqualTo(413);
+        // 63 proof lines is what the spec allows: parsed (and then refused for the proof itself, not as malformed)
+        String sixtyThree = "old 0\n" + (Base64.getEncoder().encodeToString(new byte[32]) + "\n").repeat(63) + "\n" + note;
+        assertThat(witness.addCheckpoint(sixtyThree.getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(422);
         assertThat(witness.addCheckpoint(new byte[]{'o', 'l', 'd', ' ', '0', '\n', '\n', (byte) 0xff}).status()).isEqualTo(400);
         // nothing of these was recorded
         assertThat(add(witness, 0, leaves(3, false)).status()).isEqualTo(200);
     }
 
     @Test
+    void refusesACheckpointWithALineOfTheLogsKeyThatDoesNotVerifyAndKeepsOnlyWhatVerified() throws Exception {
+        Witness witness = witness();
+        String note = checkpoint(leaves(3, false), logKey);
+        String logLine = note.substring(note.indexOf("\u2014"));
+        // a second line under the log's name and key ID, its signature bytes changed: the note was altered (signed-note), 403
+        String sig = logLine.substring(logLine.lastIndexOf(' ') + 1).strip();
+        byte[] blob = Base64.getDecoder().decode(sig);
+        blob[10] ^= 1;
+        String altered = note + logLine.replace(sig, Base64.getEncoder().encodeToString(blob));
+        assertThat(witness.addCheckpoint(request(0, List.of(), altered)).status()).isEqualTo(403);
+        // junk lines of unknown keys are ignored for the check, and not kept: the stored note is the checkpoint, the log's line, the cosignature
+        NoteKeys.Signer stranger = NoteKeys.fromSeed("someone.else", seed(9));
+        String junk = note + Note.sign(note.substring(0, note.indexOf("\n\n") + 1), stranger).substring(note.indexOf("\n\n") + 2);
+        Witness.Answer answer = witness.addCheckpoint(request(0, List.of(), junk));
+        assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+        String stored = lastState.latest(logKey.name()).note();
+        assertThat(stored).isEqualTo(note + answer.body()).doesNotContain("someone.else");
+    }
+
+    @Test
     void refusesToStartFromADamagedStateFileRatherThanForget() throws Exception {
         Witness witness = witness();
         assertThat(add(witness, 0, leaves(4, false)).status()).isEqualTo(200);
+        releaseState();
         Path state = dir.resolve("state");
-        Files.writeString(state, Files.readString(state).substring(0, 30));
-        assertThatThrownBy(() -> WitnessState.open(state)).hasMessageContaining("line 1").hasMessageContaining("damaged");
+        String good = Files.readString(state);
+        Files.writeString(state, good.substring(0, good.indexOf('\n') + 30));
+        assertThatThrownBy(() -> WitnessState.open(state)).hasMessageContaining("line 2").hasMessageContaining("damaged");
+        Files.writeString(state, "");
+        assertThatThrownBy(() -> WitnessState.open(state)).hasMessageContaining("damaged (or empty)");
+        String line = good.substring(good.indexOf('\n') + 1);
+        Files.writeString(state, WitnessState.HEADER + "\n" + line + line);
+        assertThatThrownBy(() -> WitnessState.open(state)).hasMessageContaining("a second time");
+        Files.delete(state);
+        assertThatThrownBy(() -> WitnessState.open(state, false)).hasMessageContaining("missing");
+        try (WitnessState fresh = WitnessState.open(state, true)) {
+            assertThat(fresh.latest(logKey.name())).isNull();
+            assertThatThrownBy(() -> WitnessState.open(state, true)).hasMessageContaining("another witness process");
+        }
         assertThatThrownBy(() -> new Witness(logKey, List.of(logKey.verifier()), WitnessState.open(dir.resolve("x")), clock))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0x04");
     }
