@@ -132,11 +132,19 @@ public final class Gateway implements AutoCloseable {
         server = HttpService.builder(httpSettings)
                 .route(PATH, this::submit)
                 .route("/metrics", e -> Reply.text(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()))
-                // ready means: can reach Kafka (a submission answered 200 needs the broker's ack)
-                .route("/health", e -> Reply.json(kafka.reachable() ? 200 : 503, "{\"status\":\"" + (kafka.reachable() ? "up" : "kafka_unreachable")
-                        + "\",\"kafka\":" + kafka.json() + ",\"keyring\":\"" + keyrings.get().digest() + "\"}"))
+                // live: the process serves (a Kafka outage is no reason to restart it); ready (DESIGN 7): it can
+                // also reach Kafka, since a submission answered 200 needs the broker's ack
+                .route("/health/live", e -> Reply.json(200, "{\"status\":\"up\"}"))
+                .route("/health/ready", e -> ready())
+                .route("/health", e -> ready())
                 .start();
         return this;
+    }
+
+    private Reply ready() {
+        boolean reachable = kafka.reachable();
+        return Reply.json(reachable ? 200 : 503, "{\"status\":\"" + (reachable ? "up" : "kafka_unreachable")
+                + "\",\"kafka\":" + kafka.json() + ",\"keyring\":\"" + keyrings.get().digest() + "\"}");
     }
 
     public int port() {

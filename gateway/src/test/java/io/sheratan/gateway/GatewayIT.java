@@ -85,6 +85,29 @@ class GatewayIT {
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** DESIGN 7: live while the process serves, ready only while Kafka answers; a Kafka outage never makes a liveness probe restart it. */
+    @Test
+    void shouldStayLiveButNotReadyWhileKafkaCannotBeReached() throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        String base = "http://127.0.0.1:" + gateway.port();
+        assertThat(client.send(HttpRequest.newBuilder(URI.create(base + "/health/ready")).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode()).isEqualTo(200);
+        int deadPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            deadPort = socket.getLocalPort();
+        }
+        GatewayConfig config = GatewayConfig.fromEnv(Map.of("SHERATAN_HUB_TOKEN", TOKEN), false).withPort(0);
+        try (Gateway cut = new Gateway(config, Map.of("bootstrap.servers", "127.0.0.1:" + deadPort)).start()) {
+            String cutBase = "http://127.0.0.1:" + cut.port();
+            assertThat(client.send(HttpRequest.newBuilder(URI.create(cutBase + "/health/live")).build(), HttpResponse.BodyHandlers.ofString())
+                    .statusCode()).isEqualTo(200);
+            HttpResponse<String> ready = client.send(HttpRequest.newBuilder(URI.create(cutBase + "/health/ready")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(ready.statusCode()).isEqualTo(503);
+            assertThat(ready.body()).contains("kafka_unreachable");
+        }
+    }
+
     @Test
     void shouldAnswerEveryStatusCodeOfTheContract() throws Exception {
         HttpResponse<String> ok = post(gateway, TOKEN, signed("gw-1", "{\"value\":42}"));

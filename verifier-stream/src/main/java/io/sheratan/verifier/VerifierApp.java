@@ -184,6 +184,10 @@ public final class VerifierApp implements AutoCloseable {
         });
         FunctionCounter.builder("sheratan_stream_threads_replaced", threadsReplaced, AtomicInteger::get)
                 .description("stream threads that died and were replaced").register(registry);
+        // 1 while the Streams client is RUNNING (processing), 0 otherwise: what SheratanVerifierNotRunning watches
+        io.micrometer.core.instrument.Gauge.builder("sheratan_verifier_running", streams, s -> s.state() == KafkaStreams.State.RUNNING ? 1 : 0)
+                .description("1 while the verifier's Streams client is RUNNING, else 0 (starting, rebalancing for long, or failed)")
+                .register(registry);
         keyrings.bindTo(registry);
         jvmMetrics.bindTo(registry);
         LOG.info("verifier topology:\n{}", topology.describe());
