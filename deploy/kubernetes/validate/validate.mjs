@@ -44,14 +44,13 @@ const dataDir = settings.SHERATAN_DATA_DIR;
 const mounts = (pod) => pod?.spec?.containers?.[0]?.volumeMounts ?? [];
 const probes = (pod) => [pod?.spec?.containers?.[0]?.livenessProbe?.httpGet?.path, pod?.spec?.containers?.[0]?.readinessProbe?.httpGet?.path];
 
-const sink = find("Deployment", "sheratan-audit-sink");
-check(sink?.spec?.replicas === 1, "the audit sink runs exactly one replica");
-check(sink?.spec?.strategy?.type === "Recreate", "the audit sink's rollout is Recreate (never two pods at once)");
+const sink = find("StatefulSet", "sheratan-audit-sink");
+check(sink?.spec?.replicas === 1, "the audit sink is a StatefulSet of exactly one replica (no replacement before the old pod is gone)");
 const sinkPod = sink?.spec?.template;
-const logVolume = sinkPod?.spec?.volumes?.find((v) => v.persistentVolumeClaim);
-const claim = find("PersistentVolumeClaim", logVolume?.persistentVolumeClaim?.claimName);
-check(claim?.spec?.accessModes?.length === 1 && claim.spec.accessModes[0] === "ReadWriteOnce", "the audit log's volume is ReadWriteOnce");
-check(mounts(sinkPod).some((m) => m.name === logVolume?.name && m.mountPath === dataDir), "the audit log's volume is mounted at SHERATAN_DATA_DIR");
+const logClaim = sink?.spec?.volumeClaimTemplates?.find((t) => mounts(sinkPod).some((m) => m.name === t.metadata.name && m.mountPath === dataDir));
+check(logClaim !== undefined, "the audit log's volume (a claim template) is mounted at SHERATAN_DATA_DIR");
+check(logClaim?.spec?.accessModes?.length === 1 && logClaim.spec.accessModes[0] === "ReadWriteOncePod",
+  "the audit log's volume is ReadWriteOncePod (one pod at a time)");
 const keyEnv = sinkPod?.spec?.containers?.[0]?.env?.find((e) => e.name === "SHERATAN_AUDIT_LOG_KEY_FILE")?.value ?? "";
 const keyVolume = sinkPod?.spec?.volumes?.find((v) => v.secret && mounts(sinkPod).some((m) => m.name === v.name && keyEnv.startsWith(m.mountPath + "/")));
 check(keyVolume !== undefined, "the audit log key comes from a Secret (SHERATAN_AUDIT_LOG_KEY_FILE under a Secret's mount)");
@@ -69,6 +68,7 @@ check(docs.some((d) => d.kind === "PodDisruptionBudget" && d.spec?.selector?.mat
   "a PodDisruptionBudget covers the verifier");
 const gateway = find("Deployment", "sheratan-gateway");
 check(docs.some((d) => d.kind === "HorizontalPodAutoscaler" && d.spec?.scaleTargetRef?.name === "sheratan-gateway"), "an HPA scales the gateway");
+check(gateway?.spec?.replicas === undefined, "the gateway's replica count is the HPA's alone");
 for (const [what, pod] of [["verifier", vPod], ["audit sink", sinkPod], ["gateway", gateway?.spec?.template]]) {
   const [live, ready] = probes(pod);
   check(live === "/health/live" && ready === "/health/ready", `the ${what}'s probes are /health/live and /health/ready`);

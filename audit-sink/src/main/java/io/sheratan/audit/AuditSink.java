@@ -72,6 +72,7 @@ public final class AuditSink implements Runnable, AutoCloseable {
     private final DiskGuard disk;
     private final Set<TopicPartition> allPartitions = new HashSet<>();
     private volatile String paused;
+    private volatile long lastPollMillis = System.currentTimeMillis();
 
     /**
      * @param tree the Merkle log beside {@code log}; null writes the chain alone (the benchmark's
@@ -109,6 +110,11 @@ public final class AuditSink implements Runnable, AutoCloseable {
         clientMetrics.bindTo(registry);
     }
 
+    /** When the sink thread last came round its loop (epoch ms): every 0.5 s at most, also while paused or idle. */
+    public long lastPollMillis() {
+        return lastPollMillis;
+    }
+
     /** Null while the sink reads; else why it is paused ({@code disk_low: ...}). */
     public String paused() {
         return paused;
@@ -120,6 +126,7 @@ public final class AuditSink implements Runnable, AutoCloseable {
         consumer.subscribe(subscribed);
         try {
             while (running.get()) {
+                lastPollMillis = System.currentTimeMillis();
                 if (waitForDisk()) {
                     continue;
                 }

@@ -156,6 +156,9 @@ public final class AuditSinkApp implements AutoCloseable {
                     return signed == null ? Double.NaN : Duration.between(signed.at(), Instant.now()).toMillis() / 1000.0;
                 })
                 .description("seconds since the newest signed checkpoint").register(registry);
+        Gauge.builder("sheratan_audit_sink_last_poll_seconds", this, app -> app.sink == null ? Double.NaN : app.sink.lastPollMillis() / 1000.0)
+                .description("when the sink thread last returned from a poll (epoch seconds): it polls every 0.5 s, also paused or idle; "
+                        + "an old value is a hung sink").register(registry);
         Gauge.builder("sheratan_audit_disk_free_bytes", disk, DiskGuard::freeBytes)
                 .description("free bytes on the audit log's disk, as last checked").register(registry);
         Gauge.builder("sheratan_audit_disk_low", disk, d -> d.lowReason() == null ? 0 : 1)
@@ -212,6 +215,9 @@ public final class AuditSinkApp implements AutoCloseable {
 
     public AuditSinkApp start() {
         kafka = KafkaProbe.start(clientConfig, Duration.ofSeconds(5)).awaitFirst(Duration.ofSeconds(6));
+        KafkaProbe probe = kafka;
+        Gauge.builder("sheratan_kafka_reachable", probe, k -> k.reachable() ? 1 : 0)
+                .description("1 while this service's Kafka probe gets answers, else 0 (GET /health/ready says why)").register(registry);
         http = HttpService.builder(httpSettings)
                 .route("/metrics", e -> Reply.text(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()))
                 .route("/audit/", new AuditHttp(tree, tlogDir))

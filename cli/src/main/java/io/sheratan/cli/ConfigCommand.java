@@ -32,12 +32,14 @@ import java.util.concurrent.Callable;
 final class ConfigCommand implements Callable<Integer> {
 
     /** Settings the launcher script reads, and the log level the bundled log4j2.xml reads. */
-    static final Setting JAVA_OPTS = Setting.optional("SHERATAN_JAVA_OPTS", null, "extra JVM options for the launcher's java (e.g. -Xmx256m)");
+    static final Setting JAVA_OPTS = Setting.optional("SHERATAN_JAVA_OPTS", null, "extra JVM options for the launcher's java and the image's (e.g. -Xmx256m)");
     static final Setting NO_BUILD = Setting.optional("SHERATAN_NO_BUILD", null,
             "1: the launcher runs the existing build even when sources are newer (set for the processes sheratan starts)");
     static final Setting LOG_LEVEL = Setting.of("SHERATAN_LOG_LEVEL", "WARN", "the log level of io.sheratan (logs go to stderr)");
     static final Setting LIBRARY_LOG_LEVEL = Setting.of("SHERATAN_LIBRARY_LOG_LEVEL", "WARN",
             "the log level of everything else: Kafka, Streams, Avro (SHERATAN_KAFKA_LOG_LEVEL is ignored, never passed to Kafka as a client setting)");
+    static final Setting LOG_FORMAT = Setting.of("SHERATAN_LOG_FORMAT", "text",
+            "text (date, level, thread, logger, message) or json (one ECS JSON object a line, for log pipelines)");
     static final Setting HMAC_KEY_FILE = Setting.optional("SHERATAN_RESULT_HMAC_KEY_FILE", null,
             "a file holding SHERATAN_RESULT_HMAC_KEY (one trailing line break ignored); not both");
     static final Setting HUB_TOKEN_FILE = Setting.optional("SHERATAN_HUB_TOKEN_FILE", null,
@@ -61,7 +63,7 @@ final class ConfigCommand implements Callable<Integer> {
             AuditSinkApp.LOG_KEY_FILE_SETTING, AuditSinkApp.ORIGIN_SETTING,
             AuditSinkApp.GROUP_ID_SETTING, AuditSinkApp.MIN_FREE_SETTING, AuditSinkApp.WITNESSES_SETTING, WitnessApp.PORT_SETTING,
             WitnessApp.NAME_SETTING, WitnessApp.KEY_FILE_SETTING, WitnessApp.LOGS_SETTING, GatewayConfig.PORT_SETTING,
-            GatewayConfig.MAX_IN_FLIGHT_SETTING, JAVA_OPTS, NO_BUILD, LOG_LEVEL, LIBRARY_LOG_LEVEL);
+            GatewayConfig.MAX_IN_FLIGHT_SETTING, JAVA_OPTS, NO_BUILD, LOG_LEVEL, LIBRARY_LOG_LEVEL, LOG_FORMAT);
 
     @Option(names = "--markdown", description = "print the table of docs/configuration.md")
     boolean markdown;

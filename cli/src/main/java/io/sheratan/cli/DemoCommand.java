@@ -108,7 +108,9 @@ final class DemoCommand implements Callable<Integer> {
                 logKey = AuditSinkApp.logKey(env, DataDir.audit(env)).verifier();
             }
         } else {
-            Path data = Files.createTempDirectory("sheratan-demo-");
+            // under the data directory, not /tmp (which an OS may clear under a running Streams state store); removed at the end
+            String ownId = UUID.randomUUID().toString().substring(0, 8);
+            Path data = Files.createDirectories(DataDir.root(env).resolve("demo-" + ownId));
             ownData = data;
             if (env.get(IntegrityPolicy.KEYRING_FILE) == null) {
                 // the demo's own keyring: worker-7's Ed25519 key, so that version 2 and a rotation can be shown
@@ -118,7 +120,7 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("No running stack found on :" + verifierPort + "; starting a self-contained one (embedded Kafka, data in " + data + ")...");
             // its own topics, application id and audit group: never the production ones of a real cluster
             own = new LocalStack(env, kafka.bootstrapServersGiven(env) == null ? null : kafka.clientConfig(env), data, false,
-                    UUID.randomUUID().toString().substring(0, 8));
+                    ownId);
             client = own.clientConfig;
             topics = own.topics;
             verifierPort = own.verifier.httpPort();

@@ -116,6 +116,10 @@ final class LocalStack implements AutoCloseable {
         // the verifier asks this stack's own sink for proofs
         config = config.withAuditUrl("http://127.0.0.1:" + auditSink.httpPort());
         Map<String, Object> streams = new HashMap<>(VerifierConfig.streamsSettings(env));
+        if (EnvParsers.get(env, VerifierConfig.STANDBY_REPLICAS_SETTING.name()) == null) {
+            // one verifier instance: a standby has nowhere to live (Streams would warn that it cannot place one)
+            streams.put("num.standby.replicas", 0);
+        }
         streams.putAll(client);
         this.verifier = new VerifierApp(config, streams, dataRoot.resolve("streams"), "127.0.0.1", bind,
                 KeyringWatcher.fromEnv(env, config.policy(), null)).start(false);

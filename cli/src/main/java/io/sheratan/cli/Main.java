@@ -34,6 +34,7 @@ import java.util.Properties;
             KeysCommand.class,
             ConfigCommand.class,
             BrokerCommand.class,
+            CompletionCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
@@ -42,6 +43,12 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        io.sheratan.avro.codec.AvroCodec.installServiceLimits(); // this JVM is ours: Avro's length limits (the serdes never set them)
+        String format = System.getenv(ConfigCommand.LOG_FORMAT.name());
+        if (format != null && !format.equals("text") && !format.equals("json")) {
+            System.err.println("sheratan: " + ConfigCommand.LOG_FORMAT.name() + "=" + format + ": must be text or json");
+            System.exit(2);
+        }
         System.exit(commandLine().execute(args));
     }
 
@@ -49,7 +56,7 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler(new ErrorHandler());
-        return cli;
+        return HelpText.reflow(cli);
     }
 
     @Override

@@ -26,6 +26,8 @@ import java.util.Map;
             "(SHERATAN_RESULT_INTEGRITY_MODE, _REQUIRED, SHERATAN_RESULT_HMAC_KEY).",
             "Prints 'verified' or 'rejected <reason>'. Keys come from --keyring (or SHERATAN_KEYRING_FILE), else the",
             "single-key variables; version 2 freshness is judged at --at (default: now).",
+            "--json: one JSON object instead, {\"verdict\":\"verified\"|\"rejected\",\"reason\":..,\"job_id\":..,\"mode\":..,\"key_id\":..,",
+            "\"canonical_version\":..,\"sha256\":..} (the same exit codes; a malformed envelope gives \"reason\":\"malformed\").",
             "Exit 0 verified, 1 rejected, 2 malformed (reason on stderr)."
         })
 final class VerifyCommand extends OfflineCommand {
@@ -38,6 +40,9 @@ final class VerifyCommand extends OfflineCommand {
 
     @Option(names = "--at", paramLabel = "MILLIS", description = "the record time t for windows and freshness (default: now)")
     Long at;
+
+    @Option(names = "--json", description = "print the verdict as one JSON object (for scripts)")
+    boolean json;
 
     VerifyCommand() {
         this(System.in, System.out, System.err, System.getenv());
@@ -56,7 +61,7 @@ final class VerifyCommand extends OfflineCommand {
         try {
             submission = new EnvelopeReader(policy.limits()).read(bytes);
         } catch (MalformedEnvelopeException e) {
-            stdout.println("rejected malformed");
+            stdout.println(json ? "{\"verdict\":\"rejected\",\"reason\":\"malformed\"}" : "rejected malformed");
             stderr.println("sheratan verify: malformed envelope: " + e.getMessage());
             return 2;
         }
@@ -69,15 +74,44 @@ final class VerifyCommand extends OfflineCommand {
             return 2;
         }
         Verdict verdict = IntegrityVerifier.verify(submission, policy, keys, at != null ? at : System.currentTimeMillis());
+        if (json) {
+            stdout.println(json(verdict, submission));
+        }
         switch (verdict.outcome()) {
-            case VERIFIED -> stdout.println("verified");
+            case VERIFIED -> {
+                if (!json) {
+                    stdout.println("verified");
+                }
+            }
             case ACCEPTED_UNMARKED -> {
-                stdout.println("verified");
+                if (!json) {
+                    stdout.println("verified");
+                }
                 stderr.println("sheratan verify: warning: no integrity mark; accepted because "
                         + IntegrityPolicy.REQUIRED + "=0");
             }
-            case REJECTED -> stdout.println("rejected " + verdict.reason().code());
+            case REJECTED -> {
+                if (!json) {
+                    stdout.println("rejected " + verdict.reason().code());
+                }
+            }
         }
         return verdict.accepted() ? 0 : 1;
+    }
+
+    /** The verdict as one JSON object: what a script needs, never the result itself. */
+    private static String json(Verdict verdict, Submission submission) {
+        com.fasterxml.jackson.databind.node.ObjectNode out = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        out.put("verdict", verdict.accepted() ? "verified" : "rejected");
+        if (verdict.reason() != null) {
+            out.put("reason", verdict.reason().code());
+        }
+        out.put("job_id", submission.jobId());
+        out.put("mode", verdict.mode());
+        out.put("key_id", verdict.keyId());
+        out.put("canonical_version", submission.coreVersion());
+        out.put("sha256", submission.coreSha256());
+        out.put("unmarked", verdict.outcome() == Verdict.Outcome.ACCEPTED_UNMARKED);
+        return out.toString();
     }
 }

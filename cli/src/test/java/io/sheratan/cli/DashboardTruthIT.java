@@ -28,8 +28,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * running stack"): a real Prometheus (Debian's, installed by scripts/check-ops.sh) scrapes the three
  * services of a running stack as the jobs the dashboard and the alerts select; results arrive through
  * the gateway, so the gateway's counters move too. The dashboard's own totals, queried from that
- * Prometheus, equal the verifier's counters (where an unfiltered sum would count each result twice), and
- * every expression of every panel and every alert evaluates without error.
+ * Prometheus, equal the verifier's counters (where an unfiltered sum would count each result twice); every
+ * panel's expression evaluates, and every alert of ops/prometheus/alerts.yml, loaded as that Prometheus's
+ * rules, is evaluated with health "ok".
  */
 class DashboardTruthIT {
 
@@ -50,17 +51,30 @@ class DashboardTruthIT {
                 assertThat(submit(stack, "truth-" + i, true)).isEqualTo(200);
             }
             for (int i = 0; i < 2; i++) {
-                assertThat(submit(stack, "tampered-" + i, false)).isEqualTo(422);
+                assertThat(submit(stack, "tampered-" + i, false)).isEqualTo(422); // the gateway's own rejects (never forwarded)
+            }
+            // rejects the verifier sees: tampered envelopes written to the submitted topic directly
+            try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> raw = new org.apache.kafka.clients.producer.KafkaProducer<>(
+                    stack.clientConfig, new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                for (int i = 0; i < 3; i++) {
+                    String body = "{\"job_id\":\"kafka-tampered-" + i + "\",\"ok\":true,\"integrity\":{\"mode\":\"sha256\",\"sha256\":\"" + "00".repeat(32) + "\"}}";
+                    raw.send(new org.apache.kafka.clients.producer.ProducerRecord<>(stack.topics.submitted(), ("kafka-tampered-" + i).getBytes(StandardCharsets.UTF_8),
+                            body.getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+                }
             }
             String verifier = "127.0.0.1:" + stack.verifier.httpPort();
             String gateway = "127.0.0.1:" + stack.gateway.port();
             String sink = "127.0.0.1:" + stack.auditSink.httpPort();
-            await("the verifier has verified the 5 results", () -> counter(verifier, "sheratan_results_verified_total") >= 5);
+            await("the verifier has verified the 5 results and rejected the 3", () -> counter(verifier, "sheratan_results_verified_total") >= 5
+                    && counter(verifier, "sheratan_results_rejected_total") >= 3);
 
             int port = Processes.freePort();
             Path config = Files.writeString(dir.resolve("prometheus.yml"), """
                     global:
                       scrape_interval: 1s
+                      evaluation_interval: 1s
+                    rule_files: ["%s"]
                     scrape_configs:
                       - job_name: sheratan-verifier
                         static_configs: [{targets: ["%s"]}]
@@ -68,16 +82,22 @@ class DashboardTruthIT {
                         static_configs: [{targets: ["%s"]}]
                       - job_name: sheratan-audit-sink
                         static_configs: [{targets: ["%s"]}]
-                    """.formatted(verifier, gateway, sink));
+                    """.formatted(ROOT.resolve("ops/prometheus/alerts.yml"), verifier, gateway, sink));
             Process prometheus = new ProcessBuilder(prometheusBinary.toString(), "--config.file=" + config,
                     "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port)
                     .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
             try {
                 String api = "http://127.0.0.1:" + port;
-                await("Prometheus has scraped the verifier's counters", () -> {
-                    JsonNode r = query(api, "sum(sheratan_results_verified_total{job=\"sheratan-verifier\"})");
-                    return r != null && r.size() == 1 && r.get(0).path("value").get(1).asDouble() == counter(verifier, "sheratan_results_verified_total");
-                });
+                // both jobs' counters as they stand now (nothing more arrives), scraped: only then is any sum comparable
+                for (String[] job : new String[][]{{"sheratan-verifier", verifier}, {"sheratan-gateway", gateway}}) {
+                    for (String name : new String[]{"sheratan_results_verified_total", "sheratan_results_rejected_total"}) {
+                        double now = counter(job[1], name);
+                        await("Prometheus has scraped " + job[0] + "'s " + name, () -> {
+                            JsonNode r = query(api, "sum(" + name + "{job=\"" + job[0] + "\"})");
+                            return r != null && r.size() == 1 && r.get(0).path("value").get(1).asDouble() == now;
+                        });
+                    }
+                }
                 JsonNode dashboard = json.readTree(ROOT.resolve("ops/grafana/sheratan.json").toFile());
                 JsonNode totals = null;
                 for (JsonNode panel : dashboard.path("panels")) {
@@ -103,21 +123,42 @@ class DashboardTruthIT {
                 for (JsonNode panel : dashboard.path("panels")) {
                     panel.path("targets").forEach(t -> expressions.add(variables(t.path("expr").asText())));
                 }
-                for (String line : Files.readAllLines(ROOT.resolve("deploy/kubernetes/prometheusrule.yaml"))) {
-                    // single-line rule expressions; the multi-line ones are checked by promtool (check-ops.sh)
-                    if (line.trim().startsWith("expr: ") && !line.trim().equals("expr: |")) {
-                        expressions.add(line.trim().substring("expr: ".length()));
-                    }
-                }
                 assertThat(expressions).hasSizeGreaterThan(20);
                 for (String expr : expressions) {
                     assertThat(query(api, expr)).as("evaluates: " + expr).isNotNull();
+                }
+                // every alert of ops/prometheus/alerts.yml, loaded into this Prometheus, evaluates without error
+                int alerts = (int) Files.readAllLines(ROOT.resolve("ops/prometheus/alerts.yml")).stream().filter(l -> l.trim().startsWith("- alert: ")).count();
+                await("Prometheus has evaluated every rule", () -> evaluated(api) == alerts);
+                for (JsonNode group : rules(api)) {
+                    for (JsonNode rule : group.path("rules")) {
+                        assertThat(rule.path("health").asText()).as(rule.path("name").asText() + ": " + rule.path("lastError").asText()).isEqualTo("ok");
+                    }
                 }
             } finally {
                 prometheus.destroy();
                 prometheus.waitFor(10, TimeUnit.SECONDS);
             }
         }
+    }
+
+    private JsonNode rules(String api) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/rules")).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return json.readTree(response.body()).path("data").path("groups");
+    }
+
+    /** How many rules Prometheus has evaluated at least once. */
+    private int evaluated(String api) throws Exception {
+        int count = 0;
+        for (JsonNode group : rules(api)) {
+            for (JsonNode rule : group.path("rules")) {
+                if (!rule.path("lastEvaluation").asText("0001").startsWith("0001")) {
+                    count++;
+                }
+            }
+        }
+        return count;
     }
 
     /** The dashboard's template variables as "All" selects them. */

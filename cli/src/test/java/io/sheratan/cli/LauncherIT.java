@@ -77,6 +77,25 @@ class LauncherIT {
         }
     }
 
+    /** A build that fails is not "Kafka unreachable" (3): the launcher exits 4, its own code, and says so. */
+    @Test
+    void shouldExitWithItsOwnCodeWhenTheBuildFails(@TempDir Path copy) throws Exception {
+        // a checkout with no distribution built yet, and a Maven that fails
+        Files.copy(ROOT.resolve("sheratan"), copy.resolve("sheratan"));
+        Files.writeString(copy.resolve("pom.xml"), "<project/>");
+        Path bin = Files.createDirectories(copy.resolve("bin"));
+        standIn(bin, "mvn", "echo '[ERROR] a compilation error' >&2; exit 1");
+        ProcessBuilder builder = new ProcessBuilder("sh", copy.resolve("sheratan").toString(), "--version").directory(copy.toFile());
+        builder.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        builder.environment().remove("SHERATAN_NO_BUILD");
+        builder.redirectErrorStream(true);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(output).isEqualTo(4);
+        assertThat(output).contains("build failed");
+    }
+
     /** Runs {@code sh sheratan --version} with {@code bin} (stand-ins, if any) first on the PATH; returns what it printed. */
     private static String launch(Path bin) throws Exception {
         ProcessBuilder builder = new ProcessBuilder("sh", ROOT.resolve("sheratan").toString(), "--version").directory(bin.toFile());

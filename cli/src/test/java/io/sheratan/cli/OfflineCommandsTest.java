@@ -57,6 +57,26 @@ class OfflineCommandsTest {
         return (in, out, err) -> new VerifyCommand(in, out, err, env);
     }
 
+    /** {@code verify --json}: one parseable object, the same exit codes as the text form. */
+    @Test
+    void shouldPrintTheVerdictAsJsonForScripts() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        String envelope = run(sign(Map.of()), "{\"job_id\":\"j-1\",\"ok\":true,\"result\":{\"v\":1}}").out();
+        Run verified = run(verify(Map.of()), envelope, "--json");
+        assertThat(verified.exit()).isZero();
+        com.fasterxml.jackson.databind.JsonNode v = json.readTree(verified.out());
+        assertThat(v.path("verdict").asText()).isEqualTo("verified");
+        assertThat(v.path("job_id").asText()).isEqualTo("j-1");
+        assertThat(v.path("mode").asText()).isEqualTo("sha256");
+        assertThat(v.path("sha256").asText()).hasSize(64);
+        Run rejected = run(verify(Map.of()), envelope.replace("\"v\":1", "\"v\":2"), "--json");
+        assertThat(rejected.exit()).isEqualTo(1);
+        assertThat(json.readTree(rejected.out()).path("reason").asText()).isEqualTo("sha_mismatch");
+        Run malformed = run(verify(Map.of()), "{not json", "--json");
+        assertThat(malformed.exit()).isEqualTo(2);
+        assertThat(json.readTree(malformed.out()).path("reason").asText()).isEqualTo("malformed");
+    }
+
     @Test
     void shouldPrintOnlyTheCanonicalBytes() {
         Run run = run(CANON, "{\"b\":1,\"a\":\"€\"}\n");

@@ -8,8 +8,6 @@ import io.sheratan.serdes.SheratanSerdes;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.Serdes;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -38,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * three services' {@code /metrics}, JVM and producer metrics included; the gateway's and the sink's
  * {@code /health} say Kafka is reachable, and a probe of a port where no broker listens says it is not. And a
  * downstream Java consumer, written as the README shows (a plain {@code KafkaConsumer} with the shipped
- * {@link SheratanSerdes}, read_committed), reads the verified result and the audit event the stack produced.
+ * deserializers named by class ({@link SheratanSerdes}' classes, read_committed), reads the verified result and the audit event the stack produced.
  */
 class OpsKitIT {
 
@@ -146,24 +144,28 @@ class OpsKitIT {
             assertThat(post("http://127.0.0.1:" + stack.gateway.port(), token, "{\"job_id\":\"downstream-2\",\"ok\":true,\"integrity\":{\"mode\":\"sha256\",\"sha256\":\"" + sha + "\"}}"))
                     .isEqualTo(422);
 
-            ConsumerRecord<String, VerifiedResult> verified = first(stack, stack.topics.verified(), SheratanSerdes.verifiedResult().deserializer(),
+            // configured only by properties, as a Spring or console consumer would be: the deserializers by class name
+            ConsumerRecord<String, VerifiedResult> verified = first(stack, stack.topics.verified(), "io.sheratan.serdes.VerifiedResultDeserializer",
                     "downstream-1");
             assertThat(verified.value().getJobId()).isEqualTo("downstream-1");
             assertThat(verified.value().getSha256()).isEqualTo(sha);
             assertThat(verified.value().getResult()).isEqualTo("{\"v\":1}");
 
-            ConsumerRecord<String, AuditEvent> audit = first(stack, stack.topics.audit(), SheratanSerdes.auditEvent().deserializer(), "downstream-2");
+            ConsumerRecord<String, AuditEvent> audit = first(stack, stack.topics.audit(), "io.sheratan.serdes.AuditEventDeserializer", "downstream-2");
             assertThat(audit.value().getReason()).isEqualTo("sha_mismatch");
             assertThat(audit.value().getEventType()).isEqualTo("RESULT_INTEGRITY_FAIL");
         }
     }
 
-    private static <V> ConsumerRecord<String, V> first(LocalStack stack, String topic, Deserializer<V> values, String key) {
-        Map<String, Object> config = new HashMap<>(stack.clientConfig);
-        config.put(ConsumerConfig.GROUP_ID_CONFIG, "downstream-" + System.nanoTime());
-        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(config, Serdes.String().deserializer(), values)) {
+    private static <V> ConsumerRecord<String, V> first(LocalStack stack, String topic, String valueDeserializer, String key) {
+        java.util.Properties config = new java.util.Properties();
+        stack.clientConfig.forEach((k, v) -> config.setProperty(k, String.valueOf(v)));
+        config.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "downstream-" + System.nanoTime());
+        config.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.setProperty(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, "org.apache.kafka.common.serialization.StringDeserializer");
+        config.setProperty(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, valueDeserializer);
+        try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(config)) {
             consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (System.nanoTime() < deadline) {

@@ -44,7 +44,8 @@ class UpAndDemoIT {
                 assertThat(demo.waitFor(180, TimeUnit.SECONDS)).isTrue();
                 assertThat(demo.exitValue()).as(output).isZero();
                 assertThat(output).contains("Using the running stack").contains("every outcome is as expected")
-                        .contains("its RESULT_VERIFIED entry is in the log"); // proved with the log key alone
+                        .contains("its RESULT_VERIFIED entry is in the log") // proved with the log key alone
+                        .doesNotContain(" WARN "); // nothing a newcomer cannot act on
             } finally {
                 up.destroy(); // SIGTERM, as Ctrl-C or a container stop would send
                 assertThat(up.waitFor(60, TimeUnit.SECONDS)).as("up stops within a minute").isTrue();

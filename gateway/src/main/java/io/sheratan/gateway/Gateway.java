@@ -65,6 +65,8 @@ import java.util.Collections;
 public final class Gateway implements AutoCloseable {
 
     public static final String PATH = "/mesh/results/submit";
+    /** The hub's other result path (DESIGN 7): the same contract as {@link #PATH}. */
+    public static final String SYNC_PATH = "/mesh/sync_result";
     public static final String TOKEN_HEADER = "X-Sheratan-Token";
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
     /** Bounded so that unique submissions cannot grow the heap: at most ~1.5 KB each, ~15 MB in all. */
@@ -115,6 +117,9 @@ public final class Gateway implements AutoCloseable {
         this.producerMetrics = new KafkaClientMetrics(producer);
         producerMetrics.bindTo(registry);
         this.kafka = KafkaProbe.start(clientConfig, Duration.ofSeconds(5));
+        // what /health/ready answers, as a metric: an unready gateway takes no traffic, so no 5xx would show an outage
+        io.micrometer.core.instrument.Gauge.builder("sheratan_kafka_reachable", kafka, k -> k.reachable() ? 1 : 0)
+                .description("1 while this service's Kafka probe gets answers, else 0 (GET /health/ready says why)").register(registry);
         this.inFlight = new Semaphore(config.maxInFlight());
         this.auditCodec = new OutputCodec(config.auditFormat());
         this.readers = ThreadLocal.withInitial(() -> new EnvelopeReader(config.policy().limits()));
@@ -131,6 +136,7 @@ public final class Gateway implements AutoCloseable {
         kafka.awaitFirst(Duration.ofSeconds(6));
         server = HttpService.builder(httpSettings)
                 .route(PATH, this::submit)
+                .route(SYNC_PATH, this::submit) // DESIGN 7: the hub's other result path, the same contract
                 .route("/metrics", e -> Reply.text(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()))
                 // live: the process serves (a Kafka outage is no reason to restart it); ready (DESIGN 7): it can
                 // also reach Kafka, since a submission answered 200 needs the broker's ack

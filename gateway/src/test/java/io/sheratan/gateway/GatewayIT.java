@@ -85,6 +85,24 @@ class GatewayIT {
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** DESIGN 7: POST /mesh/sync_result is the same contract as /mesh/results/submit. */
+    @Test
+    void shouldAnswerTheHubsOtherResultPathTheSameWay() throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        URI sync = URI.create("http://127.0.0.1:" + gateway.port() + Gateway.SYNC_PATH);
+        HttpResponse<String> accepted = client.send(HttpRequest.newBuilder(sync).header("X-Sheratan-Token", TOKEN)
+                .POST(HttpRequest.BodyPublishers.ofString(signed("sync-1", "{\"v\":1}"))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+        assertThat(accepted.body()).contains("\"ok\":true");
+        HttpResponse<String> noToken = client.send(HttpRequest.newBuilder(sync)
+                .POST(HttpRequest.BodyPublishers.ofString(signed("sync-2", "{\"v\":2}"))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(noToken.statusCode()).isEqualTo(401);
+        HttpResponse<String> tampered = client.send(HttpRequest.newBuilder(sync).header("X-Sheratan-Token", TOKEN)
+                .POST(HttpRequest.BodyPublishers.ofString(signed("sync-3", "{\"v\":3}").replace("\"v\":3", "\"v\":4"))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(tampered.statusCode()).isEqualTo(422);
+    }
+
     /** DESIGN 7: live while the process serves, ready only while Kafka answers; a Kafka outage never makes a liveness probe restart it. */
     @Test
     void shouldStayLiveButNotReadyWhileKafkaCannotBeReached() throws Exception {

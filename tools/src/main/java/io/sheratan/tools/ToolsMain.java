@@ -15,13 +15,14 @@ public final class ToolsMain {
     }
 
     public static void main(String[] args) {
+        io.sheratan.avro.codec.AvroCodec.installServiceLimits();
         System.exit(commandLine().execute(args));
     }
 
     public static CommandLine commandLine() {
-        return Main.commandLine()
+        return io.sheratan.cli.HelpText.reflow(Main.commandLine()
                 .addSubcommand(new BenchCommand())
                 .addSubcommand(new SoakCommand())
-                .addSubcommand(new CheckCommand());
+                .addSubcommand(new CheckCommand()));
     }
 }

@@ -115,7 +115,8 @@ public final class VerifierApp implements AutoCloseable {
         if (!clientConfig.containsKey("max.poll.interval.ms")) {
             props.put(StreamsConfig.consumerPrefix("max.poll.interval.ms"), 60_000);
         }
-        props.putIfAbsent("processing.exception.handler.global.enabled", true);
+        // a String, as every Properties value Kafka reads back through getProperty must be
+        props.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
         // a send refused as too large marks its input record, which then ends as malformed (never a loop)
         props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, io.sheratan.verifier.internals.OutputRefusedHandler.class);
         props.put(io.sheratan.verifier.internals.OutputRefusedHandler.GUARD_CONFIG, guard);

@@ -13,7 +13,6 @@ import org.apache.avro.message.SchemaStore;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecordBase;
-import org.apache.avro.util.ClassSecurityValidator;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -52,15 +51,27 @@ public final class AvroCodec<T extends SpecificRecordBase> {
     static final String MAX_STRING_BYTES = String.valueOf(8 * 1024 * 1024);
     static final String MAX_COLLECTION_ITEMS = String.valueOf(100_000);
 
-    static {
-        setLimitIfAbsent("org.apache.avro.limits.string.maxLength", MAX_STRING_BYTES);
-        setLimitIfAbsent("org.apache.avro.limits.bytes.maxLength", MAX_STRING_BYTES);
-        setLimitIfAbsent("org.apache.avro.limits.collectionItems.maxLength", MAX_COLLECTION_ITEMS);
-        trustGeneratedClasses();
-    }
+    /**
+     * Our generated records, resolved by name without Avro's class lookup: Avro 1.12 refuses to
+     * instantiate classes a JVM-wide validator does not trust, and a library must not change that
+     * validator (or any system property) in a consumer's process. Nothing else is instantiated.
+     */
+    private static final Map<String, Class<?>> OURS = Map.of(
+            ResultSubmission.getClassSchema().getFullName(), ResultSubmission.class,
+            IntegrityMark.getClassSchema().getFullName(), IntegrityMark.class,
+            VerifiedResult.getClassSchema().getFullName(), VerifiedResult.class,
+            AuditEvent.getClassSchema().getFullName(), AuditEvent.class);
+    private static final SpecificData MODEL = new SpecificData(AvroCodec.class.getClassLoader()) {
+        @Override
+        @SuppressWarnings("rawtypes")
+        public Class getClass(Schema schema) {
+            Class<?> ours = schema.getType() == Schema.Type.RECORD ? OURS.get(schema.getFullName()) : null;
+            return ours != null ? ours : super.getClass(schema);
+        }
+    };
 
     private final Schema current;
-    private final SpecificData model = SpecificData.get();
+    private final SpecificData model = MODEL;
     private final SchemaStore.Cache store = new SchemaStore.Cache();
     private final BinaryMessageEncoder<T> encoder;
     private final Map<Long, DatumReader<T>> readers = new ConcurrentHashMap<>();
@@ -145,24 +156,22 @@ public final class AvroCodec<T extends SpecificRecordBase> {
         return readers.computeIfAbsent(fingerprint, f -> new SpecificDatumReader<>(writer, current, model));
     }
 
+    /**
+     * Avro's JVM-wide limits on a string's, a byte array's and a collection's length, for the services'
+     * own processes (their mains call it first): defence in depth, since {@link #decode} already bounds
+     * every length by the record's bytes. A library does not set them in a consumer's JVM; a value the
+     * process set already is kept.
+     */
+    public static void installServiceLimits() {
+        setLimitIfAbsent("org.apache.avro.limits.string.maxLength", MAX_STRING_BYTES);
+        setLimitIfAbsent("org.apache.avro.limits.bytes.maxLength", MAX_STRING_BYTES);
+        setLimitIfAbsent("org.apache.avro.limits.collectionItems.maxLength", MAX_COLLECTION_ITEMS);
+    }
+
     private static void setLimitIfAbsent(String property, String value) {
         if (System.getProperty(property) == null) {
             System.setProperty(property, value);
         }
-    }
-
-    /**
-     * Avro 1.12 refuses to instantiate generated classes it was not told to trust. Trust exactly our
-     * three records (and their nested mark), keeping whatever else the process already trusts.
-     */
-    private static synchronized void trustGeneratedClasses() {
-        ClassSecurityValidator.ClassSecurityPredicate ours = ClassSecurityValidator.builder()
-                .add(ResultSubmission.class)
-                .add(IntegrityMark.class)
-                .add(VerifiedResult.class)
-                .add(AuditEvent.class)
-                .build();
-        ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(ClassSecurityValidator.getGlobal(), ours));
     }
 
     /** Older schema versions of {@code name}, listed one file per line in {@code avro-history/<name>.list}. */
