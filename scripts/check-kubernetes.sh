@@ -26,17 +26,7 @@ if ! generate | cmp -s - "$RULE"; then
 fi
 echo "check-kubernetes: the PrometheusRule equals ops/prometheus/alerts.yml"
 
-if ! command -v kubectl >/dev/null 2>&1; then
-  if command -v apt-get >/dev/null 2>&1; then
-    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo -n"; fi
-    echo "check-kubernetes: installing kubectl (Debian package) with apt-get" >&2
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends kubectl >/dev/null
-  else
-    echo "check-kubernetes: kubectl not found and no apt-get: install kubectl" >&2
-    exit 1
-  fi
-fi
+sh "$ROOT/scripts/ensure-command.sh" kubectl kubectl
 STAMP="$K8S/validate/node_modules/.sheratan-lock"
 if ! [ -f "$STAMP" ] || ! cmp -s "$STAMP" "$K8S/validate/package-lock.json"; then
   echo "check-kubernetes: npm ci in deploy/kubernetes/validate" >&2

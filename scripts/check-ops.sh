@@ -5,17 +5,7 @@
 # OpsKitIT (mvn verify) checks that a running stack exports every metric the two files name. POSIX sh.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-if ! command -v promtool >/dev/null 2>&1; then
-  if command -v apt-get >/dev/null 2>&1; then
-    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo -n"; fi
-    echo "check-ops: installing promtool (Debian package prometheus) with apt-get" >&2
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
-  else
-    echo "check-ops: promtool not found and no apt-get: install Prometheus's promtool" >&2
-    exit 1
-  fi
-fi
+sh "$ROOT/scripts/ensure-command.sh" promtool prometheus
 promtool check rules "$ROOT/ops/prometheus/alerts.yml"
 (cd "$ROOT/ops/prometheus" && promtool test rules alerts_test.yml)
 # every alert has a case where it fires and one where it stays quiet (plain text: no YAML library needed)

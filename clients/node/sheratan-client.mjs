@@ -7,6 +7,9 @@
 // an LZ4 codec (lz4js: the pipeline's producers compress with lz4, which kafkajs cannot read by itself) and
 // avsc for the single-object Avro values. The JSON parser is our own: JSON.parse keeps the last of two
 // duplicate names and rounds big integers silently, which the strict profile refuses.
+//
+// Installed (npm install <the tarball of npm pack clients/node>): the same commands as `sheratan-client ...`, the module as
+// import { signEnvelope } from 'sheratan-client' (types: sheratan-client.d.ts), the Avro schemas from its schemas/ folder.
 
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -1090,9 +1093,14 @@ export function avroFingerprint(canonicalForm) {
   return out;
 }
 
-function schemaDir() {
+/**
+ * SHERATAN_SCHEMAS_DIR, else the schemas shipped in this package (schemas/avro, with schemas/resources/avro-history: the
+ * repository's layout, copied byte for byte), else the repository's own (schemas/src/main/avro beside clients/node).
+ */
+export function schemaDir() {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  for (const c of [process.env.SHERATAN_SCHEMAS_DIR, path.join(here, '..', '..', 'schemas', 'src', 'main', 'avro')]) {
+  const candidates = [process.env.SHERATAN_SCHEMAS_DIR, path.join(here, 'schemas', 'avro'), path.join(here, '..', '..', 'schemas', 'src', 'main', 'avro')];
+  for (const c of candidates) {
     if (c && fs.existsSync(c)) return c;
   }
   throw new ConfigError('Avro schemas not found: set SHERATAN_SCHEMAS_DIR to the folder with VerifiedResult.avsc and AuditEvent.avsc');
@@ -1161,10 +1169,87 @@ async function kafka(opts, e) {
     compress: async (encoder) => lz4Frame(lz4, xxh32, encoder.buffer),
     decompress: async (buffer) => Buffer.from(lz4.decompress(buffer)),
   });
-  const brokers = (opts.bootstrap ?? env(e, 'KAFKA_BOOTSTRAP_SERVERS', '127.0.0.1:9092')).split(',');
+  const secured = kafkaSecurity(e);
+  const brokers = (opts.bootstrap ?? env(e, 'KAFKA_BOOTSTRAP_SERVERS', secured.bootstrap ?? '127.0.0.1:9092')).split(',');
   const client = new Kafka({ clientId: 'sheratan-node-client', brokers, logLevel: logLevel.NOTHING,
-    connectionTimeout: 10000, requestTimeout: Math.round(opts.timeout * 1000), retry: { retries: 5 } });
+    connectionTimeout: 10000, requestTimeout: Math.round(opts.timeout * 1000), retry: { retries: 5 },
+    ...(secured.ssl !== undefined ? { ssl: secured.ssl } : {}), ...(secured.sasl ? { sasl: secured.sasl } : {}) });
   return { client, CompressionTypes };
+}
+
+/** A Java .properties file of Kafka client settings (key=value or key: value; # and ! comments). */
+function readProperties(file) {
+  const settings = {};
+  for (const raw of fs.readFileSync(file, 'utf8').split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line[0] === '#' || line[0] === '!') continue;
+    const cuts = [line.indexOf('='), line.indexOf(':')].filter((i) => i >= 0);
+    if (cuts.length === 0) throw new ConfigError(`${file}: '${line.slice(0, 40)}' is not key=value`);
+    const cut = Math.min(...cuts);
+    settings[line.slice(0, cut).trim()] = line.slice(cut + 1).trim();
+  }
+  return settings;
+}
+
+/**
+ * The Java services' Kafka settings (SHERATAN_KAFKA_CONFIG_FILE, then SHERATAN_KAFKA_*, as Java names them:
+ * security.protocol, sasl.mechanism, sasl.jaas.config, ssl.truststore.location with ssl.truststore.type=PEM,
+ * ssl.keystore.location with ssl.keystore.type=PEM) as kafkajs options. SASL PLAIN and SCRAM-SHA-256/512; TLS
+ * with a PEM CA and an optional PEM client certificate and key. What only the JVM reads is refused by name.
+ */
+export function kafkaSecurity(e = process.env) {
+  const java = {};
+  const file = e.SHERATAN_KAFKA_CONFIG_FILE;
+  if (file) {
+    try {
+      Object.assign(java, readProperties(file));
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      throw new ConfigError(`SHERATAN_KAFKA_CONFIG_FILE=${file}: ${err.code ?? err.message}`);
+    }
+  }
+  for (const [name, value] of Object.entries(e)) {
+    if (name.startsWith('SHERATAN_KAFKA_') && name !== 'SHERATAN_KAFKA_LOG_LEVEL' && name !== 'SHERATAN_KAFKA_CONFIG_FILE') {
+      java[name.slice('SHERATAN_KAFKA_'.length).toLowerCase().replaceAll('_', '.')] = value;
+    }
+  }
+  const protocol = (java['security.protocol'] ?? 'PLAINTEXT').toUpperCase();
+  if (!['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'].includes(protocol)) {
+    throw new ConfigError(`security.protocol ${protocol}: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL`);
+  }
+  const out = { bootstrap: java['bootstrap.servers'] };
+  if (protocol === 'SSL' || protocol === 'SASL_SSL') {
+    const ssl = {};
+    for (const [store, keys] of [['ssl.truststore', ['ca']], ['ssl.keystore', ['cert', 'key']]]) {
+      const location = java[`${store}.location`];
+      if (!location) continue;
+      const type = (java[`${store}.type`] ?? 'JKS').toUpperCase();
+      if (type !== 'PEM') throw new ConfigError(`${store}.location is a ${type} store, which only Java reads: give a PEM file and ${store}.type=PEM`);
+      const pem = fs.readFileSync(location);
+      for (const k of keys) ssl[k] = k === 'ca' ? [pem] : pem;
+    }
+    if (java['ssl.key.password']) ssl.passphrase = java['ssl.key.password'];
+    if (java['ssl.endpoint.identification.algorithm'] === '') ssl.checkServerIdentity = () => undefined;
+    out.ssl = Object.keys(ssl).length ? ssl : true;
+  }
+  if (protocol.startsWith('SASL_')) {
+    const mechanism = (java['sasl.mechanism'] ?? 'GSSAPI').toUpperCase();
+    if (!['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'].includes(mechanism)) {
+      throw new ConfigError(`sasl.mechanism ${mechanism}: the Node client speaks PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512`);
+    }
+    const jaas = java['sasl.jaas.config'] ?? '';
+    const field = (name) => {
+      const m = jaas.match(new RegExp(`${name}\\s*=\\s*"((?:[^"\\\\]|\\\\.)*)"`));
+      return m ? m[1].replaceAll('\\"', '"') : undefined;
+    };
+    const username = field('username');
+    const password = field('password');
+    if (!/(PlainLoginModule|ScramLoginModule)/.test(jaas) || username === undefined || password === undefined) {
+      throw new ConfigError('sasl.jaas.config must be a PlainLoginModule or ScramLoginModule line with username and password');
+    }
+    out.sasl = { mechanism: mechanism.toLowerCase(), username, password };
+  }
+  return out;
 }
 
 // ------------------------------------------------------------------------------ command line
@@ -1323,6 +1408,7 @@ const commands = {
     try {
       envelope = readEnvelope(data, policy.limits);
     } catch (e) {
+      if (e instanceof ConfigError) return fail('verify', e.message); // an Avro envelope without the schemas
       if (!(e instanceof MalformedEnvelope)) throw e;
       process.stdout.write('rejected malformed\n');
       return fail('verify', `malformed envelope: ${e.message}`);

@@ -12,9 +12,13 @@ Importable too: canonicalize(), read_envelope(), sign_envelope(), verify_envelop
 
 Standard library only for canon, sign and verify (Ed25519 uses python3-cryptography when it is
 installed and an RFC 8032 implementation of its own otherwise); publish and consume need Debian's
-python3-confluent-kafka, and Avro values need python3-avro. The canonicalizer is written here, never
-json.dumps(sort_keys=True): Python's json keeps the last of two duplicate names, accepts lone
-surrogates and big integers, and writes numbers differently from ECMAScript.
+python3-confluent-kafka, and Avro values need python3-avro (installed with pip: the extras kafka, avro
+and ed25519 of sheratan-client). The canonicalizer is written here, never json.dumps(sort_keys=True):
+Python's json keeps the last of two duplicate names, accepts lone surrogates and big integers, and
+writes numbers differently from ECMAScript.
+
+Avro schemas come from SHERATAN_SCHEMAS_DIR, else the copies installed with the client (package
+sheratan_client_schemas), else the repository's schemas/src/main/avro.
 """
 
 import argparse
@@ -1445,9 +1449,23 @@ def parsing_canonical_form(schema, namespace=None):
     return pcf(schema, namespace)
 
 
+def _packaged_schema_dir():
+    """The schemas installed with this module (package sheratan_client_schemas: avro/*.avsc and
+    resources/avro-history/, the repository's layout), or None when it is absent or not a folder on disk."""
+    try:
+        from importlib import resources
+        folder = resources.files("sheratan_client_schemas") / "avro"
+    except (ImportError, AttributeError, TypeError):  # not installed; Python before 3.9 has no files()
+        return None
+    return os.fspath(folder) if isinstance(folder, os.PathLike) else None  # a zip import: use SHERATAN_SCHEMAS_DIR
+
+
 def _schema_dir():
+    """SHERATAN_SCHEMAS_DIR, else the schemas installed with the client, else the repository's own
+    (schemas/src/main/avro beside clients/python); older schemas are read from ../resources/avro-history."""
     here = os.path.dirname(os.path.abspath(__file__))
-    candidates = [os.environ.get("SHERATAN_SCHEMAS_DIR"), os.path.join(here, "..", "..", "schemas", "src", "main", "avro")]
+    candidates = [os.environ.get("SHERATAN_SCHEMAS_DIR"), _packaged_schema_dir(),
+                  os.path.join(here, "..", "..", "schemas", "src", "main", "avro")]
     for c in candidates:
         if c and os.path.isdir(c):
             return c
@@ -1617,15 +1635,77 @@ def cmd_verify(args):
     return 0
 
 
+_JAAS_FIELD = re.compile(r'(username|password)\s*=\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _read_properties(path):
+    """A Java .properties file of Kafka client settings (key=value or key: value, # and ! comments)."""
+    settings = {}
+    with open(path, encoding="utf-8") as f:
+        for raw in f.read().splitlines():
+            line = raw.strip()
+            if not line or line[0] in "#!":
+                continue
+            cut = min([i for i in (line.find("="), line.find(":")) if i >= 0] or [-1])
+            if cut < 0:
+                raise ConfigError("%s: '%s' is not key=value" % (path, line[:40]))
+            settings[line[:cut].strip()] = line[cut + 1:].strip()
+    return settings
+
+
+def _librdkafka(java, where):
+    """Java Kafka client settings (what SHERATAN_KAFKA_* and SHERATAN_KAFKA_CONFIG_FILE give the Java services)
+    as librdkafka's: the JAAS line becomes sasl.username/sasl.password, PEM trust and key stores become
+    ssl.ca.location / ssl.certificate.location / ssl.key.location. A setting only the JVM understands is refused
+    by name rather than passed on to fail obscurely."""
+    config = {}
+    for key, value in java.items():
+        if key == "sasl.jaas.config":
+            fields = dict(_JAAS_FIELD.findall(value))
+            if "PlainLoginModule" not in value and "ScramLoginModule" not in value or set(fields) != {"username", "password"}:
+                raise ConfigError("%s: sasl.jaas.config must be a PlainLoginModule or ScramLoginModule line with username and password "
+                                  "(other login modules are Java-only)" % where)
+            config["sasl.username"], config["sasl.password"] = fields["username"], fields["password"].replace('\\"', '"')
+        elif key in ("ssl.truststore.location", "ssl.keystore.location"):
+            kind = java.get(key.replace("location", "type"), "JKS").upper()
+            if kind != "PEM":
+                raise ConfigError("%s: %s is a %s store, which only Java reads: give a PEM file and %s=PEM"
+                                  % (where, key, kind, key.replace("location", "type")))
+            if key == "ssl.truststore.location":
+                config["ssl.ca.location"] = value
+            else:  # one PEM file with the client's certificate and its key
+                config["ssl.certificate.location"] = value
+                config["ssl.key.location"] = value
+        elif key in ("ssl.truststore.type", "ssl.keystore.type"):
+            continue
+        elif key == "ssl.endpoint.identification.algorithm":
+            config[key] = "https" if value.lower() == "https" else "none"
+        elif key.startswith("ssl.truststore.") or key.startswith("ssl.keystore.") or key in ("sasl.login.callback.handler.class",
+                                                                                                "sasl.client.callback.handler.class"):
+            raise ConfigError("%s: %s is a Java-only setting; see docs/clients.md for what the Python client takes" % (where, key))
+        else:
+            config[key] = value
+    return config
+
+
 def _kafka_config(args, env):
-    try:
-        import confluent_kafka  # noqa: F401
-    except ImportError:
-        raise ConfigError("Kafka needs python3-confluent-kafka (Debian: apt-get install python3-confluent-kafka; run with /usr/bin/python3)")
-    config = {"bootstrap.servers": args.bootstrap or _env(env, "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")}
-    for name, value in env.items():  # the pass-through of DESIGN 5: SHERATAN_KAFKA_SASL_MECHANISM -> sasl.mechanism
-        if name.startswith("SHERATAN_KAFKA_") and name != "SHERATAN_KAFKA_LOG_LEVEL":
-            config[name[len("SHERATAN_KAFKA_"):].lower().replace("_", ".")] = value
+    """The client settings, from the same sources as the Java services': SHERATAN_KAFKA_CONFIG_FILE (a Java
+    properties file), then SHERATAN_KAFKA_* (SHERATAN_KAFKA_SASL_MECHANISM -> sasl.mechanism), translated to
+    librdkafka's names; then --config NAME=VALUE (librdkafka's own names, as they are)."""
+    java = {}
+    where = "SHERATAN_KAFKA_*"
+    file = env.get("SHERATAN_KAFKA_CONFIG_FILE")
+    if file:
+        try:
+            java.update(_read_properties(file))
+        except OSError as e:
+            raise ConfigError("SHERATAN_KAFKA_CONFIG_FILE=%s: %s" % (file, e.strerror or e))
+        where = "SHERATAN_KAFKA_CONFIG_FILE / SHERATAN_KAFKA_*"
+    for name, value in env.items():  # the pass-through of DESIGN 5
+        if name.startswith("SHERATAN_KAFKA_") and name not in ("SHERATAN_KAFKA_LOG_LEVEL", "SHERATAN_KAFKA_CONFIG_FILE"):
+            java[name[len("SHERATAN_KAFKA_"):].lower().replace("_", ".")] = value
+    config = _librdkafka(java, where)
+    config["bootstrap.servers"] = args.bootstrap or _env(env, "KAFKA_BOOTSTRAP_SERVERS", java.get("bootstrap.servers", "127.0.0.1:9092"))
     for item in args.config or []:
         if "=" not in item:
             raise ConfigError("--config wants name=value, was '%s'" % item)
@@ -1801,7 +1881,8 @@ def _kafka_options(p):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="sheratan_client.py", description=__doc__.split("\n\n")[0],
+    installed = os.path.basename(sys.argv[0] or "").startswith("sheratan-client")  # the console script of pip install
+    parser = argparse.ArgumentParser(prog="sheratan-client" if installed else "sheratan_client.py", description=__doc__.split("\n\n")[0],
                                      epilog="Exit codes: 0 ok; 1 rejected (verify); 2 bad input or configuration; 3 Kafka unreachable.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True

@@ -599,5 +599,79 @@ class SignatureShape(unittest.TestCase):
                          ("rejected", "node_mismatch"))
 
 
+class PackagedSchemas(unittest.TestCase):
+    """pip install ships sheratan_client_schemas/ (pyproject.toml): copies of the repository's schemas, byte for byte."""
+
+    PACKAGED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sheratan_client_schemas")
+    COPIES = (("avro", os.path.join(ROOT, "schemas", "src", "main", "avro")),
+              (os.path.join("resources", "avro-history"), os.path.join(ROOT, "schemas", "src", "main", "resources", "avro-history")))
+
+    def test_the_shipped_schemas_equal_the_repository_s(self):
+        for shipped, original in self.COPIES:
+            here = os.path.join(self.PACKAGED, shipped)
+            names = sorted(os.listdir(original))
+            self.assertTrue(names, original)
+            self.assertEqual(sorted(n for n in os.listdir(here) if n != "__pycache__"), names,
+                             "%s differs from %s: copy it again (cp %s/* %s/)" % (here, original, original, here))
+            for name in names:
+                with self.subTest(file=os.path.join(shipped, name)):
+                    with open(os.path.join(original, name), "rb") as a, open(os.path.join(here, name), "rb") as b:
+                        self.assertEqual(b.read(), a.read(), "%s differs from %s: copy it again" % (name, original))
+
+    def test_the_shipped_license_is_the_repository_s(self):
+        with open(os.path.join(ROOT, "LICENSE"), "rb") as a, open(os.path.join(os.path.dirname(self.PACKAGED), "LICENSE"), "rb") as b:
+            self.assertEqual(b.read(), a.read())
+
+    def test_without_the_variable_the_shipped_schemas_are_read(self):
+        saved = os.environ.pop("SHERATAN_SCHEMAS_DIR", None)
+        try:
+            self.assertEqual(os.path.realpath(sc._schema_dir()), os.path.realpath(os.path.join(self.PACKAGED, "avro")))
+            os.environ["SHERATAN_SCHEMAS_DIR"] = self.COPIES[0][1]
+            self.assertEqual(sc._schema_dir(), self.COPIES[0][1])
+        finally:
+            os.environ.pop("SHERATAN_SCHEMAS_DIR", None)
+            if saved is not None:
+                os.environ["SHERATAN_SCHEMAS_DIR"] = saved
+
+
 if __name__ == "__main__":
     unittest.main()
+
+
+class SecuredClusterSettings(unittest.TestCase):
+    """The Java services' Kafka settings (SHERATAN_KAFKA_*, SHERATAN_KAFKA_CONFIG_FILE) as librdkafka's."""
+
+    JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="worker" password="s3cr=t";'
+
+    def config(self, env):
+        import argparse as _argparse
+        return sc._kafka_config(_argparse.Namespace(bootstrap=None, config=None), env)
+
+    def test_sasl_from_the_java_variables(self):
+        c = self.config({"KAFKA_BOOTSTRAP_SERVERS": "k:9093", "SHERATAN_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+                         "SHERATAN_KAFKA_SASL_MECHANISM": "SCRAM-SHA-256", "SHERATAN_KAFKA_SASL_JAAS_CONFIG": self.JAAS,
+                         "SHERATAN_KAFKA_SSL_TRUSTSTORE_TYPE": "PEM", "SHERATAN_KAFKA_SSL_TRUSTSTORE_LOCATION": "/etc/ca.pem",
+                         "SHERATAN_KAFKA_SSL_KEYSTORE_TYPE": "PEM", "SHERATAN_KAFKA_SSL_KEYSTORE_LOCATION": "/etc/client.pem"})
+        self.assertEqual(c["bootstrap.servers"], "k:9093")
+        self.assertEqual((c["security.protocol"], c["sasl.mechanism"]), ("SASL_SSL", "SCRAM-SHA-256"))
+        self.assertEqual((c["sasl.username"], c["sasl.password"]), ("worker", "s3cr=t"))
+        self.assertEqual((c["ssl.ca.location"], c["ssl.certificate.location"], c["ssl.key.location"]),
+                         ("/etc/ca.pem", "/etc/client.pem", "/etc/client.pem"))
+        self.assertNotIn("sasl.jaas.config", c)
+        self.assertNotIn("ssl.truststore.type", c)
+
+    def test_the_config_file_and_what_only_java_reads(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "client.properties")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write("# comment\nsecurity.protocol=SASL_PLAINTEXT\nsasl.mechanism: PLAIN\nsasl.jaas.config=" + self.JAAS + "\n")
+            c = self.config({"SHERATAN_KAFKA_CONFIG_FILE": path})
+            self.assertEqual((c["security.protocol"], c["sasl.mechanism"], c["sasl.username"]), ("SASL_PLAINTEXT", "PLAIN", "worker"))
+            self.assertNotIn("config.file", c)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write("ssl.truststore.location=/etc/truststore.jks\n")
+            with self.assertRaisesRegex(sc.ConfigError, "JKS store, which only Java reads"):
+                self.config({"SHERATAN_KAFKA_CONFIG_FILE": path})
+        with self.assertRaisesRegex(sc.ConfigError, "GSSAPI|login modules are Java-only"):
+            self.config({"SHERATAN_KAFKA_SASL_JAAS_CONFIG": "com.sun.security.auth.module.Krb5LoginModule required;"})

@@ -42,6 +42,59 @@ class LogFormatIT {
         assertThat(firstLogLine("text")).matches(TEXT);
     }
 
+    /** The issue's own check: {@code SHERATAN_LOG_FORMAT=json sheratan up} writes nothing but JSON lines on stderr. */
+    @Test
+    void shouldLogOnlyJsonLinesFromUpWhenAsked() throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dlog4j2.configurationFile=" + Path.of(System.getProperty("user.dir"), "src/main/resources/log4j2.xml"),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "up"));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        Map<String, String> env = builder.environment();
+        env.keySet().removeIf(k -> k.startsWith("SHERATAN_") || k.equals("KAFKA_BOOTSTRAP_SERVERS"));
+        env.put("SHERATAN_LOG_FORMAT", "json");
+        env.put("SHERATAN_LOG_LEVEL", "INFO");
+        env.put("SHERATAN_DATA_DIR", dir.resolve("up").toString());
+        env.put("SHERATAN_EMBEDDED_KAFKA_PORT", String.valueOf(io.sheratan.testing.Processes.freePortPair()));
+        env.put("SHERATAN_VERIFIER_PORT", String.valueOf(io.sheratan.testing.Processes.freePort()));
+        env.put("SHERATAN_AUDIT_PORT", String.valueOf(io.sheratan.testing.Processes.freePort()));
+        env.put("SHERATAN_GATEWAY_PORT", String.valueOf(io.sheratan.testing.Processes.freePort()));
+        builder.redirectOutput(dir.resolve("up.out").toFile());
+        Process up = builder.start();
+        List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
+        ObjectMapper json = new ObjectMapper();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader err = new BufferedReader(new InputStreamReader(up.getErrorStream(), StandardCharsets.UTF_8))) {
+                for (String line = err.readLine(); line != null; line = err.readLine()) {
+                    lines.add(line);
+                }
+            } catch (java.io.IOException ignored) {
+                // the process is gone
+            }
+        });
+        reader.start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (System.nanoTime() < deadline && !java.nio.file.Files.readString(dir.resolve("up.out")).contains("sheratan is up.")) {
+                Thread.sleep(250);
+            }
+        } finally {
+            up.destroy();
+            up.waitFor(60, TimeUnit.SECONDS);
+            reader.join(10_000);
+        }
+        assertThat(java.nio.file.Files.readString(dir.resolve("up.out"))).contains("sheratan is up.");
+        int logLines = 0;
+        for (String line : lines) {
+            if (line.startsWith("sheratan up: ")) {
+                continue; // the command's own progress line, not a log line
+            }
+            JsonNode parsed = json.readTree(line);
+            assertThat(parsed.path("log.level").asText()).as(line).isNotEmpty();
+            logLines++;
+        }
+        assertThat(logLines).as("JSON log lines on stderr: " + lines).isGreaterThanOrEqualTo(2);
+    }
+
     @Test
     void shouldRefuseAnUnknownFormatByName() throws Exception {
         Process process = start("xml");
