@@ -67,6 +67,8 @@ import java.util.function.ToDoubleFunction;
             "Verifier throughput vs a passthrough (a) and a passthrough with one store get/put per key (b), EOS, same broker;",
             "two unmeasured warm-up runs per variant first; the order rotates each round.",
             "Also the bytes each run wrote to the broker per result (all topics: outputs, changelogs, offsets, transactions).",
+            "Also the design's ceiling: (c) = (a) + a logged 41-byte dedup entry per id, (d) = (c) + a read-only table over the output",
+            "topic (what the verifier keeps); when (d)/(a) is below 0.6 the design, not the code, is the limit.",
             "Last line: the medians of the per-round ratios; targets are >= 0.85 x (b), >= 0.60 x (a), bytes <= 1.15 x (a)."
         })
 public final class PipelineBench implements Callable<Integer> {
@@ -93,7 +95,12 @@ public final class PipelineBench implements Callable<Integer> {
     private static final String STORE = "bench-store";
     private static final String PASSTHROUGH = "passthrough (a)";
     private static final String STORE_PASSTHROUGH = "passthrough+store (b)";
+    private static final String DEDUP = "passthrough+dedup (c)";
+    private static final String DEDUP_TABLE = "(c)+output table (d)";
     private static final String VERIFIER = "verifier";
+    private static final String TABLE = "bench-table";
+    /** What the verifier keeps per job id in its dedup store: the core hash and a little more. */
+    private static final int DEDUP_VALUE_BYTES = 41;
 
     private static void deleteTopics(Map<String, Object> client, String out, String appId) throws Exception {
         try (Admin admin = Admin.create(client)) {
@@ -153,8 +160,12 @@ public final class PipelineBench implements Callable<Integer> {
                 count, ed25519 ? "ed25519 v2" : "sha256 v1", rounds, threads, batchSize == null ? "default" : batchSize);
 
         Map<String, Function<String, Topology>> variants = new LinkedHashMap<>();
-        variants.put(PASSTHROUGH, out -> passthrough(input, out, false));
-        variants.put(STORE_PASSTHROUGH, out -> passthrough(input, out, true));
+        variants.put(PASSTHROUGH, out -> passthrough(input, out, Store.NONE, false));
+        variants.put(STORE_PASSTHROUGH, out -> passthrough(input, out, Store.WHOLE_RESULT, false));
+        // the design's ceiling (issue: know it first): (c) keeps 41 bytes per id in a logged store, as the
+        // verifier's dedup store does; (d) also keeps a read-only table over its own output topic, as the verifier does
+        variants.put(DEDUP, out -> passthrough(input, out, Store.DEDUP_ENTRY, false));
+        variants.put(DEDUP_TABLE, out -> passthrough(input, out, Store.DEDUP_ENTRY, true));
         variants.put(VERIFIER, out -> {
             Topics topics = new Topics(input, out, out + ".audit", out + ".checkpoints", 3, 1);
             return VerifierTopology.build(VerifierConfig.fromEnv(Map.of()).withTopics(topics),
@@ -175,6 +186,8 @@ public final class PipelineBench implements Callable<Integer> {
         double[] pairedB = new double[rounds];
         double[] pairedA = new double[rounds];
         double[] storeOverPassthrough = new double[rounds];
+        double[] dedupOverA = new double[rounds];
+        double[] tableOverA = new double[rounds];
         double[] bytesOverA = new double[rounds];
         for (int r = 0; r < rounds; r++) {
             // the order rotates each round, so that no variant always runs first (or last) in a round
@@ -196,9 +209,11 @@ public final class PipelineBench implements Callable<Integer> {
             pairedB[r] = vv / vb;
             pairedA[r] = vv / va;
             storeOverPassthrough[r] = vb / va;
+            dedupOverA[r] = runs.get(DEDUP)[r].rate() / va;
+            tableOverA[r] = runs.get(DEDUP_TABLE)[r].rate() / va;
             bytesOverA[r] = runs.get(VERIFIER)[r].brokerBytesPerResult() / runs.get(PASSTHROUGH)[r].brokerBytesPerResult();
-            System.out.printf(Locale.ROOT, "  round %d: verifier/(b) x%.2f, verifier/(a) x%.2f, (b)/(a) x%.2f%n",
-                    r + 1, pairedB[r], pairedA[r], storeOverPassthrough[r]);
+            System.out.printf(Locale.ROOT, "  round %d: verifier/(b) x%.2f, verifier/(a) x%.2f, (b)/(a) x%.2f, (c)/(a) x%.2f, (d)/(a) x%.2f%n",
+                    r + 1, pairedB[r], pairedA[r], storeOverPassthrough[r], dedupOverA[r], tableOverA[r]);
         }
         double a = median(runs.get(PASSTHROUGH), Run::rate);
         double b = median(runs.get(STORE_PASSTHROUGH), Run::rate);
@@ -214,6 +229,10 @@ public final class PipelineBench implements Callable<Integer> {
         // 41 bytes per job id there and reads the results back from its output topic as a table
         System.out.printf(Locale.ROOT, "  (b)/(a) x%.2f: what a topology that logs each result a second time keeps of (a)%n",
                 Stats.median(storeOverPassthrough));
+        System.out.printf(Locale.ROOT, "  the design's ceiling: (c)/(a) x%.2f (a logged 41-byte dedup entry per id), (d)/(a) x%.2f (and a table over the "
+                        + "output topic), verifier/(d) x%.2f%s%n", Stats.median(dedupOverA), Stats.median(tableOverA),
+                Stats.median(pairedA) / Stats.median(tableOverA),
+                Stats.median(tableOverA) < 0.6 ? "; (d)/(a) is below 0.6: the design, not the code, is the limit" : "");
         System.out.printf(Locale.ROOT, "ratio verifier/(b) x%.2f (target x0.85), verifier/(a) x%.2f (target x0.60); broker bytes written per result verifier/(a) x%.2f (target <= x1.15)  [medians of the per-round ratios]%n",
                 Stats.median(pairedB), Stats.median(pairedA), Stats.median(bytesOverA));
         if (output.wanted()) {
@@ -226,6 +245,8 @@ public final class PipelineBench implements Callable<Integer> {
             perRound.put("verifier/(b)", pairedB);
             perRound.put("verifier/(a)", pairedA);
             perRound.put("bytes verifier/(a)", bytesOverA);
+            perRound.put("(c)/(a)", dedupOverA);
+            perRound.put("(d)/(a)", tableOverA);
             perRound.forEach((n, values) -> {
                 com.fasterxml.jackson.databind.node.ArrayNode array = ratios.putArray(n);
                 Arrays.stream(values).forEach(array::add);
@@ -353,39 +374,62 @@ public final class PipelineBench implements Callable<Integer> {
         return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
-    private static Topology passthrough(String input, String output, boolean withStore) {
+    /** What a passthrough variant keeps per key in a logged store. */
+    private enum Store { NONE, WHOLE_RESULT, DEDUP_ENTRY }
+
+    private static Topology passthrough(String input, String output, Store store, boolean outputTable) {
         Topology topology = new Topology();
         topology.addSource("in", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), input);
-        topology.addProcessor("pass", () -> new Passthrough(withStore), "in");
-        if (withStore) {
+        topology.addProcessor("pass", () -> new Passthrough(store), "in");
+        if (store != Store.NONE) {
             topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE),
                     Serdes.ByteArray(), Serdes.ByteArray()), "pass");
+        }
+        if (outputTable) {
+            // as the verifier's table: the output topic read back into a store of its own (the topic is its changelog)
+            topology.addReadOnlyStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TABLE), Serdes.ByteArray(),
+                    Serdes.ByteArray()).withLoggingDisabled(), "table-in", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
+                    output, "table", () -> new TableWriter());
         }
         topology.addSink("out", output, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), "pass");
         return topology;
     }
 
+    private static final class TableWriter implements Processor<byte[], byte[], Void, Void> {
+        private KeyValueStore<byte[], byte[]> table;
+
+        @Override
+        public void init(ProcessorContext<Void, Void> context) {
+            table = context.getStateStore(TABLE);
+        }
+
+        @Override
+        public void process(Record<byte[], byte[]> record) {
+            table.put(record.key(), record.value());
+        }
+    }
+
     private static final class Passthrough implements Processor<byte[], byte[], byte[], byte[]> {
-        private final boolean withStore;
+        private final Store kind;
         private ProcessorContext<byte[], byte[]> context;
         private KeyValueStore<byte[], byte[]> store;
 
-        Passthrough(boolean withStore) {
-            this.withStore = withStore;
+        Passthrough(Store kind) {
+            this.kind = kind;
         }
 
         @Override
         public void init(ProcessorContext<byte[], byte[]> context) {
             this.context = context;
-            if (withStore) {
+            if (kind != Store.NONE) {
                 store = context.getStateStore(STORE);
             }
         }
 
         @Override
         public void process(Record<byte[], byte[]> record) {
-            if (withStore && store.get(record.key()) == null) {
-                store.put(record.key(), record.value());
+            if (kind != Store.NONE && store.get(record.key()) == null) {
+                store.put(record.key(), kind == Store.WHOLE_RESULT ? record.value() : new byte[DEDUP_VALUE_BYTES]);
             }
             context.forward(record);
         }
