@@ -215,9 +215,7 @@ public final class AuditSinkApp implements AutoCloseable {
 
     public AuditSinkApp start() {
         kafka = KafkaProbe.start(clientConfig, Duration.ofSeconds(5)).awaitFirst(Duration.ofSeconds(6));
-        KafkaProbe probe = kafka;
-        Gauge.builder("sheratan_kafka_reachable", probe, k -> k.reachable() ? 1 : 0)
-                .description("1 while this service's Kafka probe gets answers, else 0 (GET /health/ready says why)").register(registry);
+        io.sheratan.metrics.KafkaReachable.bind(kafka, registry);
         http = HttpService.builder(httpSettings)
                 .route("/metrics", e -> Reply.text(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()))
                 .route("/audit/", new AuditHttp(tree, tlogDir))

@@ -205,7 +205,7 @@ final class DemoCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "    %-36s %.0f%n", name, metric(verifierPort, name));
         }
         System.out.println();
-        allGood &= transparency(verifierPort, "demo-" + run + "-valid", logKey);
+        allGood &= transparency(env, verifierPort, "demo-" + run + "-valid", logKey);
         System.out.println();
         System.out.println(allGood ? paint(true, "every outcome is as expected") : paint(false, "some outcomes differ from what was expected"));
         return allGood ? 0 : 1;
@@ -313,14 +313,13 @@ final class DemoCommand implements Callable<Integer> {
      * The witnesses' cosignatures on the checkpoint, when it has any (DESIGN section 9): each named, and the
      * local witness's ({@code up --witness}, its key beside the data) checked with its verifier key.
      */
-    private void cosignatures(String note, NoteKeys.Verifier logKey) throws NoteException {
+    private void cosignatures(Map<String, String> env, String note, NoteKeys.Verifier logKey) throws NoteException {
         Note parsed = Note.parse(note);
         List<String> cosigners = parsed.signatures().stream().map(Note.Signature::name).filter(n -> !n.equals(logKey.name())).toList();
         if (cosigners.isEmpty()) {
             System.out.println("    the checkpoint has no witness cosignature (run ./sheratan up --witness to have one)");
             return;
         }
-        Map<String, String> env = Env.system();
         Path witnessDir = DataDir.root(env).resolve("witness");
         String keyFile = env.get(WitnessApp.KEY_FILE_SETTING.name());
         if (Files.exists(keyFile != null ? Path.of(keyFile) : witnessDir.resolve("witness-key.pem"))) {
@@ -335,7 +334,7 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private boolean transparency(int verifierPort, String jobId, NoteKeys.Verifier logKey) {
+    private boolean transparency(Map<String, String> env, int verifierPort, String jobId, NoteKeys.Verifier logKey) {
         System.out.println("  audit log (transparency):");
         if (logKey == null) {
             System.out.println("    no log key found beside this stack's data; the proof check is skipped");
@@ -358,7 +357,7 @@ final class DemoCommand implements Callable<Integer> {
                     System.out.printf(Locale.ROOT, "    %s%n", paint(same, (same ? "ok  " : "FAIL") + " GET " + VerifierHttp.path(jobId)
                             + "/proof: its RESULT_VERIFIED entry is in the log at size " + checkpoint.size() + ", checkpoint signed by " + logKey.name()));
                     System.out.println("    check it yourself: ./sheratan audit verify-proof <saved JSON> --log-key " + logKey.encoded());
-                    cosignatures(proof.checkpointNote(), logKey);
+                    cosignatures(env, proof.checkpointNote(), logKey);
                     return same;
                 }
                 why = "HTTP " + response.statusCode() + " " + response.body();

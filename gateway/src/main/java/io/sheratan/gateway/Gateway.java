@@ -117,9 +117,7 @@ public final class Gateway implements AutoCloseable {
         this.producerMetrics = new KafkaClientMetrics(producer);
         producerMetrics.bindTo(registry);
         this.kafka = KafkaProbe.start(clientConfig, Duration.ofSeconds(5));
-        // what /health/ready answers, as a metric: an unready gateway takes no traffic, so no 5xx would show an outage
-        io.micrometer.core.instrument.Gauge.builder("sheratan_kafka_reachable", kafka, k -> k.reachable() ? 1 : 0)
-                .description("1 while this service's Kafka probe gets answers, else 0 (GET /health/ready says why)").register(registry);
+        io.sheratan.metrics.KafkaReachable.bind(kafka, registry);
         this.inFlight = new Semaphore(config.maxInFlight());
         this.auditCodec = new OutputCodec(config.auditFormat());
         this.readers = ThreadLocal.withInitial(() -> new EnvelopeReader(config.policy().limits()));

@@ -84,7 +84,11 @@ public record Note(String text, List<Signature> signatures) {
      * makes the whole note refused, even beside a line that does: such a note was altered.
      */
     public static Note open(String note, NoteKeys.Verifier verifier) throws NoteException {
-        Note parsed = parse(note);
+        return open(parse(note), verifier);
+    }
+
+    /** As {@link #open(String, NoteKeys.Verifier)}, for a note already parsed. */
+    public static Note open(Note parsed, NoteKeys.Verifier verifier) throws NoteException {
         boolean verified = false;
         for (Signature s : parsed.signatures()) {
             if (s.name().equals(verifier.name()) && s.keyId() == verifier.keyId()) {

@@ -114,7 +114,7 @@ public final class Witness {
             return Answer.text(400, "more than " + MAX_LOG_LINES + " signature lines of the log's key");
         }
         try {
-            Note.open(request.checkpoint(), log); // every line of the log's key must verify (signed-note): else 403
+            Note.open(note, log); // every line of the log's key must verify (signed-note): else 403
         } catch (NoteException e) {
             return Answer.text(403, e.getMessage());
         }

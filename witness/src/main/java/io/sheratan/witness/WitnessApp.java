@@ -47,6 +47,8 @@ public final class WitnessApp implements AutoCloseable {
 
     private final Witness witness;
     private final WitnessState state;
+    /** The monitoring path names a log by the hex SHA-256 of its origin. */
+    private final Map<String, String> originsByHash = new java.util.HashMap<>();
     private final HttpService.Settings settings;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private HttpService http;
@@ -85,7 +87,18 @@ public final class WitnessApp implements AutoCloseable {
             throw e;
         }
         this.witness = made;
+        for (String origin : made.origins()) {
+            originsByHash.put(HexFormat.of().formatHex(sha256(origin.getBytes(StandardCharsets.UTF_8))), origin);
+        }
         this.settings = HttpService.Settings.of("witness", bindAddress, port);
+    }
+
+    private static byte[] sha256(byte[] data) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
     }
 
     private static Path keyFile(Map<String, String> env, Path dir) {
@@ -167,7 +180,7 @@ public final class WitnessApp implements AutoCloseable {
     }
 
     /** {@code GET /monitor/<hex SHA-256 of the origin>/checkpoint}: the latest cosigned checkpoint of that log. */
-    private Reply monitor(HttpService.Exchange exchange) throws Exception {
+    private Reply monitor(HttpService.Exchange exchange) {
         if (!"GET".equals(exchange.method())) {
             return Reply.text(405, "text/plain; charset=utf-8", "GET only\n");
         }
@@ -176,12 +189,10 @@ public final class WitnessApp implements AutoCloseable {
         if (parts.length != 4 || !parts[3].equals("checkpoint")) {
             return Reply.text(404, "text/plain; charset=utf-8", "not found\n");
         }
-        for (String origin : witness.origins()) {
-            String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(origin.getBytes(StandardCharsets.UTF_8)));
-            WitnessState.Latest latest = state.latest(origin);
-            if (hash.equals(parts[2]) && latest != null) {
-                return Reply.text(200, "text/plain; charset=utf-8", latest.note());
-            }
+        String origin = originsByHash.get(parts[2]);
+        WitnessState.Latest latest = origin == null ? null : state.latest(origin);
+        if (latest != null) {
+            return Reply.text(200, "text/plain; charset=utf-8", latest.note());
         }
         return Reply.text(404, "text/plain; charset=utf-8", "this witness has cosigned no checkpoint of that log\n");
     }
