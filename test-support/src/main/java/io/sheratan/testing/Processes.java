@@ -13,21 +13,13 @@ public final class Processes {
     private Processes() {
     }
 
-    /** A port free right now on this machine (another process may take it before it is used). */
-    /** Ports this JVM handed out: never handed out twice (a pair counts both), so a test's ports never collide. */
-    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
+    /**
+     * A port free right now on this machine (another process may take it before it is used), never
+     * one this JVM handed out before: the same registry as the embedded broker's, so a test's own
+     * ports never collide with its broker's.
+     */
     public static int freePort() {
-        for (int attempt = 0; attempt < 100; attempt++) {
-            try (ServerSocket socket = new ServerSocket(0)) {
-                if (HANDED_OUT.add(socket.getLocalPort())) {
-                    return socket.getLocalPort();
-                }
-            } catch (IOException e) {
-                throw new IllegalStateException("no free port", e);
-            }
-        }
-        throw new IllegalStateException("no free port not handed out before in 100 attempts");
+        return io.sheratan.kafka.embedded.EmbeddedKafka.freePort();
     }
 
     /**
@@ -39,10 +31,8 @@ public final class Processes {
         for (int attempt = 0; attempt < 100; attempt++) {
             try (ServerSocket first = new ServerSocket(0)) {
                 int port = first.getLocalPort();
-                if (port < 65535 && !HANDED_OUT.contains(port) && !HANDED_OUT.contains(port + 1)) {
+                if (port < 65535 && io.sheratan.kafka.embedded.EmbeddedKafka.reserve(port, port + 1)) {
                     try (ServerSocket second = new ServerSocket(port + 1)) {
-                        HANDED_OUT.add(port);
-                        HANDED_OUT.add(port + 1);
                         return port;
                     } catch (IOException taken) {
                         // try another

@@ -329,14 +329,44 @@ public final class EmbeddedKafka implements AutoCloseable {
         throw new IllegalStateException("broker did not open port " + port + " within " + timeout);
     }
 
-    /** A port free on the loopback interface right now (for tests and processes that need one). */
-    public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port", e);
+    /** Ports this JVM has handed out: the kernel may offer a port again once its probe socket closes. */
+    private static final Set<Integer> HANDED_OUT = new java.util.HashSet<>();
+
+    /**
+     * A port free on the loopback interface right now (for tests and processes that need one), and
+     * never one this JVM handed out before: two calls in a row cannot name the same port (the
+     * kernel may offer a closed probe port again, and a broker refuses two listeners on one port).
+     */
+    public static synchronized int freePort() {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port;
+            try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
+                socket.setReuseAddress(true);
+                port = socket.getLocalPort();
+            } catch (IOException e) {
+                throw new UncheckedIOException("no free port", e);
+            }
+            if (HANDED_OUT.add(port)) {
+                return port;
+            }
         }
+        throw new IllegalStateException("no free port: 100 probes offered only ports handed out before");
+    }
+
+    /**
+     * Marks ports as handed out, all or none: false when any of them was handed out before (then
+     * none is marked). For callers that probe their own ports, such as consecutive pairs.
+     */
+    public static synchronized boolean reserve(int... ports) {
+        for (int port : ports) {
+            if (HANDED_OUT.contains(port)) {
+                return false;
+            }
+        }
+        for (int port : ports) {
+            HANDED_OUT.add(port);
+        }
+        return true;
     }
 
     private static Throwable rootCause(Throwable t) {
