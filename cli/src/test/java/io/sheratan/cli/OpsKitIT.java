@@ -112,6 +112,8 @@ class OpsKitIT {
                 assertThat(health.statusCode()).as(endpoint + " " + health.body()).isEqualTo(200);
                 assertThat(health.body()).contains("\"status\":\"up\"").contains("\"reachable\":true");
             }
+            // which Ed25519 implementation checks signatures (libsodium on a machine with libsodium23)
+            assertThat(get(gateway + "/health").body()).contains("\"ed25519\":\"" + io.sheratan.ed25519.Ed25519.backend().name().toLowerCase(java.util.Locale.ROOT) + "\"");
         }
     }
 

@@ -66,7 +66,7 @@ public final class Ed25519 {
         try {
             byte[] der = Arrays.copyOf(X509_PREFIX, X509_PREFIX.length + PUBLIC_KEY_LENGTH);
             System.arraycopy(raw, 0, der, X509_PREFIX.length, PUBLIC_KEY_LENGTH);
-            return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(der));
+            return new Admitted(raw.clone(), KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(der)));
         } catch (GeneralSecurityException e) {
             throw new KeyRefusedException("the runtime refuses it: " + e.getMessage());
         }
@@ -74,26 +74,199 @@ public final class Ed25519 {
 
     /** The raw 32-byte form of a JDK Ed25519 public key. */
     public static byte[] raw(PublicKey key) {
+        if (key instanceof Admitted admitted) {
+            return admitted.raw.clone();
+        }
         byte[] der = key.getEncoded();
         return Arrays.copyOfRange(der, der.length - PUBLIC_KEY_LENGTH, der.length);
     }
 
+    // ------------------------------------------------------------------ verification
+
+    /** What checks signatures in this process: {@link #backend()}. */
+    public enum Backend {
+        /** The system's libsodium, through JNA: ~3x less CPU than Bouncy Castle. */
+        LIBSODIUM,
+        /** Bouncy Castle's Ed25519, the public point decoded once per key. */
+        BOUNCY_CASTLE,
+        /** The JDK's provider (~1.4 ms per signature on a small machine). */
+        JDK
+    }
+
     /**
-     * RFC 8032 verification with Bouncy Castle's Ed25519 when it is on the class path (the verifier
-     * and the gateway ship it: ~8x less CPU than the JDK's provider, which costs ~1.4 ms per
-     * signature on a small machine), else the JDK's. Both refuse non-canonical encodings and
-     * {@code S >= L}; {@code Ed25519Test} holds them to the same Wycheproof verdicts.
+     * RFC 8032 verification, with one rule for every backend so that all give the same verdict
+     * (held to it by {@code Ed25519BackendsTest}): the signature is 64 bytes, its {@code S} is below
+     * the group order, its {@code R} and the key are not one of the seven small-order encodings
+     * libsodium refuses (the sign bit ignored), then the backend's cofactorless check, which
+     * compares the recomputed {@code R} byte for byte (non-canonical encodings fail there).
+     * Without the {@code R} rule Bouncy Castle and the JDK would accept a signature whose {@code R}
+     * is the identity, and libsodium would not.
      */
     public static boolean verify(PublicKey key, byte[] message, byte[] signature) {
-        return FAST ? verifyFast(raw(key), message, signature) : verifyJdk(key, message, signature);
+        return verify(BACKEND.backend, key, message, signature);
     }
 
-    /** Whether the fast (Bouncy Castle) path is in use. */
+    /** The backend in use. Chosen once: {@code -Dsheratan.ed25519=auto|libsodium|bouncycastle|jdk}, default auto. */
+    public static Backend backend() {
+        return BACKEND.backend;
+    }
+
+    /**
+     * One line for logs and {@code /health}: the backend and why it was chosen, e.g. {@code libsodium
+     * 1.0.18 (/usr/lib/x86_64-linux-gnu/libsodium.so.23)} or {@code bouncycastle (libsodium not loaded:
+     * ...)}.
+     */
+    public static String backendDescription() {
+        return BACKEND.description;
+    }
+
+    /** Whether a backend faster than the JDK's is in use. */
     public static boolean fast() {
-        return FAST;
+        return BACKEND.backend != Backend.JDK;
     }
 
-    private static final boolean FAST = bouncyCastlePresent();
+    /** Whether the given backend can run here (tests run each one that can). */
+    static boolean available(Backend backend) {
+        return switch (backend) {
+            case LIBSODIUM -> SODIUM.loaded();
+            case BOUNCY_CASTLE -> BOUNCY_CASTLE_PRESENT;
+            case JDK -> true;
+        };
+    }
+
+    static boolean verify(Backend backend, PublicKey key, byte[] message, byte[] signature) {
+        if (message == null || signature == null || signature.length != SIGNATURE_LENGTH
+                || !isCanonicalScalar(signature) || hasSmallOrder(signature, 0)) {
+            return false;
+        }
+        Admitted admitted = key instanceof Admitted a ? a : null;
+        byte[] raw = admitted != null ? admitted.raw : raw(key);
+        if (raw.length != PUBLIC_KEY_LENGTH || hasSmallOrder(raw, 0)) {
+            return false;
+        }
+        return switch (backend) {
+            case LIBSODIUM -> Sodium.crypto_sign_ed25519_verify_detached(signature, message, message.length, raw) == 0;
+            case BOUNCY_CASTLE -> BouncyCastle.verify(admitted != null ? admitted.point() : BouncyCastle.decode(raw), message, signature);
+            case JDK -> verifyJdk(admitted != null ? admitted.jdk : key, message, signature);
+        };
+    }
+
+    /** The same rule over a raw key that did not pass admission (tests: low-order and off-curve keys). */
+    static boolean verifyRaw(Backend backend, byte[] rawKey, byte[] message, byte[] signature) {
+        if (rawKey == null || rawKey.length != PUBLIC_KEY_LENGTH) {
+            return false;
+        }
+        PublicKey jdk;
+        try {
+            byte[] der = Arrays.copyOf(X509_PREFIX, X509_PREFIX.length + PUBLIC_KEY_LENGTH);
+            System.arraycopy(rawKey, 0, der, X509_PREFIX.length, PUBLIC_KEY_LENGTH);
+            jdk = KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(der));
+        } catch (GeneralSecurityException e) {
+            jdk = null; // the JDK refuses the encoding: its verdict is false
+        }
+        return verify(backend, new Admitted(rawKey.clone(), jdk), message, signature);
+    }
+
+    /** {@code S < L}, the group order (RFC 8032 section 5.1.7 step 1), as a little-endian comparison. */
+    private static boolean isCanonicalScalar(byte[] signature) {
+        for (int i = 31; i >= 0; i--) {
+            int s = signature[32 + i] & 0xFF;
+            int l = ORDER_LE[i] & 0xFF;
+            if (s != l) {
+                return s < l;
+            }
+        }
+        return false; // S == L
+    }
+
+    /** libsodium's blocklist: the seven encodings of y for the points of order 1, 2, 4 and 8, any sign bit. */
+    private static boolean hasSmallOrder(byte[] bytes, int offset) {
+        for (byte[] listed : SMALL_ORDER_Y) {
+            boolean same = (bytes[offset + 31] & 0x7F) == listed[31];
+            for (int i = 0; same && i < 31; i++) {
+                same = bytes[offset + i] == listed[i];
+            }
+            if (same) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static final byte[] ORDER_LE = HexFormat.of().parseHex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
+
+    private static final byte[][] SMALL_ORDER_Y = {
+        HexFormat.of().parseHex("0000000000000000000000000000000000000000000000000000000000000000"), // 0, order 4
+        HexFormat.of().parseHex("0100000000000000000000000000000000000000000000000000000000000000"), // 1, order 1
+        HexFormat.of().parseHex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"), // order 8
+        HexFormat.of().parseHex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"), // order 8
+        HexFormat.of().parseHex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"), // p - 1, order 2
+        HexFormat.of().parseHex("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"), // p = 0, order 4
+        HexFormat.of().parseHex("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"), // p + 1 = 1, order 1
+    };
+
+    private static final boolean BOUNCY_CASTLE_PRESENT = bouncyCastlePresent();
+    private static final Sodium.Load SODIUM = loadSodium();
+    private static final Choice BACKEND = choose(System.getProperty("sheratan.ed25519", "auto"));
+
+    private record Choice(Backend backend, String description) {
+    }
+
+    private static Sodium.Load loadSodium() {
+        String wanted = System.getProperty("sheratan.ed25519", "auto").trim().toLowerCase(java.util.Locale.ROOT);
+        if (!wanted.equals("auto") && !wanted.equals("libsodium")) {
+            return new Sodium.Load(null, null, "libsodium not loaded (-Dsheratan.ed25519=" + wanted + ")");
+        }
+        try {
+            Sodium.Load load = Sodium.load();
+            if (load.loaded() && !knownAnswersHold()) {
+                return new Sodium.Load(null, null, "libsodium " + load.version() + " at " + load.library()
+                        + " gave a wrong answer on the RFC 8032 test vectors: not used");
+            }
+            return load;
+        } catch (LinkageError e) { // JNA itself missing or its native part refused (e.g. no writable temp directory)
+            return new Sodium.Load(null, null, "libsodium not loaded (JNA: " + e + ")");
+        }
+    }
+
+    private static Choice choose(String wanted) {
+        String sodium = SODIUM.loaded() ? "libsodium " + SODIUM.version() + " (" + SODIUM.library() + ")" : null;
+        String fallback = BOUNCY_CASTLE_PRESENT ? "bouncycastle" : "jdk";
+        Backend fallbackBackend = BOUNCY_CASTLE_PRESENT ? Backend.BOUNCY_CASTLE : Backend.JDK;
+        switch (wanted.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "auto":
+                return sodium != null ? new Choice(Backend.LIBSODIUM, sodium)
+                        : new Choice(fallbackBackend, fallback + " (" + SODIUM.problem() + ")");
+            case "libsodium":
+                if (sodium == null) {
+                    throw new IllegalStateException("-Dsheratan.ed25519=libsodium, but " + SODIUM.problem());
+                }
+                return new Choice(Backend.LIBSODIUM, sodium);
+            case "bouncycastle":
+                if (!BOUNCY_CASTLE_PRESENT) {
+                    throw new IllegalStateException("-Dsheratan.ed25519=bouncycastle, but Bouncy Castle is not on the class path");
+                }
+                return new Choice(Backend.BOUNCY_CASTLE, "bouncycastle (-Dsheratan.ed25519=bouncycastle)");
+            case "jdk":
+                return new Choice(Backend.JDK, "jdk (-Dsheratan.ed25519=jdk)");
+            default:
+                throw new IllegalStateException("-Dsheratan.ed25519=" + wanted + ": expected auto, libsodium, bouncycastle or jdk");
+        }
+    }
+
+    /** RFC 8032 section 7.1, TEST 2 (one-byte message): the signature holds, and fails with one bit changed. */
+    private static boolean knownAnswersHold() {
+        HexFormat hex = HexFormat.of();
+        byte[] pk = hex.parseHex("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c");
+        byte[] msg = hex.parseHex("72");
+        byte[] sig = hex.parseHex("92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
+                + "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00");
+        if (Sodium.crypto_sign_ed25519_verify_detached(sig, msg, msg.length, pk) != 0) {
+            return false;
+        }
+        sig[5] ^= 0x10;
+        return Sodium.crypto_sign_ed25519_verify_detached(sig, msg, msg.length, pk) != 0;
+    }
 
     private static boolean bouncyCastlePresent() {
         try {
@@ -104,24 +277,95 @@ public final class Ed25519 {
         }
     }
 
-    static boolean verifyFast(byte[] rawKey, byte[] message, byte[] signature) {
-        if (signature == null || signature.length != SIGNATURE_LENGTH || rawKey == null || rawKey.length != PUBLIC_KEY_LENGTH) {
-            return false;
+    /** Bouncy Castle kept behind a class of its own: nothing here loads when it is absent. */
+    private static final class BouncyCastle {
+        /** The decoded point (Bouncy Castle's partial validation: on the curve, canonical; any order). */
+        static Object decode(byte[] raw) {
+            try {
+                return org.bouncycastle.math.ec.rfc8032.Ed25519.validatePublicKeyPartialExport(raw, 0);
+            } catch (RuntimeException e) {
+                return null;
+            }
         }
-        try {
-            return org.bouncycastle.math.ec.rfc8032.Ed25519.verify(signature, 0, rawKey, 0, message, 0, message.length);
-        } catch (RuntimeException e) {
-            return false;
+
+        static boolean verify(Object point, byte[] message, byte[] signature) {
+            if (point == null) {
+                return false;
+            }
+            try {
+                return org.bouncycastle.math.ec.rfc8032.Ed25519.verify(signature, 0,
+                        (org.bouncycastle.math.ec.rfc8032.Ed25519.PublicPoint) point, message, 0, message.length);
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }
+    }
+
+    /**
+     * An admitted key: the JDK's key plus the raw bytes and, once asked, Bouncy Castle's decoded point,
+     * so nothing is re-encoded or decompressed per signature.
+     */
+    static final class Admitted implements PublicKey {
+        private static final long serialVersionUID = 1L;
+
+        private final byte[] raw;
+        private final PublicKey jdk;
+        private transient volatile Object point;
+        private transient volatile boolean decoded;
+
+        Admitted(byte[] raw, PublicKey jdk) {
+            this.raw = raw;
+            this.jdk = jdk;
+        }
+
+        Object point() {
+            if (!decoded) {
+                point = BouncyCastle.decode(raw);
+                decoded = true;
+            }
+            return point;
+        }
+
+        @Override
+        public String getAlgorithm() {
+            return "Ed25519";
+        }
+
+        @Override
+        public String getFormat() {
+            return "X.509";
+        }
+
+        @Override
+        public byte[] getEncoded() {
+            byte[] der = Arrays.copyOf(X509_PREFIX, X509_PREFIX.length + PUBLIC_KEY_LENGTH);
+            System.arraycopy(raw, 0, der, X509_PREFIX.length, PUBLIC_KEY_LENGTH);
+            return der;
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof PublicKey key && Arrays.equals(getEncoded(), key.getEncoded());
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(raw);
+        }
+
+        @Override
+        public String toString() {
+            return "Ed25519 public key " + HexFormat.of().formatHex(raw);
         }
     }
 
     static boolean verifyJdk(PublicKey key, byte[] message, byte[] signature) {
-        if (signature == null || signature.length != SIGNATURE_LENGTH) {
+        if (key == null || signature == null || signature.length != SIGNATURE_LENGTH) {
             return false;
         }
         try {
             Signature verifier = Signature.getInstance("Ed25519");
-            verifier.initVerify(key);
+            verifier.initVerify(key instanceof Admitted admitted ? admitted.jdk : key);
             verifier.update(message);
             return verifier.verify(signature);
         } catch (GeneralSecurityException | IllegalArgumentException e) {

@@ -50,16 +50,17 @@ class Ed25519Test {
                 byte[] msg = HEX.parseHex(test.get("msg").asText());
                 byte[] sig = HEX.parseHex(test.get("sig").asText());
                 String id = "tcId " + test.get("tcId").asInt() + " (" + test.get("comment").asText() + ")";
-                assertThat(Ed25519.verifyJdk(key, msg, sig)).as("JDK " + id).isEqualTo(valid);
-                assertThat(Ed25519.verifyFast(raw, msg, sig)).as("Bouncy Castle " + id).isEqualTo(valid);
+                assertThat(Ed25519.verifyJdk(key, msg, sig)).as("JDK alone " + id).isEqualTo(valid);
+                assertThat(Ed25519.verify(key, msg, sig)).as(Ed25519.backend() + " " + id).isEqualTo(valid);
             }
         }
         assertThat(cases).isEqualTo(suite.get("numberOfTests").asInt()).isEqualTo(151);
     }
 
     @Test
-    void shouldUseTheFastPathWhereBouncyCastleIsPresent() {
-        assertThat(Ed25519.fast()).as("schemas' tests have Bouncy Castle on the class path").isTrue();
+    void shouldUseAFastPathAndSayWhich() {
+        assertThat(Ed25519.fast()).as("libsodium or Bouncy Castle (on this module's test class path)").isTrue();
+        assertThat(Ed25519.backendDescription()).startsWith(Ed25519.backend() == Ed25519.Backend.LIBSODIUM ? "libsodium 1." : "bouncycastle");
     }
 
     @Test

@@ -148,7 +148,8 @@ public final class Gateway implements AutoCloseable {
     private Reply ready() {
         boolean reachable = kafka.reachable();
         return Reply.json(reachable ? 200 : 503, "{\"status\":\"" + (reachable ? "up" : "kafka_unreachable")
-                + "\",\"kafka\":" + kafka.json() + ",\"keyring\":\"" + keyrings.get().digest() + "\"}");
+                + "\",\"kafka\":" + kafka.json() + ",\"keyring\":\"" + keyrings.get().digest()
+                + "\",\"ed25519\":\"" + io.sheratan.ed25519.Ed25519.backend().name().toLowerCase(java.util.Locale.ROOT) + "\"}");
     }
 
     public int port() {

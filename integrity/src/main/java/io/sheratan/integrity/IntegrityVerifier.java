@@ -101,7 +101,7 @@ public final class IntegrityVerifier {
             return Verdict.rejected(Reason.SIG_MISMATCH, mode, mark.keyId()); // no HMAC computed for a sig that cannot match
         }
         for (Keyring.Key key : candidates) {
-            if (Marks.constantTimeEquals(Marks.hmacHex(key.secret(), s.core()), mark.sig())) {
+            if (Marks.hmacMatches(key.secret(), s.core(), mark.sig())) {
                 return Verdict.verified(mode, mark.keyId() != null ? mark.keyId() : key.keyId());
             }
         }
@@ -125,7 +125,7 @@ public final class IntegrityVerifier {
         byte[] pae = Pae.encode(s.core());
         boolean valid;
         if (mode == Mode.HMAC) {
-            valid = Marks.constantTimeEquals(Marks.hmacHex(key.secret(), pae), mark.sig());
+            valid = Marks.hmacMatches(key.secret(), pae, mark.sig());
         } else {
             byte[] sig = hexOrNull(mark.sig());
             valid = sig != null && Ed25519.verify(key.publicKey(), pae, sig);

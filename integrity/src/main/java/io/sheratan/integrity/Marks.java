@@ -16,7 +16,10 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class Marks {
 
-    private static final ThreadLocal<Mac> HMAC = ThreadLocal.withInitial(Marks::newMac);
+    /** Per thread: a Mac keyed once per key (found by the key array's identity), so no record re-keys one. */
+    private static final ThreadLocal<java.util.IdentityHashMap<byte[], Mac>> KEYED = ThreadLocal.withInitial(java.util.IdentityHashMap::new);
+    /** Keys remembered per thread before the cache starts over (a keyring holds a few dozen at most). */
+    private static final int KEYED_LIMIT = 256;
 
     private Marks() {
     }
@@ -29,14 +32,40 @@ public final class Marks {
         return Digests.sha256Hex(data);
     }
 
+    /**
+     * HMAC-SHA256 of {@code data}. The Mac for {@code key} is initialised once per thread and key
+     * array (keyrings hand out the same array for a key until they reload), then reused: doFinal
+     * leaves it keyed.
+     */
     public static byte[] hmacSha256(byte[] key, byte[] data) {
-        Mac mac = HMAC.get();
-        try {
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HMAC-SHA256 key rejected", e);
+        java.util.IdentityHashMap<byte[], Mac> keyed = KEYED.get();
+        Mac mac = keyed.get(key);
+        if (mac == null) {
+            if (keyed.size() >= KEYED_LIMIT) {
+                keyed.clear(); // reloaded keyrings leave old arrays behind: start over rather than grow
+            }
+            mac = newMac();
+            try {
+                mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("HMAC-SHA256 key rejected", e);
+            }
+            keyed.put(key, mac);
         }
         return mac.doFinal(data);
+    }
+
+    /**
+     * Whether {@code presentedHex} (already known to be 64 lowercase hex digits) is the HMAC-SHA256 of
+     * {@code data} under {@code key}: compared as bytes, in constant time, with no hex string made.
+     */
+    public static boolean hmacMatches(byte[] key, byte[] data, String presentedHex) {
+        byte[] expected = hmacSha256(key, data);
+        byte[] presented = new byte[expected.length];
+        for (int i = 0; i < presented.length; i++) {
+            presented[i] = (byte) (Character.digit(presentedHex.charAt(2 * i), 16) << 4 | Character.digit(presentedHex.charAt(2 * i + 1), 16));
+        }
+        return MessageDigest.isEqual(expected, presented);
     }
 
     public static String hmacHex(byte[] key, byte[] data) {

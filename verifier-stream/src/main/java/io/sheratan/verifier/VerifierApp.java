@@ -140,6 +140,7 @@ public final class VerifierApp implements AutoCloseable {
         this.topology = VerifierTopology.build(config, new ResultMetrics(registry), guard, keyrings, outputLimit);
         this.streams = new KafkaStreams(topology, props);
         LOG.info("verifier {} on {} with {}", config.applicationId(), self, KafkaClientConfig.redacted(clientConfig));
+        LOG.info("Ed25519 signatures checked by {}", io.sheratan.ed25519.Ed25519.backendDescription());
     }
 
     /** The replication factor of the internal topics: the configured one, else as many replicas as brokers, at most 3. */

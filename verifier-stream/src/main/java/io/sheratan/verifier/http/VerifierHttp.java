@@ -77,7 +77,8 @@ public final class VerifierHttp implements AutoCloseable {
                         : Reply.text(503, TEXT, "not live: " + (guard.looping() ? "a record keeps stopping the stream thread" : streams.state())))
                 .route("/health/ready", e -> Reply.text(isReady() ? 200 : 503, TEXT, "state " + streams.state()))
                 .route("/health", e -> Reply.json(isAlive() ? 200 : 503, "{\"status\":\"" + (isAlive() ? "up" : "down")
-                        + "\",\"state\":\"" + streams.state() + "\",\"keyring\":\"" + keyrings.get().digest() + "\"}"))
+                        + "\",\"state\":\"" + streams.state() + "\",\"keyring\":\"" + keyrings.get().digest()
+                        + "\",\"ed25519\":\"" + io.sheratan.ed25519.Ed25519.backend().name().toLowerCase(java.util.Locale.ROOT) + "\"}"))
                 .route("/metrics", e -> Reply.text(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()))
                 .start();
     }

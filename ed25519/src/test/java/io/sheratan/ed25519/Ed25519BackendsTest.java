@@ -1,0 +1,216 @@
+package io.sheratan.ed25519;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sheratan.testing.Conformance;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * libsodium, Bouncy Castle and the JDK under one rule ({@link Ed25519#verify}) give the same verdict
+ * on every input here: the Wycheproof suite, the low-order keys in every encoding, signatures whose
+ * R has small order (where the libraries alone disagree), and thousands of random signatures,
+ * mutated bit by bit. libsodium must be present (Debian {@code libsodium23}) unless the build says
+ * {@code -Dsheratan.ed25519.native=optional}; then its cases are compared only where it loaded. The
+ * build runs this class twice: by default (libsodium chosen) and with {@code -Dsheratan.ed25519=bouncycastle}
+ * (libsodium not loaded at all; Bouncy Castle and the JDK compared).
+ */
+class Ed25519BackendsTest {
+
+    private static final HexFormat HEX = HexFormat.of();
+    private static final BigInteger L = BigInteger.TWO.pow(252).add(new BigInteger("27742317777372353535851937790883648493"));
+
+    private static Set<Ed25519.Backend> backends() {
+        Set<Ed25519.Backend> backends = EnumSet.noneOf(Ed25519.Backend.class);
+        for (Ed25519.Backend backend : Ed25519.Backend.values()) {
+            if (Ed25519.available(backend)) {
+                backends.add(backend);
+            }
+        }
+        return backends;
+    }
+
+    @Test
+    void libsodiumLoadsUnlessTheBuildSaysItIsOptional() {
+        String wanted = System.getProperty("sheratan.ed25519", "auto");
+        boolean nativeWanted = wanted.equals("auto") || wanted.equals("libsodium");
+        if (nativeWanted && !"optional".equals(System.getProperty("sheratan.ed25519.native"))) {
+            assertThat(Ed25519.available(Ed25519.Backend.LIBSODIUM))
+                    .as("libsodium: " + Ed25519.backendDescription() + " (apt-get install libsodium23, or -Dsheratan.ed25519.native=optional)")
+                    .isTrue();
+        }
+        if (!nativeWanted) {
+            assertThat(Ed25519.available(Ed25519.Backend.LIBSODIUM)).as("not even loaded when another backend is asked for").isFalse();
+        }
+        assertThat(backends()).contains(Ed25519.Backend.BOUNCY_CASTLE, Ed25519.Backend.JDK);
+        Ed25519.Backend expected = switch (wanted) {
+            case "bouncycastle" -> Ed25519.Backend.BOUNCY_CASTLE;
+            case "jdk" -> Ed25519.Backend.JDK;
+            default -> Ed25519.available(Ed25519.Backend.LIBSODIUM) ? Ed25519.Backend.LIBSODIUM : Ed25519.Backend.BOUNCY_CASTLE;
+        };
+        assertThat(Ed25519.backend()).as(Ed25519.backendDescription()).isEqualTo(expected);
+    }
+
+    @Test
+    void everyBackendGivesTheWycheproofVerdicts() throws Exception {
+        JsonNode suite = new ObjectMapper().readTree(Conformance.dir().resolve("ed25519/wycheproof_ed25519_test.json").toFile());
+        int checked = 0;
+        for (JsonNode group : suite.get("testGroups")) {
+            byte[] raw = HEX.parseHex(group.get("publicKey").get("pk").asText());
+            var admitted = Ed25519.admit(raw);
+            for (JsonNode test : group.get("tests")) {
+                boolean valid = "valid".equals(test.get("result").asText());
+                byte[] msg = HEX.parseHex(test.get("msg").asText());
+                byte[] sig = HEX.parseHex(test.get("sig").asText());
+                for (Ed25519.Backend backend : backends()) {
+                    String id = backend + " tcId " + test.get("tcId").asInt() + " (" + test.get("comment").asText() + ")";
+                    assertThat(Ed25519.verify(backend, admitted, msg, sig)).as(id).isEqualTo(valid);
+                    assertThat(Ed25519.verifyRaw(backend, raw, msg, sig)).as("raw key, " + id).isEqualTo(valid);
+                    checked++;
+                }
+            }
+        }
+        assertThat(checked).isGreaterThanOrEqualTo(151 * 2);
+    }
+
+    @Test
+    void noBackendAcceptsALowOrderKeyEvenWithTheSignatureThatFitsIt() throws Exception {
+        List<byte[]> keys = new ArrayList<>();
+        for (String point : Ed25519Test.LOW_ORDER) {
+            byte[] key = HEX.parseHex(point);
+            keys.add(key);
+            byte[] otherSign = key.clone();
+            otherSign[31] ^= (byte) 0x80;
+            keys.add(otherSign);
+        }
+        byte[] message = "any message".getBytes(StandardCharsets.UTF_8);
+        // R = the identity and S = 0 satisfy [S]B = R + [h]A for A = the identity: a "valid" signature
+        byte[] identityR = new byte[64];
+        identityR[0] = 1;
+        byte[] der = HEX.parseHex("302a300506032b6570032100" + Ed25519Test.LOW_ORDER.get(0));
+        var jdkKey = java.security.KeyFactory.getInstance("Ed25519").generatePublic(new java.security.spec.X509EncodedKeySpec(der));
+        assertThat(Ed25519.verifyJdk(jdkKey, message, identityR))
+                .as("the JDK alone accepts it (Bouncy Castle and libsodium refuse the key): the rule is what refuses it").isTrue();
+        for (byte[] key : keys) {
+            for (byte[] sig : List.of(identityR, random(new Random(key[0]), 64))) {
+                for (Ed25519.Backend backend : backends()) {
+                    assertThat(Ed25519.verifyRaw(backend, key, message, sig)).as(backend + " " + HEX.formatHex(key)).isFalse();
+                }
+            }
+        }
+    }
+
+    @Test
+    void noBackendAcceptsASmallOrderR() throws Exception {
+        // A signer who knows its scalar a can sign with R = the identity: S = h * a mod L.
+        byte[] seed = HEX.parseHex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
+        byte[] digest = MessageDigest.getInstance("SHA-512").digest(seed);
+        byte[] scalarLe = java.util.Arrays.copyOf(digest, 32);
+        scalarLe[0] &= (byte) 248;
+        scalarLe[31] &= 127;
+        scalarLe[31] |= 64;
+        BigInteger a = littleEndian(scalarLe);
+        byte[] pk = new byte[32];
+        org.bouncycastle.math.ec.rfc8032.Ed25519.generatePublicKey(seed, 0, pk, 0);
+        byte[] message = "a result".getBytes(StandardCharsets.UTF_8);
+        for (String rHex : List.of("0100000000000000000000000000000000000000000000000000000000000000",
+                "0100000000000000000000000000000000000000000000000000000000000080")) {
+            byte[] r = HEX.parseHex(rHex);
+            MessageDigest sha = MessageDigest.getInstance("SHA-512");
+            sha.update(r);
+            sha.update(pk);
+            sha.update(message);
+            BigInteger h = littleEndian(sha.digest()).mod(L);
+            byte[] sig = new byte[64];
+            System.arraycopy(r, 0, sig, 0, 32);
+            System.arraycopy(toLittleEndian(h.multiply(a).mod(L)), 0, sig, 32, 32);
+            if (rHex.endsWith("00")) {
+                assertThat(org.bouncycastle.math.ec.rfc8032.Ed25519.verify(sig, 0, pk, 0, message, 0, message.length))
+                        .as("Bouncy Castle alone accepts R = identity").isTrue();
+            }
+            for (Ed25519.Backend backend : backends()) {
+                assertThat(Ed25519.verify(backend, Ed25519.admit(pk), message, sig)).as(backend + " R " + rHex).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void everyBackendAgreesOnRandomAndMutatedSignatures() throws Exception {
+        Random random = new Random(20261204L);
+        int valid = 0;
+        int cases = 0;
+        for (int i = 0; i < 400; i++) {
+            byte[] seed = random(random, 32);
+            byte[] pk = new byte[32];
+            org.bouncycastle.math.ec.rfc8032.Ed25519.generatePublicKey(seed, 0, pk, 0);
+            var admitted = Ed25519.admit(pk);
+            byte[] message = random(random, random.nextInt(300));
+            byte[] good = new byte[64];
+            org.bouncycastle.math.ec.rfc8032.Ed25519.sign(seed, 0, message, 0, message.length, good, 0);
+            List<byte[]> signatures = new ArrayList<>();
+            signatures.add(good);
+            for (int m = 0; m < 6; m++) {
+                byte[] bad = good.clone();
+                int bit = random.nextInt(512);
+                bad[bit / 8] ^= (byte) (1 << (bit % 8));
+                signatures.add(bad);
+            }
+            byte[] sPlusL = good.clone(); // the same S plus the order: the same point, a non-canonical scalar
+            System.arraycopy(toLittleEndian(littleEndian(java.util.Arrays.copyOfRange(good, 32, 64)).add(L)), 0, sPlusL, 32, 32);
+            signatures.add(sPlusL);
+            signatures.add(random(random, 64));
+            byte[] otherMessage = message.length == 0 ? new byte[] {0} : message.clone();
+            otherMessage[0] ^= 1;
+            for (byte[] sig : signatures) {
+                for (byte[] msg : List.of(message, otherMessage)) {
+                    Boolean first = null;
+                    for (Ed25519.Backend backend : backends()) {
+                        boolean verdict = Ed25519.verify(backend, admitted, msg, sig);
+                        if (first == null) {
+                            first = verdict;
+                        }
+                        assertThat(verdict).as(backend + " case " + cases).isEqualTo(first);
+                    }
+                    cases++;
+                    valid += first ? 1 : 0;
+                }
+            }
+        }
+        assertThat(valid).as("exactly the untouched signatures over their own messages hold").isEqualTo(400);
+        assertThat(cases).isEqualTo(400 * 9 * 2);
+    }
+
+    private static byte[] random(Random random, int length) {
+        byte[] bytes = new byte[length];
+        random.nextBytes(bytes);
+        return bytes;
+    }
+
+    private static BigInteger littleEndian(byte[] le) {
+        byte[] be = new byte[le.length];
+        for (int i = 0; i < le.length; i++) {
+            be[i] = le[le.length - 1 - i];
+        }
+        return new BigInteger(1, be);
+    }
+
+    private static byte[] toLittleEndian(BigInteger value) {
+        byte[] be = value.toByteArray();
+        byte[] le = new byte[32];
+        for (int i = 0; i < 32 && i < be.length; i++) {
+            le[i] = be[be.length - 1 - i];
+        }
+        return le;
+    }
+}
