@@ -71,6 +71,8 @@ public final class AvroCodec<T extends SpecificRecordBase> {
     };
 
     private final Schema current;
+    /** The current schema's CRC-64-AVRO fingerprint, as single-object headers carry it. */
+    private final long currentFingerprint;
     private final SpecificData model = MODEL;
     private final SchemaStore.Cache store = new SchemaStore.Cache();
     private final BinaryMessageEncoder<T> encoder;
@@ -81,6 +83,26 @@ public final class AvroCodec<T extends SpecificRecordBase> {
         store.addSchema(current);
         olderVersions.forEach(store::addSchema);
         this.encoder = new BinaryMessageEncoder<>(model, current);
+        this.currentFingerprint = org.apache.avro.SchemaNormalization.parsingFingerprint64(current);
+    }
+
+    /**
+     * Whether {@code bytes} is a well-formed single-object record written with the current schema:
+     * the header, the current schema's fingerprint, and {@link StrictBinary}'s walk over the body
+     * (every length within the data, every union index known, no trailing bytes). Nothing is decoded,
+     * so a reader that needs one field can find it by position afterwards without a length lying.
+     */
+    public boolean isWellFormedCurrent(byte[] bytes) {
+        if (bytes == null || bytes.length < HEADER_LENGTH || !isSingleObject(bytes)
+                || ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong() != currentFingerprint) {
+            return false;
+        }
+        try {
+            StrictBinary.check(current, bytes, HEADER_LENGTH, bytes.length);
+            return true;
+        } catch (StrictBinary.RefusedException e) {
+            return false;
+        }
     }
 
     /** True when the bytes start with the single-object marker {@code C3 01} (the fingerprint may still be unknown). */

@@ -21,10 +21,28 @@ public final class PoisonGuard {
     /** Attempts that may die before the record is quarantined on the next one. */
     public static final int MAX_ATTEMPTS = 3;
 
-    /** Per partition: the offset whose processing started and has not ended. */
-    private final Map<String, Long> current = new ConcurrentHashMap<>();
-    /** Per partition: offsets whose processing started and never ended, with how often. */
-    private final Map<String, Map<Long, Integer>> deaths = new ConcurrentHashMap<>();
+    /** Per partition: what is being processed, what died, what the broker refused. */
+    private final Map<Partition, State> partitions = new ConcurrentHashMap<>();
+
+    /** A partition as a map key (no string built per record). */
+    private record Partition(String topic, int partition) {
+    }
+
+    /** One partition's bookkeeping; its tasks run on one thread at a time, the lock is uncontended. */
+    private static final class State {
+        /** The offset whose processing started and has not ended, or -1. */
+        long current = -1;
+        /** Offsets whose processing started and never ended, with how often; null while none did. */
+        Map<Long, Integer> deaths;
+        /** Offsets whose output the broker refused as too large; null while none was. */
+        java.util.Set<Long> unsendable;
+    }
+
+    private State state(String topic, int partition) {
+        Partition key = new Partition(topic, partition);
+        State state = partitions.get(key);
+        return state != null ? state : partitions.computeIfAbsent(key, k -> new State());
+    }
 
     /**
      * Marks the start of processing; returns which attempt on this offset this is (1 = first). When
@@ -33,49 +51,89 @@ public final class PoisonGuard {
      * again at the last commit).
      */
     public int begin(String topic, int partition, long offset) {
-        String tp = topic + "/" + partition;
-        Long unfinished = current.put(tp, offset);
-        Map<Long, Integer> died = deaths.computeIfAbsent(tp, k -> new ConcurrentHashMap<>());
-        if (unfinished != null) {
-            died.merge(unfinished, 1, Integer::sum);
+        State state = state(topic, partition);
+        synchronized (state) {
+            long unfinished = state.current;
+            state.current = offset;
+            if (unfinished >= 0) {
+                if (state.deaths == null) {
+                    state.deaths = new java.util.HashMap<>();
+                }
+                state.deaths.merge(unfinished, 1, Integer::sum);
+                dead = true;
+            }
+            return state.deaths == null ? 1 : state.deaths.getOrDefault(offset, 0) + 1;
         }
-        return died.getOrDefault(offset, 0) + 1;
     }
-
-    /** Per partition: offsets whose output the broker refused as too large (see {@code OutputRefusedHandler}). */
-    private final Map<String, java.util.Set<Long>> unsendable = new ConcurrentHashMap<>();
 
     /** The output of this input record was refused as too large: processed again, it ends as malformed. */
     public void markUnsendable(String topic, int partition, long offset) {
-        unsendable.computeIfAbsent(topic + "/" + partition, k -> ConcurrentHashMap.newKeySet()).add(offset);
+        State state = state(topic, partition);
+        synchronized (state) {
+            if (state.unsendable == null) {
+                state.unsendable = new java.util.HashSet<>();
+            }
+            state.unsendable.add(offset);
+        }
     }
 
     public boolean unsendable(String topic, int partition, long offset) {
-        java.util.Set<Long> marked = unsendable.get(topic + "/" + partition);
-        return marked != null && marked.contains(offset);
+        State state = partitions.get(new Partition(topic, partition));
+        if (state == null) {
+            return false;
+        }
+        synchronized (state) {
+            return state.unsendable != null && state.unsendable.contains(offset);
+        }
     }
 
     /** Processing of this offset ended with an outcome: everything up to it is behind us. */
     public void done(String topic, int partition, long offset) {
-        String tp = topic + "/" + partition;
-        current.remove(tp, offset);
-        java.util.Set<Long> marked = unsendable.get(tp);
-        if (marked != null) {
-            marked.removeIf(o -> o <= offset);
-        }
-        Map<Long, Integer> died = deaths.get(tp);
-        if (died != null) {
-            died.keySet().removeIf(o -> o <= offset);
+        State state = state(topic, partition);
+        synchronized (state) {
+            if (state.current == offset) {
+                state.current = -1;
+            }
+            if (state.unsendable != null) {
+                state.unsendable.removeIf(o -> o <= offset);
+                if (state.unsendable.isEmpty()) {
+                    state.unsendable = null;
+                }
+            }
+            if (state.deaths != null) {
+                state.deaths.keySet().removeIf(o -> o <= offset);
+                if (state.deaths.isEmpty()) {
+                    state.deaths = null;
+                }
+            }
         }
     }
 
     /** Processing of this offset failed for a reason outside the record: retried, never counted. */
     public void forgive(String topic, int partition, long offset) {
-        current.remove(topic + "/" + partition, offset);
+        State state = state(topic, partition);
+        synchronized (state) {
+            if (state.current == offset) {
+                state.current = -1;
+            }
+        }
     }
+
+    /** Set once any death was counted: until then {@link #looping()} needs to look at nothing. */
+    private volatile boolean dead;
 
     /** True while some offset has killed processing at least once and has not ended since. */
     public boolean looping() {
-        return deaths.values().stream().anyMatch(m -> !m.isEmpty());
+        if (!dead) {
+            return false;
+        }
+        for (State state : partitions.values()) {
+            synchronized (state) {
+                if (state.deaths != null) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 }

@@ -277,6 +277,25 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
         ids.put(jobId, ByteBuffer.allocate(ID_BYTES).put(ID_FORMAT).put(HexFormat.of().parseHex(sha256Hex)).putLong(verifiedAtMs).array());
     }
 
+    /**
+     * Whether a dedup entry names the core hash written as 64 lowercase hex characters at {@code at}
+     * of {@code value}: compared without making a String of either (the table checks each result).
+     */
+    static boolean sameCoreHash(byte[] entry, byte[] value, int at) {
+        if (entry.length != ID_BYTES || entry[0] != ID_FORMAT || at < 0 || at + 64 > value.length) {
+            return false;
+        }
+        int diff = 0;
+        for (int i = 0; i < 32; i++) {
+            int b = entry[1 + i] & 0xff;
+            diff |= value[at + 2 * i] ^ LOWER_HEX[b >>> 4];
+            diff |= value[at + 2 * i + 1] ^ LOWER_HEX[b & 0xf];
+        }
+        return diff == 0;
+    }
+
+    private static final byte[] LOWER_HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
     /** A dedup entry as job id, core hash and time; null (logged) when it is not one. */
     public static VerifiedTable.Stored decodeId(String jobId, byte[] value) {
         if (value.length != ID_BYTES || value[0] != ID_FORMAT) {
