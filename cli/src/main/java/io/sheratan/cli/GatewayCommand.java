@@ -36,7 +36,9 @@ final class GatewayCommand implements Callable<Integer> {
         String bind = HttpService.bindAddress(env);
         Gateway gateway = new Gateway(config, kafka.serviceClientConfig(env, "gateway"), bind,
                 KeyringWatcher.fromEnv(env, config.policy(), config.token())).start();
-        return Services.runUntilSignal("gateway", gateway, () -> System.err.printf("sheratan gateway: POST http://%s:%d%s%s%n",
-                bind, gateway.port(), Gateway.PATH, config.token() == null ? " (OPEN: no token required)" : ""));
+        return Services.runUntilSignal("gateway", gateway, () -> System.err.printf("sheratan gateway: POST http://%s:%d%s%s%n"
+                        + "sheratan gateway: Ed25519 signatures checked by %s%n",
+                bind, gateway.port(), Gateway.PATH, config.token() == null ? " (OPEN: no token required)" : "",
+                io.sheratan.ed25519.Ed25519.backendDescription()));
     }
 }

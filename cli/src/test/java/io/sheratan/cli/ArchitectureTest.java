@@ -59,7 +59,7 @@ class ArchitectureTest {
     @Test
     void theEd25519AndSettingsModulesAreLeaves() {
         check(noClasses().that().resideInAPackage("io.sheratan.ed25519..").should().dependOnClassesThat()
-                .resideOutsideOfPackages("io.sheratan.ed25519..", "java..", "javax..", "org.bouncycastle.."));
+                .resideOutsideOfPackages("io.sheratan.ed25519..", "java..", "javax..", "org.bouncycastle..", "com.sun.jna.."));
         check(noClasses().that().resideInAPackage("io.sheratan.config..").should().dependOnClassesThat()
                 .resideOutsideOfPackages("io.sheratan.config..", "java.."));
     }

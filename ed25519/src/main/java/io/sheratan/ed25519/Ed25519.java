@@ -97,18 +97,22 @@ public final class Ed25519 {
      * RFC 8032 verification, with one rule for every backend so that all give the same verdict
      * (held to it by {@code Ed25519BackendsTest}): the signature is 64 bytes, its {@code S} is below
      * the group order, its {@code R} and the key are not one of the seven small-order encodings
-     * libsodium refuses (the sign bit ignored), then the backend's cofactorless check, which
-     * compares the recomputed {@code R} byte for byte (non-canonical encodings fail there).
-     * Without the {@code R} rule Bouncy Castle and the JDK would accept a signature whose {@code R}
-     * is the identity, and libsodium would not.
+     * libsodium refuses (the sign bit ignored), the key lies in the prime-order subgroup (checked once
+     * per admitted key: a key with a small-order component verifies nothing), then the backend's check.
+     * libsodium and the JDK are cofactorless and compare the recomputed {@code R} byte for byte
+     * (non-canonical encodings fail there); Bouncy Castle's check is cofactored, so on that path
+     * {@code R} must also be of prime order (one more scalar multiplication per signature, on the
+     * fallback only). Without these rules Bouncy Castle would accept signatures whose {@code R}
+     * carries a small-order component, the JDK one whose {@code R} is the identity, and libsodium
+     * neither.
      */
     public static boolean verify(PublicKey key, byte[] message, byte[] signature) {
-        return verify(BACKEND.backend, key, message, signature);
+        return verify(Chosen.BACKEND.backend, key, message, signature);
     }
 
     /** The backend in use. Chosen once: {@code -Dsheratan.ed25519=auto|libsodium|bouncycastle|jdk}, default auto. */
     public static Backend backend() {
-        return BACKEND.backend;
+        return Chosen.BACKEND.backend;
     }
 
     /**
@@ -117,18 +121,30 @@ public final class Ed25519 {
      * ...)}.
      */
     public static String backendDescription() {
-        return BACKEND.description;
+        return Chosen.BACKEND.description;
     }
 
     /** Whether a backend faster than the JDK's is in use. */
     public static boolean fast() {
-        return BACKEND.backend != Backend.JDK;
+        return Chosen.BACKEND.backend != Backend.JDK;
+    }
+
+    /**
+     * Fails with a message naming the setting when {@code -Dsheratan.ed25519} asks for something that
+     * cannot run here (an unknown value, libsodium that did not load, Bouncy Castle not on the class
+     * path). Services call it before they start anything; the class itself never fails to load over
+     * it (a wrong setting falls back to {@code auto} and says so in {@link #backendDescription()}).
+     */
+    public static void requireConfiguredBackend() {
+        if (Chosen.BACKEND.problem != null) {
+            throw new IllegalStateException(Chosen.BACKEND.problem);
+        }
     }
 
     /** Whether the given backend can run here (tests run each one that can). */
     static boolean available(Backend backend) {
         return switch (backend) {
-            case LIBSODIUM -> SODIUM.loaded();
+            case LIBSODIUM -> Chosen.SODIUM.loaded();
             case BOUNCY_CASTLE -> BOUNCY_CASTLE_PRESENT;
             case JDK -> true;
         };
@@ -139,15 +155,17 @@ public final class Ed25519 {
                 || !isCanonicalScalar(signature) || hasSmallOrder(signature, 0)) {
             return false;
         }
-        Admitted admitted = key instanceof Admitted a ? a : null;
-        byte[] raw = admitted != null ? admitted.raw : raw(key);
-        if (raw.length != PUBLIC_KEY_LENGTH || hasSmallOrder(raw, 0)) {
+        Admitted admitted = key instanceof Admitted a ? a : new Admitted(raw(key), key);
+        byte[] raw = admitted.raw;
+        if (raw.length != PUBLIC_KEY_LENGTH || hasSmallOrder(raw, 0) || !admitted.primeOrder()) {
             return false;
         }
         return switch (backend) {
             case LIBSODIUM -> Sodium.crypto_sign_ed25519_verify_detached(signature, message, message.length, raw) == 0;
-            case BOUNCY_CASTLE -> BouncyCastle.verify(admitted != null ? admitted.point() : BouncyCastle.decode(raw), message, signature);
-            case JDK -> verifyJdk(admitted != null ? admitted.jdk : key, message, signature);
+            // Bouncy Castle's check is cofactored ([8]SB = [8]R + [8]hA); with A and R both of prime
+            // order it decides exactly what the cofactorless check of libsodium and the JDK decides
+            case BOUNCY_CASTLE -> BouncyCastle.hasPrimeOrder(signature) && BouncyCastle.verify(admitted.point(), message, signature);
+            case JDK -> verifyJdk(admitted.jdk, message, signature);
         };
     }
 
@@ -206,15 +224,20 @@ public final class Ed25519 {
     };
 
     private static final boolean BOUNCY_CASTLE_PRESENT = bouncyCastlePresent();
-    private static final Sodium.Load SODIUM = loadSodium();
-    private static final Choice BACKEND = choose(System.getProperty("sheratan.ed25519", "auto"));
 
-    private record Choice(Backend backend, String description) {
+    /** The backend, chosen on first use: signing and key admission never load JNA or libsodium. */
+    private static final class Chosen {
+        static final Sodium.Load SODIUM = loadSodium();
+        static final Choice BACKEND = choose(System.getProperty("sheratan.ed25519", "auto"));
+    }
+
+    /** @param problem why the setting could not be followed (then the backend is auto's), or null */
+    private record Choice(Backend backend, String description, String problem) {
     }
 
     private static Sodium.Load loadSodium() {
         String wanted = System.getProperty("sheratan.ed25519", "auto").trim().toLowerCase(java.util.Locale.ROOT);
-        if (!wanted.equals("auto") && !wanted.equals("libsodium")) {
+        if (wanted.equals("bouncycastle") || wanted.equals("jdk")) {
             return new Sodium.Load(null, null, "libsodium not loaded (-Dsheratan.ed25519=" + wanted + ")");
         }
         try {
@@ -224,34 +247,35 @@ public final class Ed25519 {
                         + " gave a wrong answer on the RFC 8032 test vectors: not used");
             }
             return load;
-        } catch (LinkageError e) { // JNA itself missing or its native part refused (e.g. no writable temp directory)
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) { // JNA missing, its native stub refused (no writable or executable temp directory), a foreign libsodium
             return new Sodium.Load(null, null, "libsodium not loaded (JNA: " + e + ")");
         }
     }
 
     private static Choice choose(String wanted) {
-        String sodium = SODIUM.loaded() ? "libsodium " + SODIUM.version() + " (" + SODIUM.library() + ")" : null;
-        String fallback = BOUNCY_CASTLE_PRESENT ? "bouncycastle" : "jdk";
-        Backend fallbackBackend = BOUNCY_CASTLE_PRESENT ? Backend.BOUNCY_CASTLE : Backend.JDK;
-        switch (wanted.trim().toLowerCase(java.util.Locale.ROOT)) {
-            case "auto":
-                return sodium != null ? new Choice(Backend.LIBSODIUM, sodium)
-                        : new Choice(fallbackBackend, fallback + " (" + SODIUM.problem() + ")");
-            case "libsodium":
-                if (sodium == null) {
-                    throw new IllegalStateException("-Dsheratan.ed25519=libsodium, but " + SODIUM.problem());
-                }
-                return new Choice(Backend.LIBSODIUM, sodium);
-            case "bouncycastle":
-                if (!BOUNCY_CASTLE_PRESENT) {
-                    throw new IllegalStateException("-Dsheratan.ed25519=bouncycastle, but Bouncy Castle is not on the class path");
-                }
-                return new Choice(Backend.BOUNCY_CASTLE, "bouncycastle (-Dsheratan.ed25519=bouncycastle)");
-            case "jdk":
-                return new Choice(Backend.JDK, "jdk (-Dsheratan.ed25519=jdk)");
-            default:
-                throw new IllegalStateException("-Dsheratan.ed25519=" + wanted + ": expected auto, libsodium, bouncycastle or jdk");
+        Sodium.Load sodiumLoad = Chosen.SODIUM;
+        String sodium = sodiumLoad.loaded() ? "libsodium " + sodiumLoad.version() + " (" + sodiumLoad.library() + ")" : null;
+        Choice auto = sodium != null ? new Choice(Backend.LIBSODIUM, sodium, null)
+                : BOUNCY_CASTLE_PRESENT ? new Choice(Backend.BOUNCY_CASTLE, "bouncycastle (" + sodiumLoad.problem() + ")", null)
+                : new Choice(Backend.JDK, "jdk (" + sodiumLoad.problem() + "; Bouncy Castle not on the class path)", null);
+        String value = wanted.trim().toLowerCase(java.util.Locale.ROOT);
+        String problem = switch (value) {
+            case "auto" -> null;
+            case "libsodium" -> sodium == null ? "-Dsheratan.ed25519=libsodium, but " + sodiumLoad.problem() : null;
+            case "bouncycastle" -> BOUNCY_CASTLE_PRESENT ? null : "-Dsheratan.ed25519=bouncycastle, but Bouncy Castle is not on the class path";
+            case "jdk" -> null;
+            default -> "-Dsheratan.ed25519=" + wanted + ": expected auto, libsodium, bouncycastle or jdk";
+        };
+        if (problem != null) {
+            return new Choice(auto.backend(), auto.description() + "; " + problem, problem);
         }
+        return switch (value) {
+            case "bouncycastle" -> new Choice(Backend.BOUNCY_CASTLE, "bouncycastle (-Dsheratan.ed25519=bouncycastle)", null);
+            case "jdk" -> new Choice(Backend.JDK, "jdk (-Dsheratan.ed25519=jdk)", null);
+            default -> auto;
+        };
     }
 
     /** RFC 8032 section 7.1, TEST 2 (one-byte message): the signature holds, and fails with one bit changed. */
@@ -288,6 +312,15 @@ public final class Ed25519 {
             }
         }
 
+        /** R (the signature's first 32 bytes) is a canonical point of prime order (Bouncy Castle's full validation). */
+        static boolean hasPrimeOrder(byte[] signature) {
+            try {
+                return org.bouncycastle.math.ec.rfc8032.Ed25519.validatePublicKeyFull(signature, 0);
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }
+
         static boolean verify(Object point, byte[] message, byte[] signature) {
             if (point == null) {
                 return false;
@@ -312,10 +345,22 @@ public final class Ed25519 {
         private final PublicKey jdk;
         private transient volatile Object point;
         private transient volatile boolean decoded;
+        /** 1 prime order, 0 not, -1 not known yet. */
+        private transient volatile int primeOrder = -1;
 
         Admitted(byte[] raw, PublicKey jdk) {
             this.raw = raw;
             this.jdk = jdk;
+        }
+
+        /** Whether the key lies in the prime-order subgroup ([L]A = O): computed once per key. */
+        boolean primeOrder() {
+            int known = primeOrder;
+            if (known < 0) {
+                known = isPrimeOrderPoint(raw) ? 1 : 0;
+                primeOrder = known;
+            }
+            return known == 1;
         }
 
         Object point() {
@@ -431,6 +476,53 @@ public final class Ed25519 {
             x = P.subtract(x);
         }
         return new BigInteger[] {x, y};
+    }
+
+    /** The order of the prime subgroup, L = 2^252 + 27742317777372353535851937790883648493. */
+    private static final BigInteger L = BigInteger.TWO.pow(252).add(new BigInteger("27742317777372353535851937790883648493"));
+    private static final BigInteger D2 = D.add(D).mod(P);
+
+    /**
+     * Whether an encoded point is canonical, on the curve and of prime order ([L]P = O), in extended
+     * coordinates (no inversion): about a millisecond, once per key.
+     */
+    static boolean isPrimeOrderPoint(byte[] raw) {
+        if (raw == null || raw.length != PUBLIC_KEY_LENGTH) {
+            return false;
+        }
+        byte[] le = raw.clone();
+        boolean xOdd = (le[31] & 0x80) != 0;
+        le[31] &= 0x7F;
+        BigInteger y = littleEndian(le);
+        if (y.compareTo(P) >= 0) {
+            return false;
+        }
+        BigInteger[] affine = decompress(y, xOdd);
+        if (affine == null) {
+            return false;
+        }
+        BigInteger[] p = {affine[0], affine[1], BigInteger.ONE, affine[0].multiply(affine[1]).mod(P)};
+        BigInteger[] q = {BigInteger.ZERO, BigInteger.ONE, BigInteger.ONE, BigInteger.ZERO};
+        for (int i = L.bitLength() - 1; i >= 0; i--) {
+            q = addExtended(q, q);
+            if (L.testBit(i)) {
+                q = addExtended(q, p);
+            }
+        }
+        return q[0].signum() == 0 && q[1].equals(q[2]);
+    }
+
+    /** Twisted Edwards (a = -1) addition in extended coordinates (X:Y:Z:T), complete (doubling too). */
+    private static BigInteger[] addExtended(BigInteger[] p, BigInteger[] q) {
+        BigInteger a = p[1].subtract(p[0]).multiply(q[1].subtract(q[0])).mod(P);
+        BigInteger b = p[1].add(p[0]).multiply(q[1].add(q[0])).mod(P);
+        BigInteger c = p[3].multiply(D2).multiply(q[3]).mod(P);
+        BigInteger d = p[2].multiply(q[2]).shiftLeft(1).mod(P);
+        BigInteger e = b.subtract(a);
+        BigInteger f = d.subtract(c);
+        BigInteger g = d.add(c);
+        BigInteger h = b.add(a);
+        return new BigInteger[] {e.multiply(f).mod(P), g.multiply(h).mod(P), f.multiply(g).mod(P), e.multiply(h).mod(P)};
     }
 
     /** True when 8 * point is the identity (0, 1): the point's order divides the cofactor. */

@@ -145,6 +145,94 @@ class Ed25519BackendsTest {
         }
     }
 
+    /** The order-2 point (0, -1) added to an encoded point (x, y): (-x, -y). */
+    private static byte[] plusOrderTwo(byte[] encoded) {
+        BigInteger p = BigInteger.TWO.pow(255).subtract(BigInteger.valueOf(19));
+        byte[] le = encoded.clone();
+        boolean sign = (le[31] & 0x80) != 0;
+        le[31] &= 0x7F;
+        byte[] out = toLittleEndian(p.subtract(littleEndian(le)));
+        if (!sign) { // -x has the other sign (x is never 0 for these points)
+            out[31] |= (byte) 0x80;
+        }
+        return out;
+    }
+
+    private static BigInteger h(byte[]... parts) throws Exception {
+        MessageDigest sha = MessageDigest.getInstance("SHA-512");
+        for (byte[] part : parts) {
+            sha.update(part);
+        }
+        return littleEndian(sha.digest()).mod(L);
+    }
+
+    private static byte[] signature(byte[] r, BigInteger s) {
+        byte[] sig = new byte[64];
+        System.arraycopy(r, 0, sig, 0, 32);
+        System.arraycopy(toLittleEndian(s), 0, sig, 32, 32);
+        return sig;
+    }
+
+    /**
+     * Bouncy Castle's check is cofactored, libsodium's and the JDK's are not: a signer who adds a
+     * small-order point to R, or whose key carries one, makes the libraries disagree. The rule (R of
+     * prime order on the Bouncy Castle path, keys of prime order everywhere) makes them agree.
+     */
+    @Test
+    void noBackendAcceptsASmallOrderComponentInROrTheKey() throws Exception {
+        byte[] seed = HEX.parseHex("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb");
+        byte[] digest = MessageDigest.getInstance("SHA-512").digest(seed);
+        byte[] scalarLe = java.util.Arrays.copyOf(digest, 32);
+        scalarLe[0] &= (byte) 248;
+        scalarLe[31] &= 127;
+        scalarLe[31] |= 64;
+        BigInteger a = littleEndian(scalarLe);
+        byte[] prefix = java.util.Arrays.copyOfRange(digest, 32, 64);
+        byte[] pk = new byte[32];
+        org.bouncycastle.math.ec.rfc8032.Ed25519.generatePublicKey(seed, 0, pk, 0);
+        var admitted = Ed25519.admit(pk);
+
+        // R' = R + (0,-1), S' = r + H(R'||A||M) a: valid only under the cofactored equation
+        byte[] message = "a crafted result".getBytes(StandardCharsets.UTF_8);
+        byte[] honest = new byte[64];
+        org.bouncycastle.math.ec.rfc8032.Ed25519.sign(seed, 0, message, 0, message.length, honest, 0);
+        BigInteger r = h(prefix, message);
+        byte[] mixedR = plusOrderTwo(java.util.Arrays.copyOf(honest, 32));
+        byte[] crafted = signature(mixedR, r.add(h(mixedR, pk, message).multiply(a)).mod(L));
+        assertThat(org.bouncycastle.math.ec.rfc8032.Ed25519.verify(crafted, 0, pk, 0, message, 0, message.length))
+                .as("Bouncy Castle alone accepts R with an order-2 component").isTrue();
+        for (Ed25519.Backend backend : backends()) {
+            assertThat(Ed25519.verify(backend, admitted, message, honest)).as(backend + " honest").isTrue();
+            assertThat(Ed25519.verify(backend, admitted, message, crafted)).as(backend + " R + T").isFalse();
+        }
+
+        // A' = A + (0,-1), signed with a over A': libsodium accepts when H(R||A'||M) is even
+        byte[] mixedKey = plusOrderTwo(pk);
+        assertThat(Ed25519.isPrimeOrderPoint(pk)).isTrue();
+        assertThat(Ed25519.isPrimeOrderPoint(mixedKey)).isFalse();
+        int checked = 0;
+        for (int i = 0; checked < 4 && i < 64; i++) {
+            byte[] m = ("message " + i).getBytes(StandardCharsets.UTF_8);
+            BigInteger nonce = h(prefix, m);
+            byte[] rBytes = new byte[64];
+            org.bouncycastle.math.ec.rfc8032.Ed25519.sign(seed, 0, m, 0, m.length, rBytes, 0); // R = [nonce]B
+            BigInteger k = h(java.util.Arrays.copyOf(rBytes, 32), mixedKey, m);
+            if (k.testBit(0)) {
+                continue;
+            }
+            byte[] sig = signature(java.util.Arrays.copyOf(rBytes, 32), nonce.add(k.multiply(a)).mod(L));
+            if (Ed25519.available(Ed25519.Backend.LIBSODIUM)) {
+                assertThat(Sodium.crypto_sign_ed25519_verify_detached(sig, m, m.length, mixedKey))
+                        .as("libsodium alone accepts it under a key with an order-2 component").isZero();
+            }
+            for (Ed25519.Backend backend : backends()) {
+                assertThat(Ed25519.verifyRaw(backend, mixedKey, m, sig)).as(backend + " A + T, message " + i).isFalse();
+            }
+            checked++;
+        }
+        assertThat(checked).isEqualTo(4);
+    }
+
     @Test
     void everyBackendAgreesOnRandomAndMutatedSignatures() throws Exception {
         Random random = new Random(20261204L);

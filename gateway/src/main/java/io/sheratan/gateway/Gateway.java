@@ -109,6 +109,7 @@ public final class Gateway implements AutoCloseable {
      *                 valid now; rotating the file rotates the tokens, no restart
      */
     public Gateway(GatewayConfig config, Map<String, Object> clientConfig, String bindAddress, KeyringWatcher keyrings) {
+        io.sheratan.ed25519.Ed25519.requireConfiguredBackend(); // a wrong -Dsheratan.ed25519 fails here, before anything starts
         this.keyrings = keyrings;
         this.config = config;
         this.producer = Producers.create(clientConfig, Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000, ProducerConfig.LINGER_MS_CONFIG, 1),

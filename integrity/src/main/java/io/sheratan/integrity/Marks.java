@@ -16,10 +16,16 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class Marks {
 
-    /** Per thread: a Mac keyed once per key (found by the key array's identity), so no record re-keys one. */
-    private static final ThreadLocal<java.util.IdentityHashMap<byte[], Mac>> KEYED = ThreadLocal.withInitial(java.util.IdentityHashMap::new);
-    /** Keys remembered per thread before the cache starts over (a keyring holds a few dozen at most). */
-    private static final int KEYED_LIMIT = 256;
+    /**
+     * Per thread: the Macs of the last few keys, found by the key's content (callers may hand in a
+     * fresh copy each time), so a stream of records under one key never re-keys. Bounded: the least
+     * recently used is re-keyed for a new key; no more secrets are held than {@link #KEYED_LIMIT}.
+     */
+    private static final int KEYED_LIMIT = 4;
+    private static final ThreadLocal<Keyed[]> KEYED = ThreadLocal.withInitial(() -> new Keyed[KEYED_LIMIT]);
+
+    private record Keyed(byte[] key, Mac mac) {
+    }
 
     private Marks() {
     }
@@ -34,32 +40,48 @@ public final class Marks {
 
     /**
      * HMAC-SHA256 of {@code data}. The Mac for {@code key} is initialised once per thread and key
-     * array (keyrings hand out the same array for a key until they reload), then reused: doFinal
-     * leaves it keyed.
+     * (by content, among the last few keys), then reused: doFinal leaves it keyed.
      */
     public static byte[] hmacSha256(byte[] key, byte[] data) {
-        java.util.IdentityHashMap<byte[], Mac> keyed = KEYED.get();
-        Mac mac = keyed.get(key);
-        if (mac == null) {
-            if (keyed.size() >= KEYED_LIMIT) {
-                keyed.clear(); // reloaded keyrings leave old arrays behind: start over rather than grow
+        return keyed(key).doFinal(data);
+    }
+
+    /** The thread's Mac for this key: moved to the front when found, else the last one re-keyed. */
+    private static Mac keyed(byte[] key) {
+        Keyed[] cache = KEYED.get();
+        for (int i = 0; i < cache.length && cache[i] != null; i++) {
+            if (java.util.Arrays.equals(cache[i].key(), key)) {
+                Keyed hit = cache[i];
+                System.arraycopy(cache, 0, cache, 1, i);
+                cache[0] = hit;
+                return hit.mac();
             }
-            mac = newMac();
-            try {
-                mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("HMAC-SHA256 key rejected", e);
-            }
-            keyed.put(key, mac);
         }
-        return mac.doFinal(data);
+        Mac mac = newMac();
+        try {
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC-SHA256 key rejected", e);
+        }
+        System.arraycopy(cache, 0, cache, 1, cache.length - 1);
+        cache[0] = new Keyed(key.clone(), mac);
+        return mac;
     }
 
     /**
-     * Whether {@code presentedHex} (already known to be 64 lowercase hex digits) is the HMAC-SHA256 of
+     * Whether {@code presentedHex} (64 lowercase hex digits, else false) is the HMAC-SHA256 of
      * {@code data} under {@code key}: compared as bytes, in constant time, with no hex string made.
      */
     public static boolean hmacMatches(byte[] key, byte[] data, String presentedHex) {
+        if (presentedHex == null || presentedHex.length() != 64) {
+            return false;
+        }
+        for (int i = 0; i < 64; i++) {
+            char c = presentedHex.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false; // only the one form a mark is written in
+            }
+        }
         byte[] expected = hmacSha256(key, data);
         byte[] presented = new byte[expected.length];
         for (int i = 0; i < presented.length; i++) {

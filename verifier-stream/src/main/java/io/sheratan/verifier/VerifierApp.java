@@ -95,6 +95,7 @@ public final class VerifierApp implements AutoCloseable {
     /** @param keyrings the keyring in force ({@code KeyringWatcher.fromEnv}: the file, re-read while running) */
     public VerifierApp(VerifierConfig config, Map<String, Object> clientConfig, Path stateDir, String host, String bindAddress,
                        KeyringWatcher keyrings) {
+        io.sheratan.ed25519.Ed25519.requireConfiguredBackend(); // a wrong -Dsheratan.ed25519 fails here, before anything starts
         this.config = config;
         this.bindAddress = bindAddress;
         this.keyrings = keyrings;

@@ -1,12 +1,7 @@
 package io.sheratan.avro.codec;
 
 import io.sheratan.avro.VerifiedResult;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Arrays;
 
@@ -16,7 +11,7 @@ import java.util.Arrays;
  * going bytes → String → bytes for every verified record was a tenth of the verifier's time. The
  * output is byte-identical to {@link AvroCodec#verifiedResults()} ({@code VerifiedResultEncoderTest}
  * pins it field by field), which also decodes it. Fields are set by name, then {@link #encode()}: no
- * argument list to get out of order, and nothing allocated but the output. Not thread-safe: one per stream task.
+ * argument list to get out of order, and nothing allocated but the output (sized first, one exact array). Not thread-safe: one per stream task.
  */
 public final class VerifiedResultEncoder {
 
@@ -24,9 +19,6 @@ public final class VerifiedResultEncoder {
     private static final byte[] HEADER = Arrays.copyOf(AvroCodec.verifiedResults().encode(VerifiedResult.newBuilder()
             .setJobId("").setOk(true).setSha256("").setVerifiedAt(Instant.EPOCH).setSourcePartition(0).setSourceOffset(0)
             .build()), 10);
-
-    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream(2048);
-    private final BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(bytes, null);
 
     // the fields of the next record, set by name; reset by encode()
     private String jobId;
@@ -105,34 +97,107 @@ public final class VerifiedResultEncoder {
         return this;
     }
 
-    /** The record of the fields set since the last call, in schema order; then every field is unset again. */
+    /**
+     * The record of the fields set since the last call, in schema order; then every field is unset
+     * again. Sized first, then written into one array of exactly that size: no buffer to grow, no copy.
+     */
     public byte[] encode() {
         if (jobId == null || ok == null || sha256 == null || verifiedAtMs == Long.MIN_VALUE || sourcePartition < 0) {
             throw new IllegalStateException("job id, ok, sha256, verified_at and source are required");
         }
-        bytes.reset();
-        bytes.writeBytes(HEADER);
         try {
-            encoder.writeString(jobId);
-            encoder.writeBoolean(ok);
-            optionalUtf8(resultSrc, resultOffset, resultLength);
-            optionalUtf8(error, 0, error == null ? -1 : error.length);
-            encoder.writeString(sha256);
-            optionalString(mode);
-            optionalString(keyId);
-            optionalString(nodeId);
-            encoder.writeLong(verifiedAtMs);
-            encoder.writeInt(sourcePartition);
-            encoder.writeLong(sourceOffset);
-            encoder.writeInt(canonicalVersion);
-            encoder.writeBoolean(nodeAttested);
-            encoder.flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException("Avro encoding failed", e);
+            byte[] job = utf8(jobId);
+            byte[] sha = utf8(sha256);
+            byte[] modeBytes = utf8(mode);
+            byte[] keyIdBytes = utf8(keyId);
+            byte[] nodeIdBytes = utf8(nodeId);
+            int errorLength = error == null ? -1 : error.length;
+            int size = HEADER.length
+                    + stringSize(job.length)
+                    + 1
+                    + optionalSize(resultLength)
+                    + optionalSize(errorLength)
+                    + stringSize(sha.length)
+                    + optionalSize(modeBytes == null ? -1 : modeBytes.length)
+                    + optionalSize(keyIdBytes == null ? -1 : keyIdBytes.length)
+                    + optionalSize(nodeIdBytes == null ? -1 : nodeIdBytes.length)
+                    + varLongSize(verifiedAtMs)
+                    + varLongSize(sourcePartition)
+                    + varLongSize(sourceOffset)
+                    + varLongSize(canonicalVersion)
+                    + 1;
+            byte[] out = new byte[size];
+            System.arraycopy(HEADER, 0, out, 0, HEADER.length);
+            int at = HEADER.length;
+            at = string(out, at, job, 0, job.length);
+            out[at++] = (byte) (ok ? 1 : 0);
+            at = optional(out, at, resultSrc, resultOffset, resultLength);
+            at = optional(out, at, error, 0, errorLength);
+            at = string(out, at, sha, 0, sha.length);
+            at = optional(out, at, modeBytes, 0, modeBytes == null ? -1 : modeBytes.length);
+            at = optional(out, at, keyIdBytes, 0, keyIdBytes == null ? -1 : keyIdBytes.length);
+            at = optional(out, at, nodeIdBytes, 0, nodeIdBytes == null ? -1 : nodeIdBytes.length);
+            at = varLong(out, at, verifiedAtMs);
+            at = varLong(out, at, sourcePartition);
+            at = varLong(out, at, sourceOffset);
+            at = varLong(out, at, canonicalVersion);
+            out[at++] = (byte) (nodeAttested ? 1 : 0);
+            if (at != size) {
+                throw new IllegalStateException("sized " + size + " bytes, wrote " + at);
+            }
+            return out;
         } finally {
             reset();
         }
-        return bytes.toByteArray();
+    }
+
+    private static byte[] utf8(String value) {
+        return value == null ? null : value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Avro's zig-zag varint of a long (ints are written the same way). */
+    private static int varLong(byte[] out, int at, long value) {
+        long n = (value << 1) ^ (value >> 63);
+        while ((n & ~0x7FL) != 0) {
+            out[at++] = (byte) ((n & 0x7F) | 0x80);
+            n >>>= 7;
+        }
+        out[at++] = (byte) n;
+        return at;
+    }
+
+    private static int varLongSize(long value) {
+        long n = (value << 1) ^ (value >> 63);
+        int size = 1;
+        while ((n & ~0x7FL) != 0) {
+            size++;
+            n >>>= 7;
+        }
+        return size;
+    }
+
+    private static int stringSize(int length) {
+        return varLongSize(length) + length;
+    }
+
+    /** A {@code ["null", "string"]} union: its index (one byte), then the string unless null (length -1). */
+    private static int optionalSize(int length) {
+        return length < 0 ? 1 : 1 + stringSize(length);
+    }
+
+    private static int string(byte[] out, int at, byte[] src, int offset, int length) {
+        at = varLong(out, at, length);
+        System.arraycopy(src, offset, out, at, length);
+        return at + length;
+    }
+
+    private static int optional(byte[] out, int at, byte[] src, int offset, int length) {
+        if (length < 0) {
+            out[at] = 0; // index 0: null
+            return at + 1;
+        }
+        out[at] = 2; // index 1, zig-zag encoded
+        return string(out, at + 1, src, offset, length);
     }
 
     private void reset() {
@@ -151,24 +216,5 @@ public final class VerifiedResultEncoder {
         sourceOffset = -1;
         canonicalVersion = 0;
         nodeAttested = false;
-    }
-
-    /** A {@code ["null", "string"]} union from a slice of UTF-8 bytes (length -1: null), without a Java string in between. */
-    private void optionalUtf8(byte[] src, int offset, int length) throws IOException {
-        if (length < 0) {
-            encoder.writeIndex(0);
-        } else {
-            encoder.writeIndex(1);
-            encoder.writeBytes(src, offset, length); // an Avro string is written as its UTF-8 bytes
-        }
-    }
-
-    private void optionalString(String value) throws IOException {
-        if (value == null) {
-            encoder.writeIndex(0);
-        } else {
-            encoder.writeIndex(1);
-            encoder.writeString(value);
-        }
     }
 }

@@ -50,4 +50,32 @@ class VerifiedResultEncoderTest {
     private static byte[] utf8(String s) {
         return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
     }
+
+    /** Sized then written: random records across every varint width (lengths and numbers), byte for byte as Avro writes them. */
+    @org.junit.jupiter.api.Test
+    void shouldSizeEveryRecordExactly() throws Exception {
+        java.util.Random random = new java.util.Random(26);
+        VerifiedResultEncoder encoder = new VerifiedResultEncoder();
+        long[] numbers = {0, 1, -1, 63, 64, -64, -65, 8191, 8192, Integer.MAX_VALUE, Integer.MIN_VALUE, Long.MAX_VALUE, Long.MIN_VALUE};
+        for (int i = 0; i < 2_000; i++) {
+            String jobId = "j".repeat(random.nextInt(3) == 0 ? random.nextInt(300) + 1 : random.nextInt(20) + 1) + (random.nextBoolean() ? "é日" : "");
+            String result = random.nextInt(4) == 0 ? null : "\"" + "r".repeat(random.nextInt(random.nextBoolean() ? 100 : 20_000)) + "\"";
+            String error = random.nextInt(3) == 0 ? "\"e\"" : null;
+            String mode = random.nextBoolean() ? "ed25519" : null;
+            String keyId = random.nextBoolean() ? "k".repeat(random.nextInt(257)) : null;
+            String nodeId = random.nextBoolean() ? "n" + random.nextInt(1000) : null;
+            long at = numbers[random.nextInt(numbers.length - 1)] + (random.nextBoolean() ? random.nextInt(1000) : 0); // Long.MIN_VALUE means unset
+            int partition = (int) Math.abs(numbers[random.nextInt(9)]);
+            long offset = Math.abs(numbers[random.nextInt(numbers.length - 1)]);
+            int version = random.nextInt(3);
+            boolean ok = random.nextBoolean();
+            boolean attested = random.nextBoolean();
+            VerifiedResult expected = VerifiedResult.newBuilder().setJobId(jobId).setOk(ok).setResult(result).setError(error)
+                    .setSha256("cd".repeat(32)).setMode(mode).setKeyId(keyId).setNodeId(nodeId).setVerifiedAt(Instant.ofEpochMilli(at))
+                    .setSourcePartition(partition).setSourceOffset(offset).setCanonicalVersion(version).setNodeAttested(attested).build();
+            byte[] ours = encoder.jobId(jobId).ok(ok).result(utf8(result)).error(utf8(error)).sha256("cd".repeat(32)).mark(mode, keyId, nodeId)
+                    .verifiedAt(at).source(partition, offset).attestation(version, attested).encode();
+            assertThat(ours).as("record " + i).isEqualTo(codec.encode(expected));
+        }
+    }
 }
