@@ -43,5 +43,5 @@ ENV SHERATAN_BIND_ADDRESS=0.0.0.0
 ENV SHERATAN_JAVA_OPTS=""
 EXPOSE 8788 8789 8790 8791
 # sh -c so that SHERATAN_JAVA_OPTS is split into options; exec so that java is PID 1 and gets SIGTERM
-ENTRYPOINT ["sh", "-c", "exec java $SHERATAN_JAVA_OPTS -Dlog4j2.shutdownHookEnabled=false -cp '/app/sheratan-cli.jar:/app/lib/*' io.sheratan.cli.Main \"$@\"", "sheratan"]
+ENTRYPOINT ["sh", "-c", "exec java --enable-native-access=ALL-UNNAMED $SHERATAN_JAVA_OPTS -Dlog4j2.shutdownHookEnabled=false -cp '/app/sheratan-cli.jar:/app/lib/*' io.sheratan.cli.Main \"$@\"", "sheratan"]
 CMD ["--help"]

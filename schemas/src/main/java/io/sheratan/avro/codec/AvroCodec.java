@@ -49,6 +49,7 @@ public final class AvroCodec<T extends SpecificRecordBase> {
      * a length beyond the data, these stop an honest-looking length from costing more than it should.
      */
     static final String MAX_STRING_BYTES = String.valueOf(8 * 1024 * 1024);
+    private static final int STRING_LIMIT = Integer.parseInt(MAX_STRING_BYTES);
     static final String MAX_COLLECTION_ITEMS = String.valueOf(100_000);
 
     /**
@@ -91,9 +92,10 @@ public final class AvroCodec<T extends SpecificRecordBase> {
      * the header, the current schema's fingerprint, and {@link StrictBinary}'s walk over the body
      * (every length within the data, every union index known, no trailing bytes). Nothing is decoded,
      * so a reader that needs one field can find it by position afterwards without a length lying.
+     * False for records above Avro's string limit (8 MiB), which only {@link #decode} may judge.
      */
     public boolean isWellFormedCurrent(byte[] bytes) {
-        if (bytes == null || bytes.length < HEADER_LENGTH || !isSingleObject(bytes)
+        if (bytes == null || bytes.length < HEADER_LENGTH || bytes.length > HEADER_LENGTH + STRING_LIMIT || !isSingleObject(bytes)
                 || ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong() != currentFingerprint) {
             return false;
         }
