@@ -114,6 +114,7 @@ public final class AuditSinkApp implements AutoCloseable {
     /** @param witnesses the SHERATAN_AUDIT_WITNESSES value, or null for none */
     private AuditSinkApp(Map<String, Object> clientConfig, Topics topics, Path dir, int port, String bindAddress,
                          String groupId, NoteKeys.Signer logKey, Consumer<Throwable> onFailure, DiskGuard disk, String witnesses) {
+        io.sheratan.ed25519.Ed25519.requireConfiguredBackend(); // a wrong -Dsheratan.ed25519 fails here, before anything opens
         Witnesses cosigners = new Witnesses(Witnesses.parse(witnesses, registry), Clock.systemUTC()); // a bad setting: refused before anything opens
         this.clientConfig = clientConfig;
         this.disk = disk;

@@ -107,6 +107,7 @@ public final class Ed25519 {
      * neither.
      */
     public static boolean verify(PublicKey key, byte[] message, byte[] signature) {
+        // keys from admit() carry their checks; any other key is checked again on every call (~1 ms)
         return verify(Chosen.BACKEND.backend, key, message, signature);
     }
 
@@ -343,24 +344,20 @@ public final class Ed25519 {
 
         private final byte[] raw;
         private final PublicKey jdk;
+        /** Whether the key lies in the prime-order subgroup: computed once, when the key is made (about 1 ms). */
+        private final boolean primeOrder;
         private transient volatile Object point;
         private transient volatile boolean decoded;
-        /** 1 prime order, 0 not, -1 not known yet. */
-        private transient volatile int primeOrder = -1;
 
         Admitted(byte[] raw, PublicKey jdk) {
             this.raw = raw;
             this.jdk = jdk;
+            this.primeOrder = isPrimeOrderPoint(raw);
         }
 
-        /** Whether the key lies in the prime-order subgroup ([L]A = O): computed once per key. */
+        /** Whether the key lies in the prime-order subgroup ([L]A = O). */
         boolean primeOrder() {
-            int known = primeOrder;
-            if (known < 0) {
-                known = isPrimeOrderPoint(raw) ? 1 : 0;
-                primeOrder = known;
-            }
-            return known == 1;
+            return primeOrder;
         }
 
         Object point() {
@@ -395,7 +392,7 @@ public final class Ed25519 {
 
         @Override
         public int hashCode() {
-            return Arrays.hashCode(raw);
+            return Arrays.hashCode(getEncoded()); // as the JDK's keys hash: equal keys, equal hashes
         }
 
         @Override

@@ -19,9 +19,9 @@ public final class Marks {
     /**
      * Per thread: the Macs of the last few keys, found by the key's content (callers may hand in a
      * fresh copy each time), so a stream of records under one key never re-keys. Bounded: the least
-     * recently used is re-keyed for a new key; no more secrets are held than {@link #KEYED_LIMIT}.
+     * recently used is re-keyed for a new key (its Mac re-keyed); no more secrets are held than {@link #KEYED_LIMIT}.
      */
-    private static final int KEYED_LIMIT = 4;
+    private static final int KEYED_LIMIT = 8;
     private static final ThreadLocal<Keyed[]> KEYED = ThreadLocal.withInitial(() -> new Keyed[KEYED_LIMIT]);
 
     private record Keyed(byte[] key, Mac mac) {
@@ -57,7 +57,8 @@ public final class Marks {
                 return hit.mac();
             }
         }
-        Mac mac = newMac();
+        Keyed evicted = cache[cache.length - 1];
+        Mac mac = evicted != null ? evicted.mac() : newMac(); // re-keyed, not made anew: more keys than slots cost an init each
         try {
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
         } catch (GeneralSecurityException e) {

@@ -74,6 +74,7 @@ public final class WitnessApp implements AutoCloseable {
     }
 
     private WitnessApp(List<NoteKeys.Verifier> logs, Path stateFile, String bindAddress, int port, boolean stateExpected, NoteKeys.Signer key) {
+        io.sheratan.ed25519.Ed25519.requireConfiguredBackend(); // a wrong -Dsheratan.ed25519 fails here, before anything opens
         try {
             this.state = WitnessState.open(stateFile, !stateExpected);
         } catch (IOException e) {

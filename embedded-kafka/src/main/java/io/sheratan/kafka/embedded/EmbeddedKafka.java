@@ -76,6 +76,9 @@ public final class EmbeddedKafka implements AutoCloseable {
                 clientPorts[i] = settings.clientPorts[i];
                 controllerPorts[i] = settings.controllerPorts[i];
             } else {
+                if (i == 0 && settings.port > 0) {
+                    reserve(settings.port, settings.port + 1); // no probe hands them out later in this JVM
+                }
                 clientPorts[i] = i == 0 && settings.port > 0 ? settings.port : freePort();
                 controllerPorts[i] = i == 0 && settings.port > 0 ? settings.port + 1 : freePort();
             }

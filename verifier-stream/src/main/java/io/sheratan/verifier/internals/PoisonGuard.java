@@ -23,6 +23,8 @@ public final class PoisonGuard {
 
     /** Per partition: what is being processed, what died, what the broker refused. */
     private final Map<Partition, State> partitions = new ConcurrentHashMap<>();
+    /** Set once any death was counted: until then {@link #looping()} needs to look at nothing. */
+    private volatile boolean dead;
 
     /** A partition as a map key (no string built per record). */
     private record Partition(String topic, int partition) {
@@ -118,9 +120,6 @@ public final class PoisonGuard {
             }
         }
     }
-
-    /** Set once any death was counted: until then {@link #looping()} needs to look at nothing. */
-    private volatile boolean dead;
 
     /** True while some offset has killed processing at least once and has not ended since. */
     public boolean looping() {
