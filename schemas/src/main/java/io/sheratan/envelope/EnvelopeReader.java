@@ -35,14 +35,22 @@ public final class EnvelopeReader {
 
     private final JsonCanonicalizer canonicalizer;
     private final AvroCodec<ResultSubmission> avro;
+    /** Whether a core that is the envelope minus {@code integrity} is hashed in place (tests compare with false). */
+    private final boolean aroundIntegrity;
 
     public EnvelopeReader(CanonicalLimits limits) {
         this(limits, AvroCodec.resultSubmissions());
     }
 
     public EnvelopeReader(CanonicalLimits limits, AvroCodec<ResultSubmission> avro) {
+        this(limits, avro, true);
+    }
+
+    /** With {@code aroundIntegrity} false every core is built from its parts (the reference the in-place path is tested against). */
+    EnvelopeReader(CanonicalLimits limits, AvroCodec<ResultSubmission> avro, boolean aroundIntegrity) {
         this.canonicalizer = new JsonCanonicalizer(limits);
         this.avro = avro;
+        this.aroundIntegrity = aroundIntegrity;
     }
 
     public Submission read(byte[] value) throws MalformedEnvelopeException {
@@ -77,16 +85,66 @@ public final class EnvelopeReader {
         byte[] jobIdCanonical = envelope.valueBytes(envelope.member("job_id").orElseThrow());
         if (mark != null && mark.canonicalVersion() == 2) {
             Claims claims = claims(envelope, jobId);
+            if (aroundIntegrity && holdsOnlyTheCore(envelope, result != null, error != null, true)) {
+                return around(envelope, jobId, first == 't', result, error, claims, mark);
+            }
             return result == null
                     ? Submission.ofV2(jobId, jobIdCanonical, first == 't', null, 0, 0, error, claims, mark, WireFormat.JSON)
                     : Submission.ofV2(jobId, jobIdCanonical, first == 't', envelope.bytes(), result.valueStart(), result.valueEnd(),
                             error, claims, mark, WireFormat.JSON);
+        }
+        if (mark != null && aroundIntegrity && holdsOnlyTheCore(envelope, result != null, error != null, false)) {
+            return around(envelope, jobId, first == 't', result, error, null, mark);
         }
         // result goes from the envelope into the core in one copy
         return result == null
                 ? Submission.of(jobId, jobIdCanonical, first == 't', null, 0, 0, error, mark, WireFormat.JSON)
                 : Submission.of(jobId, jobIdCanonical, first == 't', envelope.bytes(), result.valueStart(), result.valueEnd(),
                         error, mark, WireFormat.JSON);
+    }
+
+    private static final byte[] INTEGRITY_NAME = "\"integrity\":".getBytes(StandardCharsets.US_ASCII);
+    private static final int CORE_V1_MEMBERS = 2; // job_id, ok (+ error, result when not null)
+    private static final int CLAIM_MEMBERS = 3;   // aud, issued_at, node_id
+
+    /**
+     * Whether the envelope's members are exactly the core's (error and result only when not null, the
+     * claims for version 2) plus {@code integrity}: then the core is the envelope without that member,
+     * byte for byte (both canonical, same order). Member names are unique in a canonical object and
+     * the reader has already required job_id, ok, integrity (and the claims for version 2), so the count
+     * decides it; the names are checked as well, so that a change elsewhere cannot make this silently
+     * wrong. {@code integrity} is never the last member ({@code job_id} and {@code ok} sort after it),
+     * so a comma follows it.
+     */
+    private static boolean holdsOnlyTheCore(CanonicalObject envelope, boolean result, boolean error, boolean v2) {
+        int expected = CORE_V1_MEMBERS + 1 + (result ? 1 : 0) + (error ? 1 : 0) + (v2 ? CLAIM_MEMBERS : 0);
+        if (envelope.members().size() != expected) {
+            return false;
+        }
+        for (Member member : envelope.members()) {
+            if (!isCoreMember(member.name(), v2)) {
+                return false;
+            }
+        }
+        Member last = envelope.members().get(expected - 1);
+        return !result || last.name().equals("result");
+    }
+
+    private static boolean isCoreMember(String name, boolean v2) {
+        return switch (name) {
+            case "integrity", "job_id", "ok", "result", "error" -> true;
+            case "aud", "issued_at", "node_id" -> v2;
+            default -> false;
+        };
+    }
+
+    private static Submission around(CanonicalObject envelope, String jobId, boolean ok, Member result, byte[] error,
+                                      Claims claims, IntegrityMark mark) {
+        Member integrity = envelope.member("integrity").orElseThrow();
+        int cutFrom = integrity.valueStart() - INTEGRITY_NAME.length;
+        int cutTo = integrity.valueEnd() + 1; // the comma after it
+        return Submission.aroundIntegrity(jobId, ok, envelope.bytes(), cutFrom, cutTo,
+                result == null ? -1 : result.valueEnd() - result.valueStart(), error, claims, mark, WireFormat.JSON);
     }
 
     public Submission readAvro(byte[] value) throws MalformedEnvelopeException {
@@ -193,11 +251,18 @@ public final class EnvelopeReader {
         if (member.isEmpty()) {
             return null;
         }
-        String text = new String(integrity.valueBytes(member.get()), StandardCharsets.US_ASCII);
-        if (!text.matches("[0-9]{1,3}")) {
+        byte[] text = integrity.valueBytes(member.get());
+        int value = 0;
+        for (byte b : text) {
+            if (b < '0' || b > '9' || text.length > 3) {
+                throw new MalformedEnvelopeException("integrity.v must be a small integer (the canonical version)", jobId);
+            }
+            value = value * 10 + (b - '0');
+        }
+        if (text.length == 0) {
             throw new MalformedEnvelopeException("integrity.v must be a small integer (the canonical version)", jobId);
         }
-        return Integer.parseInt(text);
+        return value;
     }
 
     /** The version 2 claims of a JSON envelope: all three required, of the right type. */

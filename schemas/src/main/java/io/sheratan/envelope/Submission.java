@@ -15,6 +15,12 @@ import java.util.Arrays;
  * <p>{@code result} is not kept apart: it is the last member of the core, so it is a slice of
  * {@link #core()} ({@link #resultOffset()}, {@link #resultLength()}), and {@link #result()} copies it
  * out only when asked. The verifier writes it to the store from the slice, one copy fewer per record.
+ *
+ * <p>When the envelope is canonical and holds exactly the core's members and {@code integrity}, the core
+ * is the envelope without {@code "integrity":{...},} ({@link #aroundIntegrity}): it is hashed as the two
+ * slices around that member and only copied out when {@link #core()} is asked for (an HMAC or a
+ * signature needs it; a sha256 mark does not). {@code EnvelopeReaderAroundIntegrityTest} holds this to
+ * the built core.
  */
 public final class Submission {
 
@@ -23,20 +29,32 @@ public final class Submission {
     private final byte[] error;
     private final IntegrityMark mark;
     private final WireFormat format;
-    private final byte[] core;
+    /** The core is {@code src} without {@code [cutFrom, cutTo)}; a built core has nothing cut. */
+    private final byte[] src;
+    private final int cutFrom;
+    private final int cutTo;
+    private volatile byte[] core; // src itself, or the copy without the cut once asked for
     private final int resultLength; // -1 when the core has no result
     private final String coreSha256;
     private final Claims claims; // null for a version 1 core
 
     private Submission(String jobId, boolean ok, byte[] error, IntegrityMark mark, WireFormat format, byte[] core,
                        int resultLength, String coreSha256, Claims claims) {
+        this(jobId, ok, error, mark, format, core, core.length, core.length, resultLength, coreSha256, claims);
+    }
+
+    private Submission(String jobId, boolean ok, byte[] error, IntegrityMark mark, WireFormat format, byte[] src,
+                       int cutFrom, int cutTo, int resultLength, String coreSha256, Claims claims) {
+        this.src = src;
+        this.cutFrom = cutFrom;
+        this.cutTo = cutTo;
+        this.core = cutFrom == cutTo ? src : null;
         this.claims = claims;
         this.jobId = jobId;
         this.ok = ok;
         this.error = error;
         this.mark = mark;
         this.format = format;
-        this.core = core;
         this.resultLength = resultLength;
         this.coreSha256 = coreSha256;
     }
@@ -57,6 +75,18 @@ public final class Submission {
                 Digests.sha256Hex(core), null);
     }
 
+    /**
+     * The core as the canonical {@code envelope} without {@code [cutFrom, cutTo)}: the {@code integrity}
+     * member and the comma after it. The caller has checked that the envelope holds exactly the core's
+     * members besides (so what remains is the core, byte for byte) and that {@code result}, when present,
+     * is the last member. Hashed around the cut; nothing is copied.
+     */
+    public static Submission aroundIntegrity(String jobId, boolean ok, byte[] envelope, int cutFrom, int cutTo, int resultLength,
+                                             byte[] error, Claims claims, IntegrityMark mark, WireFormat format) {
+        return new Submission(jobId, ok, error, mark, format, envelope, cutFrom, cutTo, resultLength,
+                Digests.hex(Digests.sha256Around(envelope, cutFrom, cutTo)), claims);
+    }
+
     /** A version 2 core (DESIGN.md section 3b): the claims are signed with the result. */
     public static Submission ofV2(String jobId, byte[] jobIdCanonical, boolean ok, byte[] src, int resultFrom, int resultTo,
                                   byte[] error, Claims claims, IntegrityMark mark, WireFormat format) {
@@ -71,7 +101,7 @@ public final class Submission {
         byte[] jobIdCanonical = JsonCanonicalizer.canonicalString(jobId);
         return resultLength < 0
                 ? ofV2(jobId, jobIdCanonical, ok, null, 0, 0, error, newClaims, null, format)
-                : ofV2(jobId, jobIdCanonical, ok, core, resultOffset(), resultOffset() + resultLength, error, newClaims, null, format);
+                : ofV2(jobId, jobIdCanonical, ok, src, resultSourceOffset(), resultSourceOffset() + resultLength, error, newClaims, null, format);
     }
 
     /** The version 2 claims, or null for a version 1 core. */
@@ -94,12 +124,27 @@ public final class Submission {
 
     /** A copy of the canonical JSON of {@code result}, or null when absent or JSON null. */
     public byte[] result() {
-        return resultLength < 0 ? null : Arrays.copyOfRange(core, resultOffset(), resultOffset() + resultLength);
+        return resultLength < 0 ? null : Arrays.copyOfRange(src, resultSourceOffset(), resultSourceOffset() + resultLength);
     }
 
     /** Where {@code result} starts in {@link #core()}; meaningful when {@link #resultLength()} is not -1. */
     public int resultOffset() {
-        return core.length - 1 - resultLength;
+        return src.length - (cutTo - cutFrom) - 1 - resultLength;
+    }
+
+    /** Whether the core was hashed in place, as the envelope without {@code integrity} (tests). */
+    boolean hashedInPlace() {
+        return cutFrom != cutTo;
+    }
+
+    /** An array holding {@code result} at {@link #resultSourceOffset()}, without copying the core out (do not modify). */
+    public byte[] resultSource() {
+        return src;
+    }
+
+    /** Where {@code result} starts in {@link #resultSource()} (the last member in both: before the closing brace). */
+    public int resultSourceOffset() {
+        return src.length - 1 - resultLength;
     }
 
     /** The length of {@code result} in {@link #core()}, or -1 when absent or JSON null. */
@@ -121,9 +166,16 @@ public final class Submission {
         return format;
     }
 
-    /** The canonical core; do not modify. */
+    /** The canonical core; do not modify. Copied out of the envelope on the first call when it was hashed in place. */
     public byte[] core() {
-        return core;
+        byte[] known = core;
+        if (known == null) {
+            known = new byte[src.length - (cutTo - cutFrom)];
+            System.arraycopy(src, 0, known, 0, cutFrom);
+            System.arraycopy(src, cutTo, known, cutFrom, src.length - cutTo);
+            core = known;
+        }
+        return known;
     }
 
     public String coreSha256() {
@@ -131,7 +183,7 @@ public final class Submission {
     }
 
     public String resultJson() {
-        return resultLength < 0 ? null : new String(core, resultOffset(), resultLength, StandardCharsets.UTF_8);
+        return resultLength < 0 ? null : new String(src, resultSourceOffset(), resultLength, StandardCharsets.UTF_8);
     }
 
     public String errorJson() {
@@ -144,7 +196,7 @@ public final class Submission {
     }
 
     public Submission withMark(IntegrityMark newMark) {
-        return new Submission(jobId, ok, error, newMark, format, core, resultLength, coreSha256, claims);
+        return new Submission(jobId, ok, error, newMark, format, src, cutFrom, cutTo, resultLength, coreSha256, claims);
     }
 
     @Override

@@ -22,6 +22,15 @@ public final class Digests {
         return digest.digest(bytes);
     }
 
+    /** SHA-256 of {@code bytes} without {@code [cutFrom, cutTo)}: two slices, nothing copied. */
+    public static byte[] sha256Around(byte[] bytes, int cutFrom, int cutTo) {
+        MessageDigest digest = SHA256.get();
+        digest.reset();
+        digest.update(bytes, 0, cutFrom);
+        digest.update(bytes, cutTo, bytes.length - cutTo);
+        return digest.digest();
+    }
+
     /** Lowercase hex, as the mark's {@code sha256} and the audit event's {@code received_sha256} are written. */
     public static String sha256Hex(byte[] bytes) {
         return hex(sha256(bytes));

@@ -264,7 +264,7 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
         boolean attested = s.claims() != null && verdict.outcome() == Verdict.Outcome.VERIFIED
                 && ("hmac".equals(verdict.mode()) || "ed25519".equals(verdict.mode()))
                 && keyrings.get().key(verdict.keyId()).map(k -> k.nodes() != null && k.nodes().contains(s.claims().nodeId())).orElse(false);
-        return encoder.jobId(s.jobId()).ok(s.ok()).result(s.core(), s.resultOffset(), s.resultLength()).error(s.error())
+        return encoder.jobId(s.jobId()).ok(s.ok()).result(s.resultSource(), s.resultSourceOffset(), s.resultLength()).error(s.error())
                 .sha256(s.coreSha256()).mark(verdict.mode(), verdict.keyId(), nodeId).verifiedAt(now)
                 .source(from.partition, from.offset).attestation(s.coreVersion(), attested).encode();
     }
