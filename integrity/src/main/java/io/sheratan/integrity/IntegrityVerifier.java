@@ -101,7 +101,7 @@ public final class IntegrityVerifier {
             return Verdict.rejected(Reason.SIG_MISMATCH, mode, mark.keyId()); // no HMAC computed for a sig that cannot match
         }
         for (Keyring.Key key : candidates) {
-            if (Marks.hmacMatches(key.secret(), s.core(), mark.sig())) {
+            if (Marks.hmacMatches(key.secret(), null, s, mark.sig())) {
                 return Verdict.verified(mode, mark.keyId() != null ? mark.keyId() : key.keyId());
             }
         }
@@ -122,11 +122,11 @@ public final class IntegrityVerifier {
         if (mode == Mode.HMAC ? !isLowerHex(mark.sig(), HMAC_SIG_HEX) : !isHex(mark.sig(), 2 * Ed25519.SIGNATURE_LENGTH)) {
             return Verdict.rejected(Reason.SIG_MISMATCH, mode.code(), key.keyId()); // checked before any HMAC or curve work
         }
-        byte[] pae = Pae.encode(s.core());
         boolean valid;
         if (mode == Mode.HMAC) {
-            valid = Marks.hmacMatches(key.secret(), pae, mark.sig());
+            valid = Marks.hmacMatches(key.secret(), Pae.header(s.coreLength()), s, mark.sig());
         } else {
+            byte[] pae = Pae.encode(s); // libsodium takes one array
             byte[] sig = hexOrNull(mark.sig());
             valid = sig != null && Ed25519.verify(key.publicKey(), pae, sig);
         }

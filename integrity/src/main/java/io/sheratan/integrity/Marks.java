@@ -1,11 +1,13 @@
 package io.sheratan.integrity;
 
 import io.sheratan.avro.codec.Digests;
+import io.sheratan.envelope.Submission;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.function.Consumer;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -74,6 +76,19 @@ public final class Marks {
      * {@code data} under {@code key}: compared as bytes, in constant time, with no hex string made.
      */
     public static boolean hmacMatches(byte[] key, byte[] data, String presentedHex) {
+        return hmacMatches(key, null, sink -> sink.write(data, 0, data.length), presentedHex);
+    }
+
+    /**
+     * As above over {@code header} (may be null) and then a submission's core, fed from its slices: the
+     * HMAC of the core (version 1) or of its DSSE encoding (version 2, {@link Pae#header}) without a copy.
+     */
+    public static boolean hmacMatches(byte[] key, byte[] header, Submission s, String presentedHex) {
+        return hmacMatches(key, header, s::writeCore, presentedHex);
+    }
+
+    private static boolean hmacMatches(byte[] key, byte[] header, Consumer<Submission.CoreSink> body,
+                                       String presentedHex) {
         if (presentedHex == null || presentedHex.length() != 64) {
             return false;
         }
@@ -83,7 +98,12 @@ public final class Marks {
                 return false; // only the one form a mark is written in
             }
         }
-        byte[] expected = hmacSha256(key, data);
+        Mac mac = keyed(key);
+        if (header != null) {
+            mac.update(header);
+        }
+        body.accept(mac::update);
+        byte[] expected = mac.doFinal();
         byte[] presented = new byte[expected.length];
         for (int i = 0; i < presented.length; i++) {
             presented[i] = (byte) (Character.digit(presentedHex.charAt(2 * i), 16) << 4 | Character.digit(presentedHex.charAt(2 * i + 1), 16));

@@ -111,8 +111,16 @@ class EnvelopeReaderAroundIntegrityTest {
         if (a.hashedInPlace()) {
             hashedInPlace++;
         }
-        // the hash first: in place it is computed before any core is copied out
+        // the hash, the DSSE encoding and an HMAC first: in place they come from the slices, before any core is copied out
         assertThat(a.coreSha256()).as(what).isEqualTo(b.coreSha256());
+        assertThat(a.coreLength()).as(what).isEqualTo(b.core().length);
+        assertThat(io.sheratan.integrity.Pae.encode(a)).as(what).isEqualTo(io.sheratan.integrity.Pae.encode(b.core()));
+        byte[] key = "a key of thirty-two bytes or more".getBytes(StandardCharsets.US_ASCII);
+        String v1 = io.sheratan.integrity.Marks.hmacHex(key, b.core());
+        String v2 = io.sheratan.integrity.Marks.hmacHex(key, io.sheratan.integrity.Pae.encode(b.core()));
+        assertThat(io.sheratan.integrity.Marks.hmacMatches(key, null, a, v1)).as(what).isTrue();
+        assertThat(io.sheratan.integrity.Marks.hmacMatches(key, io.sheratan.integrity.Pae.header(a.coreLength()), a, v2)).as(what).isTrue();
+        assertThat(io.sheratan.integrity.Marks.hmacMatches(key, null, a, v2)).as(what).isFalse();
         assertThat(a.resultLength()).as(what).isEqualTo(b.resultLength());
         if (a.resultLength() >= 0) {
             assertThat(Arrays.copyOfRange(a.resultSource(), a.resultSourceOffset(), a.resultSourceOffset() + a.resultLength()))

@@ -129,7 +129,29 @@ public final class Submission {
 
     /** Where {@code result} starts in {@link #core()}; meaningful when {@link #resultLength()} is not -1. */
     public int resultOffset() {
-        return src.length - (cutTo - cutFrom) - 1 - resultLength;
+        return coreLength() - 1 - resultLength;
+    }
+
+    /** Where {@link #writeCore} puts the core's bytes: a Mac, a digest, an array. */
+    @FunctionalInterface
+    public interface CoreSink {
+        void write(byte[] bytes, int offset, int length);
+    }
+
+    /** The core's length in bytes. */
+    public int coreLength() {
+        return src.length - (cutTo - cutFrom);
+    }
+
+    /** Writes the core's bytes to {@code sink} in order (one or two slices), without copying the core out. */
+    public void writeCore(CoreSink sink) {
+        byte[] known = core;
+        if (known != null) {
+            sink.write(known, 0, known.length);
+        } else {
+            sink.write(src, 0, cutFrom);
+            sink.write(src, cutTo, src.length - cutTo);
+        }
     }
 
     /** Whether the core was hashed in place, as the envelope without {@code integrity} (tests). */
