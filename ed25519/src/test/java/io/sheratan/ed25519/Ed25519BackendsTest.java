@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 
+import static io.sheratan.ed25519.Ed25519Test.littleEndian;
+import static io.sheratan.ed25519.Ed25519Test.toLittleEndian;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -116,11 +118,7 @@ class Ed25519BackendsTest {
         // A signer who knows its scalar a can sign with R = the identity: S = h * a mod L.
         byte[] seed = HEX.parseHex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
         byte[] digest = MessageDigest.getInstance("SHA-512").digest(seed);
-        byte[] scalarLe = java.util.Arrays.copyOf(digest, 32);
-        scalarLe[0] &= (byte) 248;
-        scalarLe[31] &= 127;
-        scalarLe[31] |= 64;
-        BigInteger a = littleEndian(scalarLe);
+        BigInteger a = secretScalar(digest);
         byte[] pk = new byte[32];
         org.bouncycastle.math.ec.rfc8032.Ed25519.generatePublicKey(seed, 0, pk, 0);
         byte[] message = "a result".getBytes(StandardCharsets.UTF_8);
@@ -182,11 +180,7 @@ class Ed25519BackendsTest {
     void noBackendAcceptsASmallOrderComponentInROrTheKey() throws Exception {
         byte[] seed = HEX.parseHex("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb");
         byte[] digest = MessageDigest.getInstance("SHA-512").digest(seed);
-        byte[] scalarLe = java.util.Arrays.copyOf(digest, 32);
-        scalarLe[0] &= (byte) 248;
-        scalarLe[31] &= 127;
-        scalarLe[31] |= 64;
-        BigInteger a = littleEndian(scalarLe);
+        BigInteger a = secretScalar(digest);
         byte[] prefix = java.util.Arrays.copyOfRange(digest, 32, 64);
         byte[] pk = new byte[32];
         org.bouncycastle.math.ec.rfc8032.Ed25519.generatePublicKey(seed, 0, pk, 0);
@@ -279,26 +273,18 @@ class Ed25519BackendsTest {
         assertThat(cases).isEqualTo(400 * 9 * 2);
     }
 
+    /** RFC 8032 5.1.5: the signer's scalar a, the clamped first half of SHA-512(seed). */
+    private static BigInteger secretScalar(byte[] seedDigest) {
+        byte[] scalarLe = java.util.Arrays.copyOf(seedDigest, 32);
+        scalarLe[0] &= (byte) 248;
+        scalarLe[31] &= 127;
+        scalarLe[31] |= 64;
+        return littleEndian(scalarLe);
+    }
+
     private static byte[] random(Random random, int length) {
         byte[] bytes = new byte[length];
         random.nextBytes(bytes);
         return bytes;
-    }
-
-    private static BigInteger littleEndian(byte[] le) {
-        byte[] be = new byte[le.length];
-        for (int i = 0; i < le.length; i++) {
-            be[i] = le[le.length - 1 - i];
-        }
-        return new BigInteger(1, be);
-    }
-
-    private static byte[] toLittleEndian(BigInteger value) {
-        byte[] be = value.toByteArray();
-        byte[] le = new byte[32];
-        for (int i = 0; i < 32 && i < be.length; i++) {
-            le[i] = be[be.length - 1 - i];
-        }
-        return le;
     }
 }

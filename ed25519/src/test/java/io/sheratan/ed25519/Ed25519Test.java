@@ -110,7 +110,8 @@ class Ed25519Test {
         assertThat(Ed25519.verify(admitted, message, new byte[63])).isFalse();
     }
 
-    private static BigInteger littleEndian(byte[] le) {
+    /** A little-endian unsigned number (Ed25519 encodes y and scalars so). */
+    static BigInteger littleEndian(byte[] le) {
         byte[] be = new byte[le.length];
         for (int i = 0; i < le.length; i++) {
             be[i] = le[le.length - 1 - i];
@@ -118,7 +119,8 @@ class Ed25519Test {
         return new BigInteger(1, be);
     }
 
-    private static byte[] toLittleEndian(BigInteger value) {
+    /** 32 little-endian bytes of a number below 2^256. */
+    static byte[] toLittleEndian(BigInteger value) {
         byte[] be = value.toByteArray();
         byte[] le = new byte[32];
         for (int i = 0; i < 32 && i < be.length; i++) {

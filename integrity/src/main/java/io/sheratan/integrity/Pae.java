@@ -42,11 +42,9 @@ public final class Pae {
     }
 
     public static byte[] encode(byte[] core) {
-        byte[] length = (core.length + " ").getBytes(StandardCharsets.US_ASCII);
-        byte[] pae = new byte[PREFIX.length + length.length + core.length];
-        System.arraycopy(PREFIX, 0, pae, 0, PREFIX.length);
-        System.arraycopy(length, 0, pae, PREFIX.length, length.length);
-        System.arraycopy(core, 0, pae, PREFIX.length + length.length, core.length);
+        byte[] header = header(core.length);
+        byte[] pae = Arrays.copyOf(header, header.length + core.length);
+        System.arraycopy(core, 0, pae, header.length, core.length);
         return pae;
     }
 }
