@@ -30,7 +30,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * {@code sheratan bench latency}: end-to-end latency from send to read_committed arrival on the
- * verified topic, through the real verifier (EOS v2, default commit interval) on an embedded
+ * verified topic, through the real verifier (EOS v2, its commit interval) on an embedded
  * broker, everything in this JVM. The verified record keeps the input record's timestamp, so
  * latency is the reader's wall clock minus that timestamp (one JVM, one clock).
  *
@@ -43,7 +43,7 @@ import java.util.concurrent.locks.LockSupport;
         header = "Benchmark: send to verified, end to end.",
         mixinStandardHelpOptions = true,
         description = {
-            "Send -> read_committed arrival on the verified topic, through the verifier (EOS v2, default commit interval).",
+            "Send -> read_committed arrival on the verified topic, through the verifier (EOS v2, Kafka Streams' commit interval of 100 ms unless --config sets one).",
             "Without --rate: measures the maximum end-to-end rate with a burst first, then runs at half of it.",
             "Last line: p99 and p50; the target is p99 <= 300 ms at half the maximum rate."
         })
@@ -62,6 +62,10 @@ public final class LatencyBench implements Callable<Integer> {
             description = "with --rate 0: measure at these fractions of the measured maximum, each in turn (default: ${DEFAULT-VALUE};"
                     + " e.g. 0.25,0.5,0.75 for a curve of latency against rate)")
     double[] fractions;
+
+    @Option(names = "--config", paramLabel = "KEY=VALUE",
+            description = "a Kafka Streams setting for the verifier, as SHERATAN_KAFKA_* would pass it, e.g. commit.interval.ms=100 (repeatable)")
+    Map<String, String> config = new java.util.LinkedHashMap<>();
 
     @picocli.CommandLine.Mixin
     BenchOutput output;
@@ -86,7 +90,10 @@ public final class LatencyBench implements Callable<Integer> {
             consumerConfig.put("group.id", "latency-reader");
             consumerConfig.put("auto.offset.reset", "latest");
             consumerConfig.put("isolation.level", "read_committed");
-            try (VerifierApp app = new VerifierApp(config, client, state, "127.0.0.1").start(false);
+            Map<String, Object> verifierClient = new HashMap<>(client);
+            verifierClient.putAll(this.config);
+            Object commitInterval = verifierClient.getOrDefault("commit.interval.ms", "100");
+            try (VerifierApp app = new VerifierApp(config, verifierClient, state, "127.0.0.1").start(false);
                  KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
                  ResultPublisher publisher = ResultPublisher.builder().clientConfig(client).topic(topics.submitted()).build()) {
                 app.awaitRunning(Duration.ofSeconds(60));
@@ -118,8 +125,8 @@ public final class LatencyBench implements Callable<Integer> {
                     Phase phase = run(publisher, consumer, results, "lat" + k + "-", warmup + paced * seconds, paced, warmup);
                     long[] sorted = Arrays.copyOf(phase.latencies, phase.measured);
                     Arrays.sort(sorted);
-                    System.out.printf(Locale.ROOT, "sheratan bench latency: %d s warm-up + %d s measured at %,d/s, EOS v2, default commit interval; %d of %d received%n",
-                            warmupSeconds, seconds, paced, phase.received, warmup + paced * seconds);
+                    System.out.printf(Locale.ROOT, "sheratan bench latency: %d s warm-up + %d s measured at %,d/s, EOS v2, commit interval %s ms; %d of %d received%n",
+                            warmupSeconds, seconds, paced, commitInterval, phase.received, warmup + paced * seconds);
                     System.out.printf(Locale.ROOT, "  measured: %d results, p50 %d ms, p90 %d ms, max %d ms%n",
                             phase.measured, pct(sorted, 50), pct(sorted, 90), sorted.length == 0 ? -1 : sorted[sorted.length - 1]);
                     System.out.printf(Locale.ROOT, "p99 %d ms at %,d/s (p50 %d ms; target p99 <= 300 ms at half the maximum rate)%n",
@@ -135,7 +142,7 @@ public final class LatencyBench implements Callable<Integer> {
                 }
                 if (output.wanted()) {
                     com.fasterxml.jackson.databind.node.ObjectNode report = output.report("latency");
-                    report.put("max_rate", maxRate).put("seconds", seconds).put("warmup_seconds", warmupSeconds).put("target_p99_ms", 300);
+                    report.put("max_rate", maxRate).put("commit_interval_ms", String.valueOf(commitInterval)).put("seconds", seconds).put("warmup_seconds", warmupSeconds).put("target_p99_ms", 300);
                     report.set("points", points);
                     Map<String, double[]> series = new java.util.LinkedHashMap<>();
                     series.put("p50", p50s);

@@ -89,6 +89,14 @@ public final class PipelineBench implements Callable<Integer> {
     @Option(names = "--batch-size", description = "producer batch.size in bytes for every variant (default: Kafka's, 16384)")
     Integer batchSize;
 
+    @Option(names = "--variants", defaultValue = "abcdev", paramLabel = "LETTERS",
+            description = "which variants run: a, b, c, d, e and v (the verifier); (a) always runs, the ratios of absent ones print as NaN (default: ${DEFAULT-VALUE})")
+    String only;
+
+    @Option(names = "--config", paramLabel = "KEY=VALUE",
+            description = "a Kafka Streams setting for every variant, e.g. commit.interval.ms=200 or producer.linger.ms=20 (repeatable)")
+    Map<String, String> config = new LinkedHashMap<>();
+
     @picocli.CommandLine.Mixin
     BenchOutput output;
 
@@ -97,6 +105,7 @@ public final class PipelineBench implements Callable<Integer> {
     private static final String STORE_PASSTHROUGH = "passthrough+store (b)";
     private static final String DEDUP = "passthrough+dedup (c)";
     private static final String DEDUP_TABLE = "(c)+output table (d)";
+    private static final String DEDUP_INDEX = "(c)+output index (e)";
     private static final String VERIFIER = "verifier";
     private static final String TABLE = "bench-table";
     /** What the verifier keeps per job id in its dedup store: the core hash and a little more. */
@@ -119,6 +128,10 @@ public final class PipelineBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!only.chars().allMatch(c -> "abcdev".indexOf(c) >= 0)) {
+            System.err.println("sheratan bench pipeline: --variants takes letters of abcdev (a, b, c, d, e and v for the verifier), was '" + only + "'");
+            return 2;
+        }
         Path state = Files.createTempDirectory("sheratan-bench-streams-");
         try (EmbeddedKafka kafka = EmbeddedKafka.builder().start()) {
             return runAll(kafka, state);
@@ -156,8 +169,9 @@ public final class PipelineBench implements Callable<Integer> {
                 ack.get(60, TimeUnit.SECONDS);
             }
         }
-        System.out.printf(Locale.ROOT, "sheratan bench pipeline: %d signed ~1 KB results (%s), %d runs per variant, exactly_once_v2, %d stream thread(s), batch.size %s%n",
-                count, ed25519 ? "ed25519 v2" : "sha256 v1", rounds, threads, batchSize == null ? "default" : batchSize);
+        System.out.printf(Locale.ROOT, "sheratan bench pipeline: %d signed ~1 KB results (%s), %d runs per variant, exactly_once_v2, %d stream thread(s), batch.size %s%s%n",
+                count, ed25519 ? "ed25519 v2" : "sha256 v1", rounds, threads, batchSize == null ? "default" : batchSize,
+                config.isEmpty() ? "" : ", settings " + config);
 
         Map<String, Function<String, Topology>> variants = new LinkedHashMap<>();
         variants.put(PASSTHROUGH, out -> passthrough(input, out, Store.NONE, false));
@@ -166,11 +180,19 @@ public final class PipelineBench implements Callable<Integer> {
         // verifier's dedup store does; (d) also keeps a read-only table over its own output topic, as the verifier does
         variants.put(DEDUP, out -> passthrough(input, out, Store.DEDUP_ENTRY, false));
         variants.put(DEDUP_TABLE, out -> passthrough(input, out, Store.DEDUP_ENTRY, true));
+        // (e): the output read back as (d) does, but only where each record lies is kept (12 bytes, not the result)
+        variants.put(DEDUP_INDEX, out -> passthrough(input, out, Store.DEDUP_ENTRY, true, true));
         variants.put(VERIFIER, out -> {
             Topics topics = new Topics(input, out, out + ".audit", out + ".checkpoints", 3, 1);
             return VerifierTopology.build(VerifierConfig.fromEnv(Map.of()).withTopics(topics),
                     new ResultMetrics(new SimpleMeterRegistry()), () -> keyring);
         });
+        String[] letters = {PASSTHROUGH, STORE_PASSTHROUGH, DEDUP, DEDUP_TABLE, DEDUP_INDEX, VERIFIER};
+        for (int i = 1; i < letters.length; i++) {
+            if (only.indexOf("abcdev".charAt(i)) < 0) {
+                variants.remove(letters[i]);
+            }
+        }
         Map<String, Run[]> runs = new HashMap<>();
         variants.keySet().forEach(k -> runs.put(k, new Run[rounds]));
         List<String> names = new ArrayList<>(variants.keySet());
@@ -188,6 +210,7 @@ public final class PipelineBench implements Callable<Integer> {
         double[] storeOverPassthrough = new double[rounds];
         double[] dedupOverA = new double[rounds];
         double[] tableOverA = new double[rounds];
+        double[] indexOverA = new double[rounds];
         double[] bytesOverA = new double[rounds];
         for (int r = 0; r < rounds; r++) {
             // the order rotates each round, so that no variant always runs first (or last) in a round
@@ -203,21 +226,23 @@ public final class PipelineBench implements Callable<Integer> {
                         r + 1, name, m.rate(), m.processCpuMicros(), m.streamCpuMicros(), m.producerCpuMicros(),
                         m.otherThreadsCpuMicros(), m.jvmCpuMicros(), m.streamAllocatedBytes(), m.brokerBytesPerResult());
             }
-            double va = runs.get(PASSTHROUGH)[r].rate();
-            double vb = runs.get(STORE_PASSTHROUGH)[r].rate();
-            double vv = runs.get(VERIFIER)[r].rate();
+            double va = rate(runs, PASSTHROUGH, r);
+            double vb = rate(runs, STORE_PASSTHROUGH, r);
+            double vv = rate(runs, VERIFIER, r);
             pairedB[r] = vv / vb;
             pairedA[r] = vv / va;
             storeOverPassthrough[r] = vb / va;
-            dedupOverA[r] = runs.get(DEDUP)[r].rate() / va;
-            tableOverA[r] = runs.get(DEDUP_TABLE)[r].rate() / va;
-            bytesOverA[r] = runs.get(VERIFIER)[r].brokerBytesPerResult() / runs.get(PASSTHROUGH)[r].brokerBytesPerResult();
-            System.out.printf(Locale.ROOT, "  round %d: verifier/(b) x%.2f, verifier/(a) x%.2f, (b)/(a) x%.2f, (c)/(a) x%.2f, (d)/(a) x%.2f%n",
-                    r + 1, pairedB[r], pairedA[r], storeOverPassthrough[r], dedupOverA[r], tableOverA[r]);
+            dedupOverA[r] = rate(runs, DEDUP, r) / va;
+            tableOverA[r] = rate(runs, DEDUP_TABLE, r) / va;
+            indexOverA[r] = rate(runs, DEDUP_INDEX, r) / va;
+            bytesOverA[r] = runs.containsKey(VERIFIER)
+                    ? runs.get(VERIFIER)[r].brokerBytesPerResult() / runs.get(PASSTHROUGH)[r].brokerBytesPerResult() : Double.NaN;
+            System.out.printf(Locale.ROOT, "  round %d: verifier/(b) x%.2f, verifier/(a) x%.2f, (b)/(a) x%.2f, (c)/(a) x%.2f, (d)/(a) x%.2f, (e)/(a) x%.2f%n",
+                    r + 1, pairedB[r], pairedA[r], storeOverPassthrough[r], dedupOverA[r], tableOverA[r], indexOverA[r]);
         }
         double a = median(runs.get(PASSTHROUGH), Run::rate);
-        double b = median(runs.get(STORE_PASSTHROUGH), Run::rate);
-        double v = median(runs.get(VERIFIER), Run::rate);
+        double b = runs.containsKey(STORE_PASSTHROUGH) ? median(runs.get(STORE_PASSTHROUGH), Run::rate) : Double.NaN;
+        double v = runs.containsKey(VERIFIER) ? median(runs.get(VERIFIER), Run::rate) : Double.NaN;
         System.out.printf(Locale.ROOT, "  medians: passthrough %,.0f/s, passthrough+store %,.0f/s, verifier %,.0f/s (ratios of the medians: x%.2f of (b), x%.2f of (a))%n",
                 a, b, v, v / b, v / a);
         for (String name : names) {
@@ -233,11 +258,15 @@ public final class PipelineBench implements Callable<Integer> {
                         + "output topic), verifier/(d) x%.2f%s%n", Stats.median(dedupOverA), Stats.median(tableOverA),
                 Stats.median(pairedA) / Stats.median(tableOverA),
                 Stats.median(tableOverA) < 0.6 ? "; (d)/(a) is below 0.6: the design, not the code, is the limit" : "");
+        System.out.printf(Locale.ROOT, "  (e)/(a) x%.2f: the output read back as in (d), but only each record's partition and offset kept%n",
+                Stats.median(indexOverA));
         System.out.printf(Locale.ROOT, "ratio verifier/(b) x%.2f (target x0.85), verifier/(a) x%.2f (target x0.60); broker bytes written per result verifier/(a) x%.2f (target <= x1.15)  [medians of the per-round ratios]%n",
                 Stats.median(pairedB), Stats.median(pairedA), Stats.median(bytesOverA));
         if (output.wanted()) {
             com.fasterxml.jackson.databind.node.ObjectNode report = output.report("pipeline");
-            report.put("count", count).put("rounds", rounds).put("threads", threads).put("mark", mark);
+            report.put("count", count).put("rounds", rounds).put("threads", threads).put("mark", mark).put("variants", only);
+            com.fasterxml.jackson.databind.node.ObjectNode settings = report.putObject("settings");
+            config.forEach(settings::put);
             com.fasterxml.jackson.databind.node.ObjectNode medians = report.putObject("median_rate");
             names.forEach(n -> medians.put(n, median(runs.get(n), Run::rate)));
             com.fasterxml.jackson.databind.node.ObjectNode ratios = report.putObject("ratios_per_round");
@@ -247,6 +276,8 @@ public final class PipelineBench implements Callable<Integer> {
             perRound.put("bytes verifier/(a)", bytesOverA);
             perRound.put("(c)/(a)", dedupOverA);
             perRound.put("(d)/(a)", tableOverA);
+            perRound.put("(e)/(a)", indexOverA);
+            perRound.values().removeIf(values -> Double.isNaN(values[0])); // variants not run (--variants)
             perRound.forEach((n, values) -> {
                 com.fasterxml.jackson.databind.node.ArrayNode array = ratios.putArray(n);
                 Arrays.stream(values).forEach(array::add);
@@ -258,6 +289,11 @@ public final class PipelineBench implements Callable<Integer> {
                     Map.of("verifier/(b)", 0.85, "verifier/(a)", 0.60, "bytes verifier/(a)", 1.15)));
         }
         return 0;
+    }
+
+    /** A variant's rate in round r, NaN when it did not run. */
+    private static double rate(Map<String, Run[]> runs, String name, int r) {
+        return runs.containsKey(name) ? runs.get(name)[r].rate() : Double.NaN;
     }
 
     private static double median(Run[] runs, ToDoubleFunction<Run> figure) {
@@ -296,6 +332,7 @@ public final class PipelineBench implements Callable<Integer> {
         }
         props.put("processing.exception.handler.global.enabled", true);
         props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L); // as VerifierApp sets it (one input each for (a) and (b): no effect)
+        props.putAll(config);
         try (KafkaStreams streams = new KafkaStreams(topology, props); Admin admin = Admin.create(client)) {
             long bytesBefore = logBytes(admin);
             streams.start();
@@ -378,6 +415,10 @@ public final class PipelineBench implements Callable<Integer> {
     private enum Store { NONE, WHOLE_RESULT, DEDUP_ENTRY }
 
     private static Topology passthrough(String input, String output, Store store, boolean outputTable) {
+        return passthrough(input, output, store, outputTable, false);
+    }
+
+    private static Topology passthrough(String input, String output, Store store, boolean outputTable, boolean indexOnly) {
         Topology topology = new Topology();
         topology.addSource("in", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), input);
         topology.addProcessor("pass", () -> new Passthrough(store), "in");
@@ -389,23 +430,35 @@ public final class PipelineBench implements Callable<Integer> {
             // as the verifier's table: the output topic read back into a store of its own (the topic is its changelog)
             topology.addReadOnlyStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TABLE), Serdes.ByteArray(),
                     Serdes.ByteArray()).withLoggingDisabled(), "table-in", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
-                    output, "table", () -> new TableWriter());
+                    output, "table", () -> new TableWriter(indexOnly));
         }
         topology.addSink("out", output, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), "pass");
         return topology;
     }
 
     private static final class TableWriter implements Processor<byte[], byte[], Void, Void> {
+        private final boolean indexOnly;
+        private ProcessorContext<Void, Void> context;
         private KeyValueStore<byte[], byte[]> table;
+
+        TableWriter(boolean indexOnly) {
+            this.indexOnly = indexOnly;
+        }
 
         @Override
         public void init(ProcessorContext<Void, Void> context) {
+            this.context = context;
             table = context.getStateStore(TABLE);
         }
 
         @Override
         public void process(Record<byte[], byte[]> record) {
-            table.put(record.key(), record.value());
+            if (!indexOnly) {
+                table.put(record.key(), record.value());
+                return;
+            }
+            var meta = context.recordMetadata().orElseThrow();
+            table.put(record.key(), java.nio.ByteBuffer.allocate(12).putInt(meta.partition()).putLong(meta.offset()).array());
         }
     }
 
