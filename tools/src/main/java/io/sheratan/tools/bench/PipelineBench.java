@@ -132,6 +132,12 @@ public final class PipelineBench implements Callable<Integer> {
             System.err.println("sheratan bench pipeline: --variants takes letters of abcdev (a, b, c, d, e and v for the verifier), was '" + only + "'");
             return 2;
         }
+        for (String own : List.of(StreamsConfig.APPLICATION_ID_CONFIG, StreamsConfig.STATE_DIR_CONFIG, "bootstrap.servers")) {
+            if (config.containsKey(own)) {
+                System.err.println("sheratan bench pipeline: --config cannot set " + own + ": each run sets its own");
+                return 2;
+            }
+        }
         Path state = Files.createTempDirectory("sheratan-bench-streams-");
         try (EmbeddedKafka kafka = EmbeddedKafka.builder().start()) {
             return runAll(kafka, state);
