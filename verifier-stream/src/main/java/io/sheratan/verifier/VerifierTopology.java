@@ -28,7 +28,7 @@ import java.util.function.Supplier;
  *        └──► verified-table (store verified-results: the verified topic is its changelog)
  * </pre>
  * Each verified result is written to Kafka once: to the verified topic. The dedup step keeps a small
- * changelogged store, {@link #DEDUP_STORE} (job id → core hash and time, 41 bytes), and the queryable
+ * changelogged store, {@link #DEDUP_STORE} (job id → core hash, time and the hash of the record written, 73 bytes), and the queryable
  * store {@link #STORE} is a read-only table over the verified topic, restored from the topic itself.
  * Dedup asks the small store; a task that starts with it empty and the table not (results of a
  * release that kept them in {@link #STORE} with a changelog of its own) first adopts the table's job

@@ -178,13 +178,19 @@ class VerifierTopologyTest {
     void shouldForwardAndRememberTheFirstVerifiedResult() throws Exception {
         send("job-1", signedJson("job-1", "{\"value\":42}", SHA256));
 
-        VerifiedResult result = onlyVerified();
+        byte[] written = verified.readRecordsToList().get(0).value();
+        VerifiedResult result = verifiedCodec.decode(written);
         assertThat(result.getJobId()).isEqualTo("job-1");
         assertThat(result.getResult()).isEqualTo("{\"value\":42}");
         assertThat(result.getMode()).isEqualTo("sha256");
         assertThat(result.getSha256()).isEqualTo(unsigned("job-1", "{\"value\":42}").coreSha256());
-        assertThat(store().get("job-1")).as("the table over the verified topic").isNotNull();
-        assertThat(ids().get("job-1")).as("the dedup entry: version, hash, time").hasSize(41);
+        assertThat(store().get("job-1")).as("the table over the verified topic").isEqualTo(written);
+        byte[] entry = ids().get("job-1");
+        assertThat(entry).as("the dedup entry: version 2, core hash, time, hash of the record written").hasSize(73);
+        assertThat(entry[0]).isEqualTo((byte) 2);
+        assertThat(java.util.HexFormat.of().formatHex(entry, 1, 33)).isEqualTo(result.getSha256());
+        assertThat(java.nio.ByteBuffer.wrap(entry, 33, 8).getLong()).isEqualTo(result.getVerifiedAt().toEpochMilli());
+        assertThat(java.util.Arrays.copyOfRange(entry, 41, 73)).isEqualTo(java.security.MessageDigest.getInstance("SHA-256").digest(written));
         assertThat(counter("sheratan_results_verified_total")).isEqualTo(1);
         assertNothingElse();
     }
@@ -216,6 +222,56 @@ class VerifierTopologyTest {
         foreign.pipeInput("job-1", verifiedCodec.encode(VerifiedResult.newBuilder().setJobId("job-1").setOk(true).setResult("666")
                 .setSha256(forged.coreSha256()).setVerifiedAt(START).setSourcePartition(0).setSourceOffset(9).build()));
         assertThat(store().get("job-1")).as("a second value replaces no verified result").isEqualTo(stored);
+        assertNothingElse();
+    }
+
+    /**
+     * A foreign writer of the verified topic copies the verifier's record for a job and keeps its job id
+     * and core hash (both public: on the topic and in audit events) while changing what it vouches for.
+     */
+    @Test
+    void shouldNotTakeACopyOfAStoredResultWithItsCoreHashKeptAndItsContentChanged() throws Exception {
+        send("job-1", signedJson("job-1", "{\"value\":42}", SHA256));
+        byte[] stored = verified.readRecordsToList().get(0).value();
+        VerifiedResult original = verifiedCodec.decode(stored);
+        var foreign = driver.createInputTopic(topicsInUse.verified(), new StringSerializer(), new ByteArraySerializer(), START, Duration.ofMillis(1));
+        List<VerifiedResult> copies = List.of(
+                VerifiedResult.newBuilder(original).setResult("{\"value\":666}").build(),
+                VerifiedResult.newBuilder(original).setOk(false).setResult(null).setError("forged").build(),
+                VerifiedResult.newBuilder(original).setMode("ed25519").setKeyId("forged-key").build(),
+                VerifiedResult.newBuilder(original).setNodeId("forged-node").build(),
+                VerifiedResult.newBuilder(original).setVerifiedAt(original.getVerifiedAt().plusSeconds(1)).build());
+        for (VerifiedResult copy : copies) {
+            byte[] forged = verifiedCodec.encode(copy);
+            assertThat(forged).as("the copy differs").isNotEqualTo(stored);
+            assertThat(copy.getSha256()).isEqualTo(original.getSha256());
+            foreign.pipeInput("job-1", forged);
+            assertThat(store().get("job-1")).as("a copy with the core hash kept replaces nothing: " + copy).isEqualTo(stored);
+        }
+        foreign.pipeInput("job-1", stored); // the same bytes again (a retried send of the verifier's own record) are the same result
+        assertThat(store().get("job-1")).isEqualTo(stored);
+        send("job-2", signedJson("job-2", "{\"value\":7}", SHA256));
+        assertThat(store().get("job-2")).as("the next valid result is stored").isEqualTo(verified.readRecordsToList().get(0).value());
+        assertNothingElse();
+    }
+
+    /** An entry an earlier release wrote (version 1: core hash and time, no record hash) still dedups and still admits its result. */
+    @Test
+    void shouldKeepReadingDedupEntriesOfTheEarlierFormat() throws Exception {
+        Submission first = unsigned("job-1", "{\"value\":42}");
+        long at = START.toEpochMilli();
+        ids().put("job-1", java.nio.ByteBuffer.allocate(41).put((byte) 1).put(java.util.HexFormat.of().parseHex(first.coreSha256()))
+                .putLong(at).array());
+        send("job-1", signedJson("job-1", "{\"value\":42}", SHA256));
+        assertThat(counter("sheratan_results_duplicate_total")).as("the same core again").isEqualTo(1);
+        send("job-1", signedJson("job-1", "{\"value\":43}", SHA256));
+        assertThat(onlyAudit().getReason()).isEqualTo("conflict");
+        // that release's record on the verified topic is taken by its core hash, as then
+        byte[] earlier = verifiedCodec.encode(VerifiedResult.newBuilder().setJobId("job-1").setOk(true).setResult("{\"value\":42}")
+                .setSha256(first.coreSha256()).setMode("sha256").setVerifiedAt(START).setSourcePartition(0).setSourceOffset(0).build());
+        driver.createInputTopic(topicsInUse.verified(), new StringSerializer(), new ByteArraySerializer(), START, Duration.ofMillis(1))
+                .pipeInput("job-1", earlier);
+        assertThat(store().get("job-1")).isEqualTo(earlier);
         assertNothingElse();
     }
 

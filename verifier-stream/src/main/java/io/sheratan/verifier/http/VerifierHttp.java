@@ -15,7 +15,6 @@ import io.sheratan.verifier.VerifierConfig;
 import io.sheratan.verifier.VerifierTopology;
 import io.sheratan.verifier.internals.PoisonGuard;
 import io.sheratan.verifier.internals.VerifiedTable;
-import io.sheratan.verifier.internals.VerifyProcessor;
 import io.sheratan.avro.codec.OutputCodec;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
@@ -194,13 +193,12 @@ public final class VerifierHttp implements AutoCloseable {
         }
     }
 
-    /** Whether the verifier's own dedup store records this job with this core hash (the table may hold a restored foreign value). */
-    private boolean recordedByTheVerifier(String jobId, VerifiedTable.Stored stored) {
+    /** Whether the verifier's own dedup store records exactly this value for the job (the table may hold a restored foreign value). */
+    private boolean recordedByTheVerifier(String jobId, byte[] value) {
         ReadOnlyKeyValueStore<String, byte[]> ids = streams.store(
                 StoreQueryParameters.fromNameAndType(VerifierTopology.DEDUP_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()));
         byte[] entry = ids.get(jobId);
-        VerifiedTable.Stored recorded = entry == null ? null : VerifyProcessor.decodeId(jobId, entry);
-        return recorded != null && recorded.sha256().equals(stored.sha256());
+        return entry != null && VerifiedTable.recorded(jobId, entry, value, codec);
     }
 
     private Reply local(String jobId) {
@@ -218,9 +216,9 @@ public final class VerifierHttp implements AutoCloseable {
         if (config.isExpired(stored.verifiedAtMs(), System.currentTimeMillis())) {
             return Reply.json(404, "{\"error\":\"not_found\",\"note\":\"expired\"}");
         }
-        if (!recordedByTheVerifier(jobId, stored)) {
+        if (!recordedByTheVerifier(jobId, bytes)) {
             // DESIGN 4: a foreign value (one a restore copied past the table's own check) is never served
-            LOG.warn("the query table holds a result for a job that the verifier did not record with that core hash; not served");
+            LOG.warn("the query table holds a result for a job that is not the record the verifier wrote for it; not served");
             return Reply.json(503, "{\"error\":\"unavailable\",\"state\":\"the stored value is not the result the verifier recorded\"}");
         }
         try {

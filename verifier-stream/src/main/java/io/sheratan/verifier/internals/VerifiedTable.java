@@ -44,15 +44,25 @@ public final class VerifiedTable implements Processor<String, byte[], Void, Void
     }
 
     /**
-     * Whether the verifier recorded this result: its dedup entry for the job names the same core
-     * hash. The verifier writes the entry before (or, under exactly-once, in the same transaction as)
-     * the result, so every result it wrote passes; a foreign value for the job does not, nor does one
-     * for a job whose entry has expired (until the job is verified again, which replaces the value).
+     * Whether the verifier recorded this result: its dedup entry for the job keeps the hash of exactly
+     * these bytes. The verifier writes the entry before (or, under exactly-once, in the same transaction
+     * as) the result, so every result it wrote passes; a foreign value for the job does not, also a copy
+     * of the verifier's record with its core hash kept and the result, mode or key id changed, nor does
+     * a value for a job whose entry has expired (until the job is verified again, which replaces it).
      */
     private boolean recordedByTheVerifier(String jobId, byte[] value) {
         byte[] entry = ids.get(jobId);
-        if (entry == null) {
-            return false;
+        return entry != null && recorded(jobId, entry, value, codec);
+    }
+
+    /**
+     * Whether {@code value}, a record of the verified topic, is the one the verifier recorded in the dedup
+     * {@code entry}: byte for byte for an entry that keeps the record's hash; an entry of an earlier release
+     * names only the core hash, which is compared then (a weaker check, gone once the job's entry is renewed).
+     */
+    public static boolean recorded(String jobId, byte[] entry, byte[] value, AvroCodec<VerifiedResult> codec) {
+        if (VerifyProcessor.keepsTheRecordHash(entry)) {
+            return VerifyProcessor.sameRecordHash(entry, value);
         }
         if (codec.isWellFormedCurrent(value)) {
             int sha = sha256Offset(value);

@@ -1,6 +1,7 @@
 package io.sheratan.verifier.internals;
 
 import io.sheratan.avro.codec.AuditEvents;
+import io.sheratan.avro.codec.Digests;
 import io.sheratan.avro.codec.OutputCodec;
 import io.sheratan.avro.AuditEvent;
 import io.sheratan.avro.VerifiedResult;
@@ -198,7 +199,7 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
                     + limit + (limit == config.maxOutputBytes() ? " (" + VerifierConfig.MAX_OUTPUT_BYTES + ")" : " (the topics' max.message.bytes)"));
             return;
         }
-        remember(submission.jobId(), submission.coreSha256(), now);
+        remember(submission.jobId(), submission.coreSha256(), now, out);
         context.forward(new Record<>(submission.jobId(), out, record.timestamp()), VERIFIED);
         boolean unmarked = verdict.outcome() == Verdict.Outcome.ACCEPTED_UNMARKED;
         metrics.verified(unmarked);
@@ -246,7 +247,7 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
                 // a verification time in the future was never written by a verifier (a foreign record restored into the table)
                 if (stored != null && entry.key.equals(stored.jobId()) && !config.isExpired(stored.verifiedAtMs(), now)
                         && stored.verifiedAtMs() <= now + java.time.Duration.ofMinutes(5).toMillis()) {
-                    remember(entry.key, stored.sha256(), stored.verifiedAtMs());
+                    remember(entry.key, stored.sha256(), stored.verifiedAtMs(), entry.value);
                     adopted++;
                 }
             }
@@ -269,20 +270,52 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
                 .source(from.partition, from.offset).attestation(s.coreVersion(), attested).encode();
     }
 
-    /** A dedup entry: version 1, the core's SHA-256 (32 bytes), the verification time (ms, 8 bytes). */
+    /** A dedup entry of earlier releases: version 1, the core's SHA-256 (32 bytes), the verification time (ms, 8 bytes). */
     static final byte ID_FORMAT = 1;
     static final int ID_BYTES = 1 + 32 + 8;
+    /**
+     * A dedup entry as written now: version 2, the core's SHA-256, the verification time, then the SHA-256 of the
+     * verified record exactly as it was sent to the verified topic (32 bytes), so that a record read back from
+     * that topic is the verifier's only when it is the same bytes: a copy with the core hash kept and the result,
+     * mode or key id changed is not (DESIGN 4, foreign records).
+     */
+    static final byte ID_FORMAT_2 = 2;
+    static final int ID_BYTES_2 = ID_BYTES + 32;
 
-    private void remember(String jobId, String sha256Hex, long verifiedAtMs) {
-        ids.put(jobId, ByteBuffer.allocate(ID_BYTES).put(ID_FORMAT).put(HexFormat.of().parseHex(sha256Hex)).putLong(verifiedAtMs).array());
+    private void remember(String jobId, String sha256Hex, long verifiedAtMs, byte[] written) {
+        ids.put(jobId, ByteBuffer.allocate(ID_BYTES_2).put(ID_FORMAT_2).put(HexFormat.of().parseHex(sha256Hex)).putLong(verifiedAtMs)
+                .put(Digests.sha256(written)).array());
+    }
+
+    /** Whether a dedup entry keeps the hash of the record the verifier wrote (format 2). */
+    static boolean keepsTheRecordHash(byte[] entry) {
+        return entry.length == ID_BYTES_2 && entry[0] == ID_FORMAT_2;
+    }
+
+    /** Whether {@code value} is, byte for byte, the record whose hash a format-2 entry keeps (compared in constant time). */
+    static boolean sameRecordHash(byte[] entry, byte[] value) {
+        if (!keepsTheRecordHash(entry) || value == null) {
+            return false;
+        }
+        byte[] digest = Digests.sha256(value);
+        int diff = 0;
+        for (int i = 0; i < 32; i++) {
+            diff |= digest[i] ^ entry[ID_BYTES + i];
+        }
+        return diff == 0;
+    }
+
+    /** An entry of either format: version 1 (41 bytes) or 2 (73 bytes). */
+    private static boolean isEntry(byte[] entry) {
+        return entry.length == ID_BYTES && entry[0] == ID_FORMAT || keepsTheRecordHash(entry);
     }
 
     /**
      * Whether a dedup entry names the core hash written as 64 lowercase hex characters at {@code at}
-     * of {@code value}: compared without making a String of either (the table checks each result).
+     * of {@code value}: compared without making a String of either.
      */
     static boolean sameCoreHash(byte[] entry, byte[] value, int at) {
-        if (entry.length != ID_BYTES || entry[0] != ID_FORMAT || at < 0 || at + 64 > value.length) {
+        if (!isEntry(entry) || at < 0 || at + 64 > value.length) {
             return false;
         }
         int diff = 0;
@@ -298,7 +331,7 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
 
     /** A dedup entry as job id, core hash and time; null (logged) when it is not one. */
     public static VerifiedTable.Stored decodeId(String jobId, byte[] value) {
-        if (value.length != ID_BYTES || value[0] != ID_FORMAT) {
+        if (!isEntry(value)) {
             LOG.error("unreadable entry in {} ({} bytes)", StoreNames.DEDUP, value.length);
             return null;
         }
