@@ -56,6 +56,9 @@ public final class Marks {
                 Keyed hit = cache[i];
                 System.arraycopy(cache, 0, cache, 1, i);
                 cache[0] = hit;
+                // a no-op after a doFinal; a Mac that an earlier call left half-fed (it failed part-way) must not
+                // carry that input into this one
+                hit.mac().reset();
                 return hit.mac();
             }
         }
@@ -100,7 +103,6 @@ public final class Marks {
             }
         }
         Mac mac = keyed(key);
-        mac.reset(); // a no-op after a doFinal; a Mac some earlier call left half-fed must not carry its input into this one
         if (header != null) {
             mac.update(header);
         }

@@ -230,6 +230,7 @@ class VerifierIT {
                 List<ConsumerRecord<byte[], byte[]>> written = readAll(config.topics().verified(), 1);
                 assertThat(written).hasSize(1);
                 stored = awaitResult(http, app.httpPort(), "kept-1");
+                assertThat(stored).as("the verified result is served").isNotNull().contains("\\\"v\\\":1");
                 // the verifier's own record with its core hash kept and another result: public parts, forged content
                 var codec = io.sheratan.avro.codec.AvroCodec.verifiedResults();
                 byte[] sameHash = codec.encode(io.sheratan.avro.VerifiedResult.newBuilder(codec.decode(written.get(0).value()))
@@ -305,6 +306,46 @@ class VerifierIT {
                         + VerifierHttp.path("old-1"))).build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(answer.statusCode()).isEqualTo(200);
                 assertThat(answer.body()).contains(first.coreSha256());
+            }
+        }
+    }
+
+    /**
+     * Adoption happens once per task, at its first start: a later start whose dedup store restores empty of job
+     * ids (none verified yet, or all purged) does not adopt what a foreign writer put on the verified topic.
+     */
+    @Test
+    void shouldNotAdoptAForeignRecordOnALaterStartWithNoJobIdsInDedup(@TempDir Path first, @TempDir Path fresh) throws Exception {
+        VerifierConfig config = config(".adopt-once");
+        byte[] key = "later-1".getBytes(StandardCharsets.UTF_8);
+        byte[] real;
+        byte[] forged;
+        io.sheratan.envelope.Submission realCore;
+        try (ResultPublisher publisher = ResultPublisher.builder().clientConfig(kafka.clientConfig())
+                .topic(config.topics().submitted()).build()) {
+            realCore = publisher.prepare("later-1", true, "{\"v\":1}", null).signedBy(Signer.v1(config.policy()));
+            real = EnvelopeWriter.toJson(realCore);
+            io.sheratan.envelope.Submission other = publisher.prepare("later-1", true, "{\"v\":666}", null).signedBy(Signer.v1(config.policy()));
+            forged = io.sheratan.avro.codec.AvroCodec.verifiedResults().encode(io.sheratan.avro.VerifiedResult.newBuilder()
+                    .setJobId("later-1").setOk(true).setResult("{\"v\":666}").setSha256(other.coreSha256()).setMode("sha256")
+                    .setVerifiedAt(java.time.Instant.now()).setSourcePartition(0).setSourceOffset(0).build());
+        }
+        try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            try (VerifierApp app = new VerifierApp(config, kafka.clientConfig(), first, "127.0.0.1").start(false)) {
+                assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue(); // the first start: nothing to adopt
+                Thread.sleep(1_000); // past a commit of the tasks' first start
+            }
+            raw.send(new ProducerRecord<>(config.topics().verified(), key, forged)).get(60, TimeUnit.SECONDS);
+            try (VerifierApp app = new VerifierApp(config, kafka.clientConfig(), fresh, "127.0.0.1").start(false)) {
+                assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+                HttpResponse<String> before = get(app.httpPort(), VerifierHttp.path("later-1"));
+                assertThat(before.body()).as("the restored foreign record is not served").doesNotContain("666");
+                assertThat(before.statusCode()).isEqualTo(503);
+                raw.send(new ProducerRecord<>(config.topics().submitted(), key, real)).get(60, TimeUnit.SECONDS);
+                String answer = awaitResult(http, app.httpPort(), "later-1");
+                assertThat(answer).as("the job is verified: no adopted entry made it a conflict").isNotNull().contains(realCore.coreSha256());
+                var conflicts = app.registry().find("sheratan_results_rejected_total").tag("reason", "conflict").counter();
+                assertThat(conflicts == null ? 0.0 : conflicts.count()).as("no conflict").isZero();
             }
         }
     }

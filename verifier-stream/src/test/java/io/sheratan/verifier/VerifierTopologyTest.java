@@ -187,6 +187,7 @@ class VerifierTopologyTest {
         assertThat(store().get("job-1")).as("the table over the verified topic").isEqualTo(written);
         byte[] entry = ids().get("job-1");
         assertThat(entry).as("the dedup entry: version 2, core hash, time, hash of the record written").hasSize(73);
+        assertThat(ids().get(VerifyProcessor.ADOPTION_DONE)).as("the task's one adoption is marked done").isNotNull();
         assertThat(entry[0]).isEqualTo((byte) 2);
         assertThat(java.util.HexFormat.of().formatHex(entry, 1, 33)).isEqualTo(result.getSha256());
         assertThat(java.nio.ByteBuffer.wrap(entry, 33, 8).getLong()).isEqualTo(result.getVerifiedAt().toEpochMilli());
@@ -262,15 +263,22 @@ class VerifierTopologyTest {
         long at = START.toEpochMilli();
         ids().put("job-1", java.nio.ByteBuffer.allocate(41).put((byte) 1).put(java.util.HexFormat.of().parseHex(first.coreSha256()))
                 .putLong(at).array());
+        byte[] entry = ids().get("job-1").clone();
         send("job-1", signedJson("job-1", "{\"value\":42}", SHA256));
         assertThat(counter("sheratan_results_duplicate_total")).as("the same core again").isEqualTo(1);
         send("job-1", signedJson("job-1", "{\"value\":43}", SHA256));
         assertThat(onlyAudit().getReason()).isEqualTo("conflict");
+        assertThat(ids().get("job-1")).as("the entry stays as that release wrote it").isEqualTo(entry);
+        var topic = driver.createInputTopic(topicsInUse.verified(), new StringSerializer(), new ByteArraySerializer(), START, Duration.ofMillis(1));
+        // a record with another core hash is not that release's record either
+        topic.pipeInput("job-1", verifiedCodec.encode(VerifiedResult.newBuilder().setJobId("job-1").setOk(true).setResult("{\"value\":43}")
+                .setSha256(unsigned("job-1", "{\"value\":43}").coreSha256()).setMode("sha256").setVerifiedAt(START)
+                .setSourcePartition(0).setSourceOffset(0).build()));
+        assertThat(store().get("job-1")).isNull();
         // that release's record on the verified topic is taken by its core hash, as then
         byte[] earlier = verifiedCodec.encode(VerifiedResult.newBuilder().setJobId("job-1").setOk(true).setResult("{\"value\":42}")
                 .setSha256(first.coreSha256()).setMode("sha256").setVerifiedAt(START).setSourcePartition(0).setSourceOffset(0).build());
-        driver.createInputTopic(topicsInUse.verified(), new StringSerializer(), new ByteArraySerializer(), START, Duration.ofMillis(1))
-                .pipeInput("job-1", earlier);
+        topic.pipeInput("job-1", earlier);
         assertThat(store().get("job-1")).isEqualTo(earlier);
         assertNothingElse();
     }
@@ -456,11 +464,16 @@ class VerifierTopologyTest {
         try (var all = ids().all()) {
             left = 0;
             while (all.hasNext()) {
-                assertThat(all.next().key).startsWith("new-");
+                String key = all.next().key;
+                if (key.equals(VerifyProcessor.ADOPTION_DONE)) {
+                    continue; // the task's adoption marker is kept for good
+                }
+                assertThat(key).startsWith("new-");
                 left++;
             }
         }
         assertThat(left).isEqualTo(5_000);
+        assertThat(ids().get(VerifyProcessor.ADOPTION_DONE)).as("the purge keeps the adoption marker").isNotNull();
         assertThat(verified.getQueueSize()).isEqualTo(30_000);
     }
 
@@ -488,8 +501,13 @@ class VerifierTopologyTest {
     void shouldWriteJsonOutputWhenAsked() throws Exception {
         startWith(config(SHA256).withOutputFormat(OutputFormat.JSON));
         send("job-1", signedJson("job-1", "{\"a\":1}", SHA256));
-        String json = new String(verified.readValue(), StandardCharsets.UTF_8);
+        byte[] written = verified.readValue();
+        String json = new String(written, StandardCharsets.UTF_8);
         assertThat(json).startsWith("{\"job_id\":\"job-1\",\"ok\":true,\"result\":\"{\\\"a\\\":1}\"");
+        // the dedup entry keeps the hash of what was sent (the JSON, not the Avro it was made from): the table takes it
+        assertThat(java.util.Arrays.copyOfRange(ids().get("job-1"), 41, 73))
+                .isEqualTo(java.security.MessageDigest.getInstance("SHA-256").digest(written));
+        assertThat(store().get("job-1")).as("the verifier's own JSON record is stored").isEqualTo(written);
         assertNothingElse();
     }
 

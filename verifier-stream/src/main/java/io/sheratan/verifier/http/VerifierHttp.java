@@ -15,6 +15,7 @@ import io.sheratan.verifier.VerifierConfig;
 import io.sheratan.verifier.VerifierTopology;
 import io.sheratan.verifier.internals.PoisonGuard;
 import io.sheratan.verifier.internals.VerifiedTable;
+import io.sheratan.verifier.internals.VerifyProcessor;
 import io.sheratan.avro.codec.OutputCodec;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
@@ -193,12 +194,11 @@ public final class VerifierHttp implements AutoCloseable {
         }
     }
 
-    /** Whether the verifier's own dedup store records exactly this value for the job (the table may hold a restored foreign value). */
-    private boolean recordedByTheVerifier(String jobId, byte[] value) {
+    /** The verifier's own dedup entry for the job, or null (the table may hold a restored foreign value). */
+    private byte[] dedupEntry(String jobId) {
         ReadOnlyKeyValueStore<String, byte[]> ids = streams.store(
                 StoreQueryParameters.fromNameAndType(VerifierTopology.DEDUP_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()));
-        byte[] entry = ids.get(jobId);
-        return entry != null && VerifiedTable.recorded(jobId, entry, value, codec);
+        return ids.get(jobId);
     }
 
     private Reply local(String jobId) {
@@ -213,13 +213,19 @@ public final class VerifierHttp implements AutoCloseable {
         if (stored == null) {
             return Reply.json(500, "{\"error\":\"unreadable store entry\"}");
         }
-        if (config.isExpired(stored.verifiedAtMs(), System.currentTimeMillis())) {
-            return Reply.json(404, "{\"error\":\"not_found\",\"note\":\"expired\"}");
-        }
-        if (!recordedByTheVerifier(jobId, bytes)) {
+        long now = System.currentTimeMillis();
+        byte[] entry = dedupEntry(jobId);
+        // without a dedup entry (purged when it expired) nothing is vouched for; with one, first whether this is
+        // the verifier's record at all, and then its time from the entry: a foreign value's verified_at decides nothing
+        boolean recorded = entry != null && VerifiedTable.recorded(jobId, entry, bytes, codec);
+        if (!recorded && !(entry == null && config.isExpired(stored.verifiedAtMs(), now))) {
             // DESIGN 4: a foreign value (one a restore copied past the table's own check) is never served
             LOG.warn("the query table holds a result for a job that is not the record the verifier wrote for it; not served");
             return Reply.json(503, "{\"error\":\"unavailable\",\"state\":\"the stored value is not the result the verifier recorded\"}");
+        }
+        VerifiedTable.Stored vouched = recorded ? VerifyProcessor.decodeId(jobId, entry) : null;
+        if (vouched == null || config.isExpired(vouched.verifiedAtMs(), now)) {
+            return Reply.json(404, "{\"error\":\"not_found\",\"note\":\"expired\"}");
         }
         try {
             byte[] json = AvroCodec.isSingleObject(bytes) ? OutputCodec.json(codec.decode(bytes)) : bytes;

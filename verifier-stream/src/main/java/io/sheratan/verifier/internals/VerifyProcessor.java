@@ -227,16 +227,31 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
     }
 
     /**
+     * A key no job id can be (a job id has at most {@value EnvelopeReader#MAX_JOB_ID_LENGTH} characters): its
+     * presence in the dedup store says that the task's one adoption of the table (below) has happened.
+     */
+    public static final String ADOPTION_DONE = "sheratan:adoption-done:" + ".".repeat(EnvelopeReader.MAX_JOB_ID_LENGTH);
+
+    /**
      * A task whose dedup store is empty while its table is not (a release before the dedup store
      * kept whole results, which are now read back as the table) adopts the table's unexpired job ids
-     * once, at start, so that nothing verified before is verified again. Runs after the stores are
-     * restored; a fresh deployment has both empty and does nothing.
+     * once, at its first start on a release with the dedup store, so that nothing verified before is
+     * verified again. Runs after the stores are restored; a fresh deployment has both empty and does
+     * nothing. Once only, marked by {@link #ADOPTION_DONE}: what a table holds after a restore is whatever
+     * the verified topic holds (a foreign writer's records too), and adopting it again whenever the dedup
+     * store happens to be empty (all its entries purged, then a restore) would vouch for such a record.
      */
     private void adoptTable() {
+        if (ids.get(ADOPTION_DONE) != null) {
+            return;
+        }
+        boolean empty;
         try (KeyValueIterator<String, byte[]> any = ids.all()) {
-            if (any.hasNext()) {
-                return;
-            }
+            empty = !any.hasNext();
+        }
+        ids.put(ADOPTION_DONE, new byte[] {ID_FORMAT_2});
+        if (!empty) {
+            return;
         }
         long now = context.currentSystemTimeMs();
         int adopted = 0;
@@ -353,6 +368,9 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
                 while (entries.hasNext() && expired.size() < PURGE_CHUNK) {
                     var entry = entries.next();
                     last = entry.key;
+                    if (ADOPTION_DONE.equals(entry.key)) {
+                        continue; // kept for good
+                    }
                     VerifiedTable.Stored remembered = decodeId(entry.key, entry.value);
                     if (remembered == null || config.isExpired(remembered.verifiedAtMs(), nowMs)) {
                         expired.add(entry.key);
