@@ -46,6 +46,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Wires the verifier: {@link VerifierTopology} in a {@link KafkaStreams} instance (exactly-once v2 by
@@ -138,7 +140,8 @@ public final class VerifierApp implements AutoCloseable {
                     + VerifierConfig.MAX_OUTPUT_BYTES + " or raise max.request.size");
         }
         this.outputLimit = OutputLimit.of(config.maxOutputBytes());
-        this.topology = VerifierTopology.build(config, new ResultMetrics(registry), guard, keyrings, outputLimit);
+        this.topology = VerifierTopology.build(config, new ResultMetrics(registry), guard, keyrings, outputLimit,
+                partition -> adoptionPending.contains(partition));
         this.streams = new KafkaStreams(topology, props);
         LOG.info("verifier {} on {} with {}", config.applicationId(), self, KafkaClientConfig.redacted(clientConfig));
         LOG.info("Ed25519 signatures checked by {}", io.sheratan.ed25519.Ed25519.backendDescription());
@@ -263,6 +266,16 @@ public final class VerifierApp implements AutoCloseable {
     }
 
     /**
+     * The partitions whose task may adopt the table's job ids into dedup: those of the first start of this
+     * application on the verified topic, until the task has run (see {@code VerifyProcessor}). Filled by
+     * {@link #startTableAtTheTopicsEnd()} before any task starts.
+     */
+    private final Set<Integer> adoptionPending = ConcurrentHashMap.newKeySet();
+
+    /** The metadata of the offsets set below, which Kafka Streams' own commits replace once the task has run. */
+    static final String ADOPTION_PENDING = "sheratan:adoption-pending";
+
+    /**
      * The first start of this application on the verified topic (a new deployment, or one upgraded
      * from a release whose query store had a changelog of its own): its committed offsets on the
      * verified topic are set to the topic's end, so that the query table is restored from the whole
@@ -270,11 +283,29 @@ public final class VerifierApp implements AutoCloseable {
      * {@code VerifyProcessor}). Without a commit, Kafka Streams would instead read the topic as
      * ordinary input while verifying, and a resubmission could arrive before its earlier result.
      * Later starts find their own commits and change nothing.
+     *
+     * <p>Only that start adopts: the offsets are committed with {@link #ADOPTION_PENDING} as their
+     * metadata, so a start interrupted before a task ran adopts on the next one too, while every later
+     * start (its offsets committed by Kafka Streams) adopts nothing, whatever its dedup store holds. What
+     * the table holds is whatever the verified topic holds, a foreign writer's records too; adopting it
+     * whenever the dedup store happens to be empty would vouch for such a record.
      */
     private void startTableAtTheTopicsEnd() {
         String verified = config.topics().verified();
         try (Admin admin = Admin.create(clientConfig)) {
-            if (!Offsets.committed(admin, config.applicationId(), verified).isEmpty()) {
+            Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
+            admin.listConsumerGroupOffsets(config.applicationId()).partitionsToOffsetAndMetadata().get(60, TimeUnit.SECONDS)
+                    .forEach((partition, offset) -> {
+                        if (partition.topic().equals(verified) && offset != null) {
+                            committed.put(partition, offset);
+                        }
+                    });
+            if (!committed.isEmpty()) {
+                committed.forEach((partition, offset) -> {
+                    if (ADOPTION_PENDING.equals(offset.metadata())) {
+                        adoptionPending.add(partition.partition());
+                    }
+                });
                 return;
             }
             Map<TopicPartition, Long> ends = Offsets.ends(admin, verified);
@@ -282,8 +313,9 @@ public final class VerifierApp implements AutoCloseable {
                 return;
             }
             Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-            ends.forEach((partition, end) -> offsets.put(partition, new OffsetAndMetadata(end)));
+            ends.forEach((partition, end) -> offsets.put(partition, new OffsetAndMetadata(end, ADOPTION_PENDING)));
             admin.alterConsumerGroupOffsets(config.applicationId(), offsets).all().get(60, TimeUnit.SECONDS);
+            ends.keySet().forEach(partition -> adoptionPending.add(partition.partition()));
             LOG.info("first start on {}: the query table will be restored from its {} records before processing", verified, Offsets.sum(ends));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

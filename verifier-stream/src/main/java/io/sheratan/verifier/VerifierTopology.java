@@ -16,6 +16,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
+import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 
 /**
@@ -81,6 +82,16 @@ public final class VerifierTopology {
     /** @param outputLimit the largest output now ({@code SHERATAN_OUTPUT_MAX_BYTES}, lowered when a topic takes less) */
     public static Topology build(VerifierConfig config, ResultMetrics metrics, PoisonGuard guard, Supplier<Keyring> keyrings,
                                  OutputLimit outputLimit) {
+        return build(config, metrics, guard, keyrings, outputLimit, partition -> true);
+    }
+
+    /**
+     * @param adoptionAllowed whether the task of a partition may adopt the table's job ids into dedup (see
+     *                        {@code VerifyProcessor}): the application allows it only on its first start on the
+     *                        verified topic; elsewhere (tests, benchmarks) the task's own once-only marker decides
+     */
+    public static Topology build(VerifierConfig config, ResultMetrics metrics, PoisonGuard guard, Supplier<Keyring> keyrings,
+                                 OutputLimit outputLimit, IntPredicate adoptionAllowed) {
         StoreBuilder<KeyValueStore<String, byte[]>> ids = Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(DEDUP_STORE), Serdes.String(), Serdes.ByteArray());
         StoreBuilder<KeyValueStore<String, byte[]>> table = Stores.keyValueStoreBuilder(
@@ -89,7 +100,7 @@ public final class VerifierTopology {
         // earliest: a verifier without committed offsets starts at the beginning, nothing is skipped
         topology.addSource(AutoOffsetReset.earliest(), SOURCE, new SafeTimestampExtractor(), Serdes.ByteArray().deserializer(),
                 Serdes.ByteArray().deserializer(), config.topics().submitted());
-        topology.addProcessor(PROCESSOR, () -> new VerifyProcessor(config, metrics, guard, keyrings, outputLimit), SOURCE);
+        topology.addProcessor(PROCESSOR, () -> new VerifyProcessor(config, metrics, guard, keyrings, outputLimit, adoptionAllowed), SOURCE);
         topology.addStateStore(ids, PROCESSOR);
         topology.addReadOnlyStateStore(table, TABLE_SOURCE, new SafeTimestampExtractor(), Serdes.String().deserializer(),
                 Serdes.ByteArray().deserializer(), config.topics().verified(), TABLE_PROCESSOR, VerifiedTable::new);

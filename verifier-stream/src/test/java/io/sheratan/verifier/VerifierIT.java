@@ -294,18 +294,28 @@ class VerifierIT {
         byte[] key = "old-1".getBytes(StandardCharsets.UTF_8);
         try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
             raw.send(new ProducerRecord<>(config.topics().verified(), key, earlier)).get(60, TimeUnit.SECONDS);
+            // a foreign record under the marker's key (a key no job id can be) is not adopted over the marker
+            String marker = io.sheratan.verifier.internals.VerifyProcessor.ADOPTION_DONE;
+            int markerPartition = raw.send(new ProducerRecord<>(config.topics().verified(), marker.getBytes(StandardCharsets.UTF_8),
+                    io.sheratan.avro.codec.AvroCodec.verifiedResults().encode(io.sheratan.avro.VerifiedResult.newBuilder()
+                            .setJobId(marker).setOk(true).setResult("{\"v\":666}").setSha256(first.coreSha256()).setMode("sha256")
+                            .setVerifiedAt(java.time.Instant.now().minusSeconds(60)).setSourcePartition(0).setSourceOffset(0).build())))
+                    .get(60, TimeUnit.SECONDS).partition();
             try (VerifierApp app = new VerifierApp(config, kafka.clientConfig(), state, "127.0.0.1").start(false)) {
                 raw.send(new ProducerRecord<>(config.topics().submitted(), key, same)).get(60, TimeUnit.SECONDS);
                 raw.send(new ProducerRecord<>(config.topics().submitted(), key, other)).get(60, TimeUnit.SECONDS);
                 List<ConsumerRecord<byte[], byte[]>> audit = readAll(config.topics().audit(), 1);
                 assertThat(audit).hasSize(1);
                 assertThat(io.sheratan.avro.codec.AvroCodec.auditEvents().decode(audit.get(0).value()).getReason()).isEqualTo("conflict");
-                assertThat(readAll(config.topics().verified(), 1)).as("only the earlier release's record").hasSize(1);
+                assertThat(readAll(config.topics().verified(), 2)).as("only the earlier release's record and the foreign one").hasSize(2);
                 assertThat(app.registry().find("sheratan_results_duplicate_total").counter().count()).isEqualTo(1.0);
                 HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.httpPort()
                         + VerifierHttp.path("old-1"))).build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(answer.statusCode()).isEqualTo(200);
                 assertThat(answer.body()).contains(first.coreSha256());
+                byte[] markerEntry = app.streams().store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(VerifierTopology.DEDUP_STORE,
+                        org.apache.kafka.streams.state.QueryableStoreTypes.<String, byte[]>keyValueStore()).withPartition(markerPartition)).get(marker);
+                assertThat(markerEntry).as("the marker stays the marker").isNotNull().hasSize(1);
             }
         }
     }
@@ -340,7 +350,7 @@ class VerifierIT {
                 assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
                 HttpResponse<String> before = get(app.httpPort(), VerifierHttp.path("later-1"));
                 assertThat(before.body()).as("the restored foreign record is not served").doesNotContain("666");
-                assertThat(before.statusCode()).isEqualTo(503);
+                assertThat(before.statusCode()).as("no dedup entry vouches for it: not found").isEqualTo(404);
                 raw.send(new ProducerRecord<>(config.topics().submitted(), key, real)).get(60, TimeUnit.SECONDS);
                 String answer = awaitResult(http, app.httpPort(), "later-1");
                 assertThat(answer).as("the job is verified: no adopted entry made it a conflict").isNotNull().contains(realCore.coreSha256());
@@ -348,6 +358,86 @@ class VerifierIT {
                 assertThat(conflicts == null ? 0.0 : conflicts.count()).as("no conflict").isZero();
             }
         }
+    }
+
+    /**
+     * Only the first start on the verified topic adopts: a later start whose dedup store restores empty and
+     * without its marker (a changelog lost, or a release before the marker whose entries were all purged)
+     * adopts nothing, so a foreign record the table restores is neither served nor makes the job a conflict.
+     */
+    @Test
+    void shouldNotAdoptOnALaterStartEvenWhenTheDedupStoreLostItsMarker(@TempDir Path first, @TempDir Path fresh) throws Exception {
+        VerifierConfig config = config(".adopt-gate");
+        io.sheratan.envelope.Submission laterCore;
+        byte[] forged;
+        try (ResultPublisher publisher = ResultPublisher.builder().clientConfig(kafka.clientConfig())
+                .topic(config.topics().submitted()).build()) {
+            laterCore = publisher.prepare("gate-2", true, "{\"v\":2}", null).signedBy(Signer.v1(config.policy()));
+            io.sheratan.envelope.Submission other = publisher.prepare("gate-2", true, "{\"v\":666}", null).signedBy(Signer.v1(config.policy()));
+            forged = io.sheratan.avro.codec.AvroCodec.verifiedResults().encode(io.sheratan.avro.VerifiedResult.newBuilder()
+                    .setJobId("gate-2").setOk(true).setResult("{\"v\":666}").setSha256(other.coreSha256()).setMode("sha256")
+                    .setVerifiedAt(java.time.Instant.now()).setSourcePartition(0).setSourceOffset(0).build());
+        }
+        String changelog = config.applicationId() + "-" + VerifierTopology.DEDUP_STORE + "-changelog";
+        int partitions;
+        try (Admin admin = Admin.create(kafka.clientConfig())) {
+            partitions = admin.describeTopics(List.of(config.topics().verified())).allTopicNames().get(60, TimeUnit.SECONDS)
+                    .get(config.topics().verified()).partitions().size();
+        }
+        try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            int partition;
+            long forgedOffset;
+            String real;
+            try (VerifierApp app = new VerifierApp(config, kafka.clientConfig(), first, "127.0.0.1").start(false)) {
+                assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+                // a foreign writer's record, then one of the verifier's in the same partition: the table's committed
+                // position passes the foreign record, so a later start restores it into the table
+                var sent = raw.send(new ProducerRecord<>(config.topics().verified(), bytes("gate-2"), forged)).get(60, TimeUnit.SECONDS);
+                partition = sent.partition();
+                forgedOffset = sent.offset();
+                String inPartition = null;
+                for (int i = 0; inPartition == null; i++) {
+                    String id = "gate-1-" + i;
+                    if (org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(bytes(id))) % partitions == partition) {
+                        inPartition = id;
+                    }
+                }
+                real = inPartition;
+                try (ResultPublisher publisher = ResultPublisher.builder().clientConfig(kafka.clientConfig())
+                        .topic(config.topics().submitted()).build()) {
+                    raw.send(new ProducerRecord<>(config.topics().submitted(), bytes(real),
+                            EnvelopeWriter.toJson(publisher.prepare(real, true, "{\"v\":1}", null).signedBy(Signer.v1(config.policy())))))
+                            .get(60, TimeUnit.SECONDS);
+                }
+                assertThat(awaitResult(http, app.httpPort(), real)).isNotNull();
+                Thread.sleep(1_000); // past a commit of the table's position on the verified topic
+            }
+            try (Admin admin = Admin.create(kafka.clientConfig())) {
+                var committed = admin.listConsumerGroupOffsets(config.applicationId()).partitionsToOffsetAndMetadata().get(60, TimeUnit.SECONDS)
+                        .get(new TopicPartition(config.topics().verified(), partition));
+                assertThat(committed).as("the table's position on the verified topic is committed").isNotNull();
+                assertThat(committed.offset()).as("past the foreign record").isGreaterThan(forgedOffset);
+            }
+            // the task's dedup store loses its one job and its marker
+            raw.send(new ProducerRecord<>(changelog, partition, bytes(real), null)).get(60, TimeUnit.SECONDS);
+            raw.send(new ProducerRecord<>(changelog, partition, bytes(io.sheratan.verifier.internals.VerifyProcessor.ADOPTION_DONE), null))
+                    .get(60, TimeUnit.SECONDS);
+            try (VerifierApp app = new VerifierApp(config, kafka.clientConfig(), fresh, "127.0.0.1").start(false)) {
+                assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+                HttpResponse<String> before = get(app.httpPort(), VerifierHttp.path("gate-2"));
+                assertThat(before.body()).as("the foreign record was not adopted").doesNotContain("666");
+                assertThat(before.statusCode()).isEqualTo(404);
+                raw.send(new ProducerRecord<>(config.topics().submitted(), bytes("gate-2"), EnvelopeWriter.toJson(laterCore))).get(60, TimeUnit.SECONDS);
+                String answer = awaitResult(http, app.httpPort(), "gate-2");
+                assertThat(answer).as("the job is verified: no adopted entry made it a conflict").isNotNull().contains(laterCore.coreSha256());
+                var conflicts = app.registry().find("sheratan_results_rejected_total").tag("reason", "conflict").counter();
+                assertThat(conflicts == null ? 0.0 : conflicts.count()).as("no conflict").isZero();
+            }
+        }
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     /** Both instances answer 200 for keys either owns (the other forwards). */

@@ -15,7 +15,6 @@ import io.sheratan.verifier.VerifierConfig;
 import io.sheratan.verifier.VerifierTopology;
 import io.sheratan.verifier.internals.PoisonGuard;
 import io.sheratan.verifier.internals.VerifiedTable;
-import io.sheratan.verifier.internals.VerifyProcessor;
 import io.sheratan.avro.codec.OutputCodec;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
@@ -213,19 +212,18 @@ public final class VerifierHttp implements AutoCloseable {
         if (stored == null) {
             return Reply.json(500, "{\"error\":\"unreadable store entry\"}");
         }
-        long now = System.currentTimeMillis();
-        byte[] entry = dedupEntry(jobId);
-        // without a dedup entry (purged when it expired) nothing is vouched for; with one, first whether this is
-        // the verifier's record at all, and then its time from the entry: a foreign value's verified_at decides nothing
-        boolean recorded = entry != null && VerifiedTable.recorded(jobId, entry, bytes, codec);
-        if (!recorded && !(entry == null && config.isExpired(stored.verifiedAtMs(), now))) {
-            // DESIGN 4: a foreign value (one a restore copied past the table's own check) is never served
-            LOG.warn("the query table holds a result for a job that is not the record the verifier wrote for it; not served");
-            return Reply.json(503, "{\"error\":\"unavailable\",\"state\":\"the stored value is not the result the verifier recorded\"}");
-        }
-        VerifiedTable.Stored vouched = recorded ? VerifyProcessor.decodeId(jobId, entry) : null;
-        if (vouched == null || config.isExpired(vouched.verifiedAtMs(), now)) {
-            return Reply.json(404, "{\"error\":\"not_found\",\"note\":\"expired\"}");
+        switch (VerifiedTable.answer(jobId, bytes, stored.verifiedAtMs(), dedupEntry(jobId), codec, config, System.currentTimeMillis())) {
+            case NOT_FOUND:
+                return Reply.json(404, "{\"error\":\"not_found\"}");
+            case EXPIRED:
+                return Reply.json(404, "{\"error\":\"not_found\",\"note\":\"expired\"}");
+            case NOT_RECORDED:
+                // DESIGN 4: a foreign value (one a restore copied past the table's own check) is never served
+                LOG.warn("the query table holds a result for a job that is not the record the verifier wrote for it; not served");
+                return Reply.json(503, "{\"error\":\"unavailable\",\"state\":\"the stored value is not the result the verifier recorded\"}");
+            case SERVE:
+            default:
+                break;
         }
         try {
             byte[] json = AvroCodec.isSingleObject(bytes) ? OutputCodec.json(codec.decode(bytes)) : bytes;

@@ -3,6 +3,7 @@ package io.sheratan.verifier.internals;
 import io.sheratan.avro.VerifiedResult;
 import io.sheratan.avro.codec.AvroCodec;
 import io.sheratan.avro.codec.OutputCodec;
+import io.sheratan.verifier.VerifierConfig;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -71,6 +72,39 @@ public final class VerifiedTable implements Processor<String, byte[], Void, Void
         Stored recorded = VerifyProcessor.decodeId(jobId, entry);
         Stored result = read(value, codec);
         return recorded != null && result != null && recorded.sha256().equals(result.sha256());
+    }
+
+    /** What {@code GET /results/{job_id}} answers for a value the table holds (DESIGN 7). */
+    public enum Answer {
+        /** the record the verifier wrote, its dedup entry unexpired: served */
+        SERVE,
+        /** no dedup entry: the verifier vouches for nothing under this id (never verified here, or purged) */
+        NOT_FOUND,
+        /** the dedup entry has expired (or, with none left, the value's own time has) */
+        EXPIRED,
+        /** an unexpired entry that does not vouch for this value: a restore copied a foreign record */
+        NOT_RECORDED
+    }
+
+    /**
+     * The answer for {@code value}, the table's value for the job (its own {@code verified_at} is
+     * {@code valueVerifiedAtMs}), given the verifier's dedup {@code entry} for it or null. Only the entry
+     * decides what is served and until when: a foreign value's time decides nothing but which 404 is
+     * given, so a value dated far ahead cannot hold a job at 503 for ever.
+     */
+    public static Answer answer(String jobId, byte[] value, long valueVerifiedAtMs, byte[] entry, AvroCodec<VerifiedResult> codec,
+                                VerifierConfig config, long nowMs) {
+        if (entry == null) {
+            return config.isExpired(valueVerifiedAtMs, nowMs) ? Answer.EXPIRED : Answer.NOT_FOUND;
+        }
+        Stored vouched = VerifyProcessor.decodeId(jobId, entry);
+        if (vouched == null) {
+            return Answer.NOT_FOUND;
+        }
+        if (config.isExpired(vouched.verifiedAtMs(), nowMs)) {
+            return Answer.EXPIRED;
+        }
+        return recorded(jobId, entry, value, codec) ? Answer.SERVE : Answer.NOT_RECORDED;
     }
 
     /**

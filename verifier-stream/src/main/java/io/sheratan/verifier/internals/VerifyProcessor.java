@@ -39,6 +39,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.IntPredicate;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
@@ -83,9 +84,17 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
     private ProcessorContext<String, byte[]> context;
     private KeyValueStore<String, byte[]> ids;
     private KeyValueStore<String, byte[]> table;
+    private final IntPredicate adoptionAllowed;
 
     public VerifyProcessor(VerifierConfig config, ResultMetrics metrics, PoisonGuard guard, Supplier<Keyring> keyrings,
                            IntSupplier outputLimit) {
+        this(config, metrics, guard, keyrings, outputLimit, partition -> true);
+    }
+
+    /** @param adoptionAllowed whether the task of a partition may adopt the table's job ids (see {@link #adoptTable()}) */
+    public VerifyProcessor(VerifierConfig config, ResultMetrics metrics, PoisonGuard guard, Supplier<Keyring> keyrings,
+                           IntSupplier outputLimit, IntPredicate adoptionAllowed) {
+        this.adoptionAllowed = adoptionAllowed;
         this.config = config;
         this.outputLimit = outputLimit;
         this.metrics = metrics;
@@ -237,9 +246,11 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
      * kept whole results, which are now read back as the table) adopts the table's unexpired job ids
      * once, at its first start on a release with the dedup store, so that nothing verified before is
      * verified again. Runs after the stores are restored; a fresh deployment has both empty and does
-     * nothing. Once only, marked by {@link #ADOPTION_DONE}: what a table holds after a restore is whatever
-     * the verified topic holds (a foreign writer's records too), and adopting it again whenever the dedup
-     * store happens to be empty (all its entries purged, then a restore) would vouch for such a record.
+     * nothing. What a table holds after a restore is whatever the verified topic holds (a foreign writer's
+     * records too), and adopting it whenever the dedup store happens to be empty (all its entries purged,
+     * then a restore) would vouch for such a record; so it happens only where the application allows it
+     * ({@code adoptionAllowed}: its first start on the verified topic, see {@code VerifierApp}) and once per
+     * task, marked by {@link #ADOPTION_DONE}.
      */
     private void adoptTable() {
         if (ids.get(ADOPTION_DONE) != null) {
@@ -250,7 +261,7 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
             empty = !any.hasNext();
         }
         ids.put(ADOPTION_DONE, new byte[] {ID_FORMAT_2});
-        if (!empty) {
+        if (!empty || !adoptionAllowed.test(context.taskId().partition())) {
             return;
         }
         long now = context.currentSystemTimeMs();
@@ -258,6 +269,9 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
         try (KeyValueIterator<String, byte[]> entries = table.all()) {
             while (entries.hasNext()) {
                 var entry = entries.next();
+                if (entry.key.codePointCount(0, entry.key.length()) > EnvelopeReader.MAX_JOB_ID_LENGTH) {
+                    continue; // no job id (the marker's key among them): a foreign record restored into the table
+                }
                 VerifiedTable.Stored stored = VerifiedTable.read(entry.value, tableCodec);
                 // a verification time in the future was never written by a verifier (a foreign record restored into the table)
                 if (stored != null && entry.key.equals(stored.jobId()) && !config.isExpired(stored.verifiedAtMs(), now)
@@ -298,8 +312,13 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
     static final int ID_BYTES_2 = ID_BYTES + 32;
 
     private void remember(String jobId, String sha256Hex, long verifiedAtMs, byte[] written) {
-        ids.put(jobId, ByteBuffer.allocate(ID_BYTES_2).put(ID_FORMAT_2).put(HexFormat.of().parseHex(sha256Hex)).putLong(verifiedAtMs)
-                .put(Digests.sha256(written)).array());
+        ids.put(jobId, entry(sha256Hex, verifiedAtMs, written));
+    }
+
+    /** A dedup entry as written now (format 2): the core hash, the verification time and the hash of the record written. */
+    static byte[] entry(String sha256Hex, long verifiedAtMs, byte[] written) {
+        return ByteBuffer.allocate(ID_BYTES_2).put(ID_FORMAT_2).put(HexFormat.of().parseHex(sha256Hex)).putLong(verifiedAtMs)
+                .put(Digests.sha256(written)).array();
     }
 
     /** Whether a dedup entry keeps the hash of the record the verifier wrote (format 2). */
