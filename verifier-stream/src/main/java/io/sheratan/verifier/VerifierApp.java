@@ -266,13 +266,17 @@ public final class VerifierApp implements AutoCloseable {
     }
 
     /**
-     * The partitions whose task may adopt the table's job ids into dedup: those of the first start of this
-     * application on the verified topic, until the task has run (see {@code VerifyProcessor}). Filled by
+     * The partitions whose task may adopt the table's job ids into dedup (see {@code VerifyProcessor}): those
+     * whose committed offset on the verified topic still carries {@link #ADOPTION_PENDING}. Filled by
      * {@link #startTableAtTheTopicsEnd()} before any task starts.
      */
     private final Set<Integer> adoptionPending = ConcurrentHashMap.newKeySet();
 
-    /** The metadata of the offsets set below, which Kafka Streams' own commits replace once the task has run. */
+    /**
+     * The metadata of the offsets the first start commits on the verified topic. Kafka Streams replaces it
+     * with its own once the task has consumed a record of that partition; until then it logs "Unsupported
+     * offset metadata found" (a warning, nothing else) when the task starts.
+     */
     static final String ADOPTION_PENDING = "sheratan:adoption-pending";
 
     /**
@@ -285,45 +289,54 @@ public final class VerifierApp implements AutoCloseable {
      * Later starts find their own commits and change nothing.
      *
      * <p>Only that start adopts: the offsets are committed with {@link #ADOPTION_PENDING} as their
-     * metadata, so a start interrupted before a task ran adopts on the next one too, while every later
-     * start (its offsets committed by Kafka Streams) adopts nothing, whatever its dedup store holds. What
-     * the table holds is whatever the verified topic holds, a foreign writer's records too; adopting it
-     * whenever the dedup store happens to be empty would vouch for such a record.
+     * metadata, so a start interrupted before a task ran adopts on the next one too (so does a second
+     * instance starting at the same time), while a start after the task has consumed a record of its
+     * partition (its offset committed by Kafka Streams) adopts nothing, whatever its dedup store holds.
+     * What the table holds is whatever the verified topic holds, a foreign writer's records too;
+     * adopting it whenever the dedup store happens to be empty would vouch for such a record. A partition
+     * still pending restores its table only up to that first commit, so it can adopt nothing the first
+     * start would not have.
      */
     private void startTableAtTheTopicsEnd() {
         String verified = config.topics().verified();
         try (Admin admin = Admin.create(clientConfig)) {
-            Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
-            admin.listConsumerGroupOffsets(config.applicationId()).partitionsToOffsetAndMetadata().get(60, TimeUnit.SECONDS)
-                    .forEach((partition, offset) -> {
-                        if (partition.topic().equals(verified) && offset != null) {
-                            committed.put(partition, offset);
-                        }
-                    });
-            if (!committed.isEmpty()) {
-                committed.forEach((partition, offset) -> {
-                    if (ADOPTION_PENDING.equals(offset.metadata())) {
-                        adoptionPending.add(partition.partition());
-                    }
-                });
-                return;
+            if (!pendingPartitions(admin, verified)) {
+                Map<TopicPartition, Long> ends = Offsets.ends(admin, verified);
+                if (Offsets.sum(ends) == 0) {
+                    return;
+                }
+                Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+                ends.forEach((partition, end) -> offsets.put(partition, new OffsetAndMetadata(end, ADOPTION_PENDING)));
+                try {
+                    admin.alterConsumerGroupOffsets(config.applicationId(), offsets).all().get(60, TimeUnit.SECONDS);
+                    LOG.info("first start on {}: the query table will be restored from its {} records before processing", verified, Offsets.sum(ends));
+                } catch (ExecutionException | TimeoutException e) {
+                    // another instance already running the group: it did this (its commits are read below)
+                    LOG.warn("could not set the starting offsets of the query table on {}: {}", verified, e.toString());
+                }
+                pendingPartitions(admin, verified);
             }
-            Map<TopicPartition, Long> ends = Offsets.ends(admin, verified);
-            if (Offsets.sum(ends) == 0) {
-                return;
-            }
-            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-            ends.forEach((partition, end) -> offsets.put(partition, new OffsetAndMetadata(end, ADOPTION_PENDING)));
-            admin.alterConsumerGroupOffsets(config.applicationId(), offsets).all().get(60, TimeUnit.SECONDS);
-            ends.keySet().forEach(partition -> adoptionPending.add(partition.partition()));
-            LOG.info("first start on {}: the query table will be restored from its {} records before processing", verified, Offsets.sum(ends));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while preparing the query table");
         } catch (Exception e) {
-            // another instance already running the group: it did this (or its commits exist by now)
-            LOG.warn("could not set the starting offsets of the query table on {}: {}", verified, e.toString());
+            LOG.warn("could not read the group's offsets on {}: {}; nothing is adopted into dedup by this start", verified, e.toString());
         }
+    }
+
+    /** Notes the partitions whose committed offset is still {@link #ADOPTION_PENDING}; whether any offset is committed at all. */
+    private boolean pendingPartitions(Admin admin, String verified) throws Exception {
+        boolean any = false;
+        for (Map.Entry<TopicPartition, OffsetAndMetadata> e : admin.listConsumerGroupOffsets(config.applicationId())
+                .partitionsToOffsetAndMetadata().get(60, TimeUnit.SECONDS).entrySet()) {
+            if (e.getKey().topic().equals(verified) && e.getValue() != null) {
+                any = true;
+                if (ADOPTION_PENDING.equals(e.getValue().metadata())) {
+                    adoptionPending.add(e.getKey().partition());
+                }
+            }
+        }
+        return any;
     }
 
     /**

@@ -218,9 +218,7 @@ class VerifierIT {
                 .topic(config.topics().submitted()).build()) {
             signed = EnvelopeWriter.toJson(publisher.prepare("kept-1", true, "{\"v\":1}", null).signedBy(Signer.v1(config.policy())));
             io.sheratan.envelope.Submission other = publisher.prepare("kept-1", true, "{\"v\":666}", null).signedBy(Signer.v1(config.policy()));
-            forged = io.sheratan.avro.codec.AvroCodec.verifiedResults().encode(io.sheratan.avro.VerifiedResult.newBuilder()
-                    .setJobId("kept-1").setOk(true).setResult("{\"v\":666}").setSha256(other.coreSha256()).setMode("sha256")
-                    .setVerifiedAt(java.time.Instant.now()).setSourcePartition(0).setSourceOffset(0).build());
+            forged = verifiedRecord("kept-1", "{\"v\":666}", other.coreSha256(), java.time.Instant.now());
         }
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
         try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
@@ -288,18 +286,14 @@ class VerifierIT {
             same = EnvelopeWriter.toJson(publisher.prepare("old-1", true, "{ \"v\": 1.0 }", null).signedBy(Signer.v1(config.policy())));
             other = EnvelopeWriter.toJson(publisher.prepare("old-1", true, "{\"v\":2}", null).signedBy(Signer.v1(config.policy())));
         }
-        byte[] earlier = io.sheratan.avro.codec.AvroCodec.verifiedResults().encode(io.sheratan.avro.VerifiedResult.newBuilder()
-                .setJobId("old-1").setOk(true).setResult("{\"v\":1}").setSha256(first.coreSha256()).setMode("sha256")
-                .setVerifiedAt(java.time.Instant.now().minusSeconds(60)).setSourcePartition(0).setSourceOffset(0).build());
+        byte[] earlier = verifiedRecord("old-1", "{\"v\":1}", first.coreSha256(), java.time.Instant.now().minusSeconds(60));
         byte[] key = "old-1".getBytes(StandardCharsets.UTF_8);
         try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
             raw.send(new ProducerRecord<>(config.topics().verified(), key, earlier)).get(60, TimeUnit.SECONDS);
             // a foreign record under the marker's key (a key no job id can be) is not adopted over the marker
             String marker = io.sheratan.verifier.internals.VerifyProcessor.ADOPTION_DONE;
             int markerPartition = raw.send(new ProducerRecord<>(config.topics().verified(), marker.getBytes(StandardCharsets.UTF_8),
-                    io.sheratan.avro.codec.AvroCodec.verifiedResults().encode(io.sheratan.avro.VerifiedResult.newBuilder()
-                            .setJobId(marker).setOk(true).setResult("{\"v\":666}").setSha256(first.coreSha256()).setMode("sha256")
-                            .setVerifiedAt(java.time.Instant.now().minusSeconds(60)).setSourcePartition(0).setSourceOffset(0).build())))
+                    verifiedRecord(marker, "{\"v\":666}", first.coreSha256(), java.time.Instant.now().minusSeconds(60))))
                     .get(60, TimeUnit.SECONDS).partition();
             try (VerifierApp app = new VerifierApp(config, kafka.clientConfig(), state, "127.0.0.1").start(false)) {
                 raw.send(new ProducerRecord<>(config.topics().submitted(), key, same)).get(60, TimeUnit.SECONDS);
@@ -336,9 +330,7 @@ class VerifierIT {
             realCore = publisher.prepare("later-1", true, "{\"v\":1}", null).signedBy(Signer.v1(config.policy()));
             real = EnvelopeWriter.toJson(realCore);
             io.sheratan.envelope.Submission other = publisher.prepare("later-1", true, "{\"v\":666}", null).signedBy(Signer.v1(config.policy()));
-            forged = io.sheratan.avro.codec.AvroCodec.verifiedResults().encode(io.sheratan.avro.VerifiedResult.newBuilder()
-                    .setJobId("later-1").setOk(true).setResult("{\"v\":666}").setSha256(other.coreSha256()).setMode("sha256")
-                    .setVerifiedAt(java.time.Instant.now()).setSourcePartition(0).setSourceOffset(0).build());
+            forged = verifiedRecord("later-1", "{\"v\":666}", other.coreSha256(), java.time.Instant.now());
         }
         try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
             try (VerifierApp app = new VerifierApp(config, kafka.clientConfig(), first, "127.0.0.1").start(false)) {
@@ -360,6 +352,42 @@ class VerifierIT {
         }
     }
 
+    /** A first start killed before its tasks ran leaves its offsets pending: the next start adopts in its place. */
+    @Test
+    void shouldAdoptOnTheStartAfterAFirstStartThatStoppedBeforeItsTasksRan(@TempDir Path state) throws Exception {
+        VerifierConfig config = config(".adopt-resumed");
+        io.sheratan.envelope.Submission first;
+        byte[] same;
+        try (ResultPublisher publisher = ResultPublisher.builder().clientConfig(kafka.clientConfig())
+                .topic(config.topics().submitted()).build()) {
+            first = publisher.prepare("resumed-1", true, "{\"v\":1}", null).signedBy(Signer.v1(config.policy()));
+            same = EnvelopeWriter.toJson(publisher.prepare("resumed-1", true, "{ \"v\": 1.0 }", null).signedBy(Signer.v1(config.policy())));
+        }
+        byte[] earlier = verifiedRecord("resumed-1", "{\"v\":1}", first.coreSha256(), java.time.Instant.now().minusSeconds(60));
+        try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            raw.send(new ProducerRecord<>(config.topics().verified(), bytes("resumed-1"), earlier)).get(60, TimeUnit.SECONDS);
+            try (Admin admin = Admin.create(kafka.clientConfig())) {
+                // what the first start committed before it was killed
+                Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets = new HashMap<>();
+                io.sheratan.kafka.Offsets.ends(admin, config.topics().verified()).forEach((partition, end) ->
+                        offsets.put(partition, new org.apache.kafka.clients.consumer.OffsetAndMetadata(end, VerifierApp.ADOPTION_PENDING)));
+                admin.alterConsumerGroupOffsets(config.applicationId(), offsets).all().get(60, TimeUnit.SECONDS);
+            }
+            try (VerifierApp app = new VerifierApp(config, kafka.clientConfig(), state, "127.0.0.1").start(false)) {
+                raw.send(new ProducerRecord<>(config.topics().submitted(), bytes("resumed-1"), same)).get(60, TimeUnit.SECONDS);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (app.registry().find("sheratan_results_duplicate_total").counter().count() < 1 && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                assertThat(app.registry().find("sheratan_results_duplicate_total").counter().count())
+                        .as("the earlier release's job was adopted: a resubmission is a duplicate").isEqualTo(1.0);
+                HttpResponse<String> answer = get(app.httpPort(), VerifierHttp.path("resumed-1"));
+                assertThat(answer.statusCode()).isEqualTo(200);
+                assertThat(answer.body()).contains(first.coreSha256());
+            }
+        }
+    }
+
     /**
      * Only the first start on the verified topic adopts: a later start whose dedup store restores empty and
      * without its marker (a changelog lost, or a release before the marker whose entries were all purged)
@@ -374,9 +402,7 @@ class VerifierIT {
                 .topic(config.topics().submitted()).build()) {
             laterCore = publisher.prepare("gate-2", true, "{\"v\":2}", null).signedBy(Signer.v1(config.policy()));
             io.sheratan.envelope.Submission other = publisher.prepare("gate-2", true, "{\"v\":666}", null).signedBy(Signer.v1(config.policy()));
-            forged = io.sheratan.avro.codec.AvroCodec.verifiedResults().encode(io.sheratan.avro.VerifiedResult.newBuilder()
-                    .setJobId("gate-2").setOk(true).setResult("{\"v\":666}").setSha256(other.coreSha256()).setMode("sha256")
-                    .setVerifiedAt(java.time.Instant.now()).setSourcePartition(0).setSourceOffset(0).build());
+            forged = verifiedRecord("gate-2", "{\"v\":666}", other.coreSha256(), java.time.Instant.now());
         }
         String changelog = config.applicationId() + "-" + VerifierTopology.DEDUP_STORE + "-changelog";
         int partitions;
@@ -434,6 +460,13 @@ class VerifierIT {
                 assertThat(conflicts == null ? 0.0 : conflicts.count()).as("no conflict").isZero();
             }
         }
+    }
+
+    /** A verified record as the verifier's schema has it: what an earlier release, or a foreign writer, puts on the verified topic. */
+    private static byte[] verifiedRecord(String jobId, String result, String sha256, java.time.Instant verifiedAt) {
+        return io.sheratan.avro.codec.AvroCodec.verifiedResults().encode(io.sheratan.avro.VerifiedResult.newBuilder()
+                .setJobId(jobId).setOk(true).setResult(result).setSha256(sha256).setMode("sha256")
+                .setVerifiedAt(verifiedAt).setSourcePartition(0).setSourceOffset(0).build());
     }
 
     private static byte[] bytes(String text) {

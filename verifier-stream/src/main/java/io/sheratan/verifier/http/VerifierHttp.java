@@ -209,10 +209,12 @@ public final class VerifierHttp implements AutoCloseable {
         }
         // the table holds the verified topic's records as they are: Avro single-object or flat JSON
         VerifiedTable.Stored stored = VerifiedTable.read(bytes, codec);
+        byte[] entry = dedupEntry(jobId);
         if (stored == null) {
-            return Reply.json(500, "{\"error\":\"unreadable store entry\"}");
+            // nothing the verifier vouches for is unknown (DESIGN 7); what it vouches for and cannot read is an error
+            return entry == null ? Reply.json(404, "{\"error\":\"not_found\"}") : Reply.json(500, "{\"error\":\"unreadable store entry\"}");
         }
-        switch (VerifiedTable.answer(jobId, bytes, stored.verifiedAtMs(), dedupEntry(jobId), codec, config, System.currentTimeMillis())) {
+        switch (VerifiedTable.answer(jobId, bytes, stored.verifiedAtMs(), entry, codec, config, System.currentTimeMillis())) {
             case NOT_FOUND:
                 return Reply.json(404, "{\"error\":\"not_found\"}");
             case EXPIRED:
