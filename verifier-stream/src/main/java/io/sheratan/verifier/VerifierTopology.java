@@ -76,16 +76,11 @@ public final class VerifierTopology {
 
     /** @param keyrings the keyring in force, read once per record (a {@code KeyringWatcher} swaps it without a restart) */
     public static Topology build(VerifierConfig config, ResultMetrics metrics, PoisonGuard guard, Supplier<Keyring> keyrings) {
-        return build(config, metrics, guard, keyrings, OutputLimit.of(config.maxOutputBytes()));
-    }
-
-    /** @param outputLimit the largest output now ({@code SHERATAN_OUTPUT_MAX_BYTES}, lowered when a topic takes less) */
-    public static Topology build(VerifierConfig config, ResultMetrics metrics, PoisonGuard guard, Supplier<Keyring> keyrings,
-                                 OutputLimit outputLimit) {
-        return build(config, metrics, guard, keyrings, outputLimit, partition -> true);
+        return build(config, metrics, guard, keyrings, OutputLimit.of(config.maxOutputBytes()), partition -> true);
     }
 
     /**
+     * @param outputLimit the largest output now ({@code SHERATAN_OUTPUT_MAX_BYTES}, lowered when a topic takes less)
      * @param adoptionAllowed whether the task of a partition may adopt the table's job ids into dedup (see
      *                        {@code VerifyProcessor}): the application allows it only on its first start on the
      *                        verified topic; elsewhere (tests, benchmarks) the task's own once-only marker decides

@@ -86,11 +86,6 @@ public final class VerifyProcessor implements Processor<byte[], byte[], String, 
     private KeyValueStore<String, byte[]> table;
     private final IntPredicate adoptionAllowed;
 
-    public VerifyProcessor(VerifierConfig config, ResultMetrics metrics, PoisonGuard guard, Supplier<Keyring> keyrings,
-                           IntSupplier outputLimit) {
-        this(config, metrics, guard, keyrings, outputLimit, partition -> true);
-    }
-
     /** @param adoptionAllowed whether the task of a partition may adopt the table's job ids (see {@link #adoptTable()}) */
     public VerifyProcessor(VerifierConfig config, ResultMetrics metrics, PoisonGuard guard, Supplier<Keyring> keyrings,
                            IntSupplier outputLimit, IntPredicate adoptionAllowed) {
