@@ -60,8 +60,10 @@ enum OtherLanguages {
         builder.environment().putAll(env);
         try {
             Process process = builder.start();
-            CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));
-            CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()));
+            // one thread per stream, not the common pool (one thread on 2 cores): a child filling its stderr
+            // pipe while stdout is read first would block for good
+            CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()), OtherLanguages::ownThread);
+            CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()), OtherLanguages::ownThread);
             try (OutputStream in = process.getOutputStream()) {
                 if (stdin != null) {
                     in.write(stdin);
@@ -81,6 +83,12 @@ enum OtherLanguages {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
         }
+    }
+
+    private static void ownThread(Runnable task) {
+        Thread reader = new Thread(task, "child-output-reader");
+        reader.setDaemon(true);
+        reader.start();
     }
 
     private static byte[] readAll(InputStream in) {

@@ -14,6 +14,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import io.sheratan.envelope.EnvelopeWriter;
-import java.util.concurrent.Future;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
 
@@ -83,37 +83,56 @@ class VerifierIT {
                     String json = new String(EnvelopeWriter.toJson(
                             publisher.prepare(prefix + "tampered-" + i, true, "{\"i\":1}", null).signedBy(Signer.v1(config.policy()))),
                             StandardCharsets.UTF_8).replace("{\"i\":1}", "{\"i\":2}");
-                    acks.add(toFuture(raw.send(new ProducerRecord<>(config.topics().submitted(), key, json.getBytes(StandardCharsets.UTF_8)))));
+                    acks.add(send(raw, new ProducerRecord<>(config.topics().submitted(), key, json.getBytes(StandardCharsets.UTF_8))));
                     sent.merge("tampered", 1, Integer::sum);
                 }
                 if (i % 5 == 3) {
                     String id2 = prefix + "unmarked-" + i;
-                    acks.add(toFuture(raw.send(new ProducerRecord<>(config.topics().submitted(), id2.getBytes(StandardCharsets.UTF_8),
-                            ("{\"job_id\":\"" + id2 + "\",\"ok\":true}").getBytes(StandardCharsets.UTF_8)))));
+                    acks.add(send(raw, new ProducerRecord<>(config.topics().submitted(), id2.getBytes(StandardCharsets.UTF_8),
+                            ("{\"job_id\":\"" + id2 + "\",\"ok\":true}").getBytes(StandardCharsets.UTF_8))));
                     sent.merge("unmarked", 1, Integer::sum);
                 }
                 if (i % 5 == 4) {
-                    acks.add(toFuture(raw.send(new ProducerRecord<>(config.topics().submitted(),
-                            ("garbage-" + i).getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xC3, 0x01, 7, 7, 7}))));
+                    acks.add(send(raw, new ProducerRecord<>(config.topics().submitted(),
+                            ("garbage-" + i).getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xC3, 0x01, 7, 7, 7})));
                     sent.merge("garbage", 1, Integer::sum);
                 }
             }
-            for (CompletableFuture<?> ack : acks) {
-                ack.get(60, TimeUnit.SECONDS);
-            }
+            awaitAcks(acks);
         }
         sent.put("valid", valid);
         return sent;
     }
 
-    private static CompletableFuture<Object> toFuture(Future<?> f) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return f.get(60, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
+    /** Sends with a callback: no thread waits on the send (a pool thread blocked on it can starve others). */
+    private static CompletableFuture<RecordMetadata> send(KafkaProducer<byte[], byte[]> producer, ProducerRecord<byte[], byte[]> record) {
+        CompletableFuture<RecordMetadata> ack = new CompletableFuture<>();
+        producer.send(record, (metadata, error) -> {
+            if (error != null) {
+                ack.completeExceptionally(error);
+            } else {
+                ack.complete(metadata);
             }
         });
+        return ack;
+    }
+
+    /**
+     * Waits for every send past the producers' own delivery timeout, so a send that cannot complete fails with
+     * the client's reason; if the acks still do not come, says how many are outstanding.
+     */
+    private static void awaitAcks(List<CompletableFuture<?>> acks) throws Exception {
+        try {
+            CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(150, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            long pending = acks.stream().filter(a -> !a.isDone()).count();
+            Thread.getAllStackTraces().forEach((thread, stack) -> { // what the clients were doing, for the report
+                if (thread.getName().contains("producer") || thread.getName().contains("ForkJoinPool")) {
+                    System.err.println(thread + "\n  at " + String.join("\n  at ", java.util.Arrays.stream(stack).map(String::valueOf).toList()));
+                }
+            });
+            throw new AssertionError(pending + " of " + acks.size() + " sends neither acknowledged nor failed within 150 s", e);
+        }
     }
 
     @Test

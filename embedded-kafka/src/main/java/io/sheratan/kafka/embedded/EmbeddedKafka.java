@@ -102,7 +102,13 @@ public final class EmbeddedKafka implements AutoCloseable {
             if (!isLocal(node)) {
                 continue;
             }
-            starts.add(CompletableFuture.runAsync(() -> startNode(node)));
+            // a thread per node, not the common pool: on 2 cores that pool has one thread, and a node
+            // waiting for its quorum would keep the next node from starting
+            starts.add(CompletableFuture.runAsync(() -> startNode(node), task -> {
+                Thread starter = new Thread(task, "embedded-kafka-start-" + node);
+                starter.setDaemon(true);
+                starter.start();
+            }));
         }
         try {
             CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)).join();
