@@ -45,7 +45,9 @@ import org.apache.kafka.common.errors.RetriableException;
  * fsynced first, offsets are committed after; on start the log's tail says the last offset written
  * per partition and anything at or below it is skipped. So a crash before the write loses nothing
  * (the records are polled again) and a crash between write and commit duplicates nothing (they are
- * skipped). A verified result becomes one {@code RESULT_VERIFIED} entry (DESIGN section 9: its job,
+ * skipped). Before a record is skipped by offset, the topics' identity is asked again (see
+ * {@link LogIdentity}): a topic deleted and created again restarts its offsets, and its new records
+ * must stop the sink, not be skipped as written. A verified result becomes one {@code RESULT_VERIFIED} entry (DESIGN section 9: its job,
  * core hash, mark and source, never the result); a checkpoint is signed after a durable batch, at
  * most once a second, and also when the sink falls idle.
  *
@@ -72,6 +74,7 @@ public final class AuditSink implements Runnable, AutoCloseable {
     private final DiskGuard disk;
     private final Set<TopicPartition> allPartitions = new HashSet<>();
     private volatile String paused;
+    private volatile Runnable identityCheck;
     private volatile long lastPollMillis = System.currentTimeMillis();
 
     /**
@@ -110,6 +113,15 @@ public final class AuditSink implements Runnable, AutoCloseable {
         clientMetrics.bindTo(registry);
     }
 
+    /**
+     * Asked before a record is skipped by offset: throws {@link LogIdentity.MismatchException} when a
+     * topic is not the one the log was written from (the sink stops), anything else when the cluster
+     * could not be asked (the batch is read again later). Unset: no check (tests of the chain alone).
+     */
+    void checkIdentityBeforeSkipping(Runnable check) {
+        this.identityCheck = check;
+    }
+
     /** When the sink thread last came round its loop (epoch ms): every 0.5 s at most, also while paused or idle. */
     public long lastPollMillis() {
         return lastPollMillis;
@@ -138,6 +150,9 @@ public final class AuditSink implements Runnable, AutoCloseable {
                     continue;
                 }
                 checkSoleReader(subscribed);
+                if (!sameTopicsBeforeSkipping(records)) {
+                    continue;
+                }
                 List<ChainLog.Entry> entries = new ArrayList<>();
                 Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
                 for (ConsumerRecord<byte[], byte[]> record : records) {
@@ -202,6 +217,38 @@ public final class AuditSink implements Runnable, AutoCloseable {
             consumer.seek(partition, unread.records(partition).get(0).offset());
         }
         return true;
+    }
+
+    /**
+     * True when no record of the batch is at or below its partition's last written offset, or when the
+     * topics are still the ones the log was written from. A mismatch stops the sink; a cluster that
+     * cannot be asked puts the batch back to be read again.
+     */
+    private boolean sameTopicsBeforeSkipping(ConsumerRecords<byte[], byte[]> records) {
+        Runnable check = identityCheck;
+        if (check == null) {
+            return true;
+        }
+        boolean skips = false;
+        for (TopicPartition partition : records.partitions()) {
+            skips |= records.records(partition).get(0).offset() <= log.lastOffset(partition.topic(), partition.partition());
+        }
+        if (!skips) {
+            return true;
+        }
+        try {
+            check.run();
+            return true;
+        } catch (LogIdentity.MismatchException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.warn("cannot check the topics' identity before skipping records already written ({}); the batch will be read again",
+                    e.getMessage());
+            for (TopicPartition partition : records.partitions()) {
+                consumer.seek(partition, records.records(partition).get(0).offset());
+            }
+            return false;
+        }
     }
 
     /** A failed write (a full disk): the chain is as before it; read the batch again once there is room. */

@@ -31,6 +31,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -131,11 +132,12 @@ public final class AuditSinkApp implements AutoCloseable {
             throw e;
         }
         this.log = opening;
+        List<String> readTopics = List.of(topics.audit(), topics.verified());
         KafkaProducer<String, String> producer = null;
         TransparencyLog opened = null;
         try (Admin admin = Admin.create(clientConfig)) {
-            LogIdentity.of(admin, topics.audit(), Duration.ofSeconds(60)).checkAgainst(dir, log.lines() > 0);
-            lease.checkGroup(admin, groupId, java.util.List.of(topics.audit(), topics.verified()), Duration.ofSeconds(60));
+            LogIdentity.of(admin, readTopics, Duration.ofSeconds(60)).checkAgainst(dir, log.lines() > 0);
+            lease.checkGroup(admin, groupId, readTopics, Duration.ofSeconds(60));
             producer = Producers.create(clientConfig, Map.of(), new StringSerializer(), new StringSerializer());
             KafkaProducer<String, String> publishing = producer;
             String checkpointTopic = topics.checkpoints();
@@ -165,6 +167,13 @@ public final class AuditSinkApp implements AutoCloseable {
         Gauge.builder("sheratan_audit_disk_low", disk, d -> d.lowReason() == null ? 0 : 1)
                 .description("1 while the audit sink is paused because its disk is low (SHERATAN_AUDIT_MIN_FREE_BYTES)").register(registry);
         this.sink = new AuditSink(clientConfig, topics, groupId, log, tree, registry, lease, disk);
+        sink.checkIdentityBeforeSkipping(() -> {
+            try (Admin admin = Admin.create(clientConfig)) {
+                LogIdentity.of(admin, readTopics, Duration.ofSeconds(10)).checkAgainst(dir, true);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + dir.resolve(LogIdentity.FILE), e);
+            }
+        });
         this.thread = new Thread(() -> {
             try {
                 sink.run();

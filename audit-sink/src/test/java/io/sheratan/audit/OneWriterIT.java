@@ -173,4 +173,47 @@ class OneWriterIT {
             assertThat(get(app.httpPort(), "/metrics").body()).contains("sheratan_audit_disk_low 0.0");
         }
     }
+
+    /**
+     * A topic the sink reads, deleted and created again, starts its offsets over: its new records are
+     * at or below the offsets the log has written. The sink stops naming the topic instead of skipping
+     * them as written, and the log refuses to start on it again.
+     */
+    @Test
+    void shouldStopRatherThanSkipWhenATopicItReadsIsCreatedAgain(@TempDir Path dir) throws Exception {
+        Topics topics = topics(".recreated");
+        produce(topics, 0, 5);
+        try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < 5; i++) {
+                raw.send(new ProducerRecord<>(topics.verified(), 0, bytes("job-" + i), bytes("not a verified result " + i))).get(30, TimeUnit.SECONDS);
+            }
+        }
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        try (AuditSinkApp app = sink(topics, dir, "recreated-group", failure, roomy())) {
+            await(() -> app.log().lines() == 10, "10 lines");
+            try (Admin admin = Admin.create(kafka.clientConfig())) {
+                admin.deleteTopics(List.of(topics.verified())).all().get(60, TimeUnit.SECONDS);
+                await(() -> {
+                    try {
+                        return !admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topics.verified());
+                    } catch (Exception e) {
+                        return false;
+                    }
+                }, "the verified topic to be gone");
+                new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(topics);
+            }
+            try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
+                raw.send(new ProducerRecord<>(topics.verified(), 0, bytes("job-new"), bytes("a record of the new topic"))).get(30, TimeUnit.SECONDS);
+            }
+            await(() -> failure.get() != null, "the sink to stop");
+            assertThat(failure.get()).isInstanceOf(LogIdentity.MismatchException.class).hasMessageContaining(topics.verified());
+            assertThat(app.log().lines()).as("nothing skipped as written, nothing written").isEqualTo(10);
+        }
+        assertThatThrownBy(() -> sink(topics, dir, "recreated-group", new AtomicReference<>(), roomy()))
+                .isInstanceOf(LogIdentity.MismatchException.class).hasMessageContaining(topics.verified());
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
 }
