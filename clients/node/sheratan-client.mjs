@@ -1502,6 +1502,9 @@ const commands = {
       let last = Date.now();
       let done;
       const finished = new Promise((resolve) => { done = resolve; });
+      // --idle counts from joining the group, not from connecting: a first group on a fresh cluster
+      // can take seconds to join, and that wait is not idleness
+      consumer.on(consumer.events.GROUP_JOIN, () => { last = Date.now(); });
       await consumer.run({
         autoCommit: false,
         eachMessage: async ({ topic: t, partition, message }) => {

@@ -1813,19 +1813,20 @@ def cmd_consume(args):
         partitions = metadata.topics[topic].partitions if topic in metadata.topics else {}
         if not partitions or metadata.topics[topic].error is not None:
             return _fail("consume", "topic %s not found at %s" % (topic, config["bootstrap.servers"]), 3)
+        idle_since = [time.time()]
         if args.group:
-            consumer.subscribe([topic])
+            # --idle counts from joining the group: the join can take seconds, and that is not idleness
+            consumer.subscribe([topic], on_assign=lambda _consumer, _partitions: idle_since.__setitem__(0, time.time()))
         else:
             consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
         count = 0
-        idle_since = time.time()
         while args.max is None or count < args.max:
             msg = consumer.poll(0.5)
             if msg is None:
-                if time.time() - idle_since > args.idle:
+                if time.time() - idle_since[0] > args.idle:
                     break
                 continue
-            idle_since = time.time()
+            idle_since[0] = time.time()
             if msg.error():
                 print("sheratan-client consume: %s" % msg.error(), file=sys.stderr)
                 continue
