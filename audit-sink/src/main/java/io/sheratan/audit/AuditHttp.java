@@ -30,7 +30,14 @@ final class AuditHttp implements HttpService.Route {
     static final int MAX_CONCURRENT = 4;
     private final TransparencyLog tree;
     private final Path tlogDir;
+    /**
+     * The most bytes of tiles held for replies still being written. A reader that reads slowly but
+     * steadily never hits the idle timeout, and an entry bundle can be 16 MiB (256 entries of up to
+     * 64 KiB): without this bound a few such readers would pin the heap. Beyond it: 429.
+     */
+    static final int MAX_TILE_BYTES_IN_FLIGHT = 32 * 1024 * 1024;
     private final java.util.concurrent.Semaphore busy = new java.util.concurrent.Semaphore(MAX_CONCURRENT);
+    private final java.util.concurrent.Semaphore tileBytes = new java.util.concurrent.Semaphore(MAX_TILE_BYTES_IN_FLIGHT);
 
     AuditHttp(TransparencyLog tree, Path tlogDir) {
         this.tree = tree;
@@ -43,7 +50,7 @@ final class AuditHttp implements HttpService.Route {
             return Reply.text(405, TEXT, "GET only\n");
         }
         if (!busy.tryAcquire()) {
-            return new Reply(429, TEXT, "busy: retry in a second\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of("Retry-After", "1"));
+            return tooBusy();
         }
         String path = exchange.path();
         try {
@@ -105,15 +112,39 @@ final class AuditHttp implements HttpService.Route {
         if (!relative.equals("checkpoint") && !TILE.matcher(relative).matches()) {
             return Reply.text(404, TEXT, "not found\n");
         }
+        Path file = tlogDir.resolve(relative);
+        int held = 0;
         try {
-            byte[] data = Files.readAllBytes(tlogDir.resolve(relative));
+            long size = Files.size(file);
+            if (size > MAX_TILE_BYTES_IN_FLIGHT || !tileBytes.tryAcquire((int) size)) {
+                return tooBusy();
+            }
+            held = (int) size;
+            byte[] data = Files.readAllBytes(file);
+            if (data.length > held) { // rewritten since: hold what is sent
+                if (!tileBytes.tryAcquire(data.length - held)) {
+                    return tooBusy();
+                }
+            } else {
+                tileBytes.release(held - data.length);
+            }
+            held = data.length;
+            int release = held;
+            held = 0; // from here the reply releases it, once written
             boolean mutable = relative.equals("checkpoint");
             return new Reply(200, mutable ? TEXT : "application/octet-stream", data,
-                    Map.of("Cache-Control", mutable ? "no-store" : "public, max-age=31536000, immutable"));
+                    Map.of("Cache-Control", mutable ? "no-store" : "public, max-age=31536000, immutable"),
+                    () -> tileBytes.release(release));
         } catch (NoSuchFileException e) {
             return Reply.text(404, TEXT, "not found\n");
         } catch (IOException e) {
             return Reply.text(500, TEXT, "cannot read " + relative + "\n");
+        } finally {
+            tileBytes.release(held);
         }
+    }
+
+    private static Reply tooBusy() {
+        return new Reply(429, TEXT, "busy: retry in a second\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of("Retry-After", "1"));
     }
 }

@@ -206,7 +206,15 @@ public final class HttpService implements AutoCloseable {
             response.setStatus(reply.status());
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, reply.contentType());
             reply.headers().forEach((name, value) -> response.getHeaders().put(name, value));
-            response.write(true, ByteBuffer.wrap(reply.body()), callback);
+            Runnable sent = reply.onSent();
+            Callback done = sent == null ? callback : Callback.from(() -> {
+                sent.run();
+                callback.succeeded();
+            }, failure -> {
+                sent.run();
+                callback.failed(failure);
+            });
+            response.write(true, ByteBuffer.wrap(reply.body()), done);
             return true;
         }
     }
@@ -330,8 +338,17 @@ public final class HttpService implements AutoCloseable {
         }
     }
 
-    /** What a handler answers. */
-    public record Reply(int status, String contentType, byte[] body, Map<String, String> headers) {
+    /**
+     * What a handler answers.
+     *
+     * @param onSent run once the body was written to the client or the write failed (null: nothing),
+     *               e.g. to release what bounds the bytes a slow reader keeps in memory
+     */
+    public record Reply(int status, String contentType, byte[] body, Map<String, String> headers, Runnable onSent) {
+
+        public Reply(int status, String contentType, byte[] body, Map<String, String> headers) {
+            this(status, contentType, body, headers, null);
+        }
 
         public static Reply json(int status, String json) {
             return new Reply(status, "application/json", json.getBytes(StandardCharsets.UTF_8), Map.of());
@@ -344,7 +361,7 @@ public final class HttpService implements AutoCloseable {
         public Reply withHeader(String name, String value) {
             Map<String, String> more = new LinkedHashMap<>(headers);
             more.put(name, value);
-            return new Reply(status, contentType, body, Map.copyOf(more));
+            return new Reply(status, contentType, body, Map.copyOf(more), onSent);
         }
     }
 }
