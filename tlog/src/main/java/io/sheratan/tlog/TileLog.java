@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
 
@@ -48,6 +50,7 @@ public final class TileLog implements Merkle.HashReader {
     private final int[] widths = new int[64];
     private final List<byte[]> bundle = new ArrayList<>();
     private final Set<Path> dirty = new LinkedHashSet<>();
+    private final AtomicLong temporaries = new AtomicLong();
     /** Partial-tile directories whose full tile was written since the last sync: deleted once it is durable. */
     private final List<String> superseded = new ArrayList<>();
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -202,7 +205,7 @@ public final class TileLog implements Merkle.HashReader {
     public long completeSync(SyncPoint point) throws IOException {
         List<Path> files = new ArrayList<>(point.written);
         for (Map.Entry<String, byte[]> partial : point.partials.entrySet()) {
-            files.add(writeFile(partial.getKey(), partial.getValue()));
+            files.add(replaceFile(partial.getKey(), partial.getValue()));
         }
         Set<Path> directories = new LinkedHashSet<>();
         for (Path file : files) {
@@ -223,7 +226,7 @@ public final class TileLog implements Merkle.HashReader {
     /** Writes the sync point's partial tiles without fsync: what tlog-tiles readers of a checkpointed size fetch. */
     public void writePartials(SyncPoint point) throws IOException {
         for (Map.Entry<String, byte[]> partial : point.partials.entrySet()) {
-            writeFile(partial.getKey(), partial.getValue());
+            replaceFile(partial.getKey(), partial.getValue());
         }
     }
 
@@ -363,6 +366,23 @@ public final class TileLog implements Merkle.HashReader {
             while (b.hasRemaining()) {
                 channel.write(b);
             }
+        }
+        return file;
+    }
+
+    /**
+     * Writes a file readers may be fetching (a partial tile a published checkpoint names, written again
+     * by {@link #completeSync}): beside it, then renamed over it, so a reader gets the old bytes or the
+     * new, never a file truncated for rewriting (tiles are served as immutable).
+     */
+    private Path replaceFile(String relative, byte[] data) throws IOException {
+        Path file = dir.resolve(relative);
+        Path temporary = writeFile(relative + ".tmp-" + temporaries.incrementAndGet(), data);
+        try {
+            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            Files.deleteIfExists(temporary);
+            throw e;
         }
         return file;
     }

@@ -109,4 +109,22 @@ class TileLogTest {
         log.sync();
         assertThat(Tiles.reader(dir, 1).bundle(0).get(0)).hasSize(65_535);
     }
+
+    @Test
+    void shouldReplaceAPartialTileAReaderMayBeFetchingNotRewriteItInPlace() throws Exception {
+        TileLog log = TileLog.create(dir);
+        log.append(entries(0, 300));
+        TileLog.SyncPoint point = log.prepareSync();
+        log.writePartials(point); // what the published checkpoint names, before it is durable
+        Path partial = dir.resolve("tile/0/001.p/44");
+        byte[] bytes = Files.readAllBytes(partial);
+        Object before = Files.readAttributes(partial, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        log.completeSync(point);
+        assertThat(Files.readAttributes(partial, java.nio.file.attribute.BasicFileAttributes.class).fileKey())
+                .as("renamed over, so an open reader keeps whole bytes (a rewrite in place truncates first)").isNotEqualTo(before);
+        assertThat(partial).hasBinaryContent(bytes);
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+            assertThat(files.filter(f -> f.getFileName().toString().contains(".tmp-"))).as("no temporary file left").isEmpty();
+        }
+    }
 }
