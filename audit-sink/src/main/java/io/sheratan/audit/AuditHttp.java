@@ -83,9 +83,13 @@ final class AuditHttp implements HttpService.Route {
         String jobId = exchange.query("job_id");
         String sha256 = exchange.query("sha256");
         if ((index == null ? 0 : 1) + (eventId == null ? 0 : 1) + (jobId == null ? 0 : 1) != 1 || (sha256 != null && jobId == null)) {
-            return Reply.text(400, TEXT, "give one of index=N, event_id=ID or job_id=ID (with sha256=H for that result's entry)\n");
+            return Reply.text(400, TEXT, "give one of index=N, event_id=ID or job_id=ID (with sha256=H for that result's entry, and "
+                    + "mode, key_id, node_id, canonical_version, node_attested, source_partition, source_offset, verified_at for the entry "
+                    + "that vouches for exactly those)\n");
         }
+        boolean exact = sha256 != null && EntryIndex.VOUCHED.stream().skip(2).anyMatch(name -> exchange.query(name) != null);
         long at = index != null ? Long.parseLong(index) : eventId != null ? tree.indexOfEvent(eventId)
+                : exact ? tree.indexOfExactResult(exchange::query)
                 : sha256 != null ? tree.indexOfResult(jobId, sha256) : tree.indexOfJob(jobId);
         if (at < 0) {
             return Reply.text(404, TEXT, "no such entry in the log (yet)\n");

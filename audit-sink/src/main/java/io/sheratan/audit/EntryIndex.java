@@ -15,8 +15,12 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -39,9 +43,21 @@ final class EntryIndex implements AutoCloseable {
     }
 
     private static final byte[] SIZE_KEY = {0, 's'};
+    /** The keys' format: 2 added {@link #EXACT}; an index without it is rebuilt from the chain. */
+    private static final byte[] VERSION_KEY = {0, 'v'};
+    private static final long VERSION = 2;
     static final byte EVENT = 'e';
     static final byte JOB = 'j';
     static final byte RESULT = 'r';
+    static final byte EXACT = 'x';
+
+    /**
+     * What a {@code RESULT_VERIFIED} entry vouches for (DESIGN section 9), in this order: its exact key is
+     * all of them, so a copy on the verified topic that keeps the job and core hash and changes the mode,
+     * key, node, source or time is indexed apart and never becomes the stored result's proof.
+     */
+    static final List<String> VOUCHED = List.of("job_id", "sha256", "mode", "key_id", "node_id", "canonical_version", "node_attested",
+            "source_partition", "source_offset", "verified_at");
 
     private final Path dir;
     private final LRUCache cache;
@@ -68,6 +84,31 @@ final class EntryIndex implements AutoCloseable {
         static Key result(String jobId, String sha256) {
             return new Key(RESULT, sha256 + "/" + jobId);
         }
+
+        /**
+         * The exact key of a result's entry: the SHA-256 of every {@link #VOUCHED} member, each as its JSON
+         * scalar's text (a string's value, a number's digits, {@code true}/{@code false}; null when absent or null).
+         */
+        static Key exactResult(Function<String, String> member) {
+            MessageDigest digest;
+            try {
+                digest = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+            for (String name : VOUCHED) {
+                String value = member.apply(name);
+                if (value == null) {
+                    digest.update((byte) 0);
+                } else {
+                    byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+                    digest.update((byte) 1);
+                    digest.update(ByteBuffer.allocate(4).putInt(bytes.length).array());
+                    digest.update(bytes);
+                }
+            }
+            return new Key(EXACT, HexFormat.of().formatHex(digest.digest()));
+        }
     }
 
     private EntryIndex(Path dir) throws IOException {
@@ -88,6 +129,14 @@ final class EntryIndex implements AutoCloseable {
             db = RocksDB.open(options, dir.toString());
             byte[] stored = db.get(SIZE_KEY);
             size = stored == null ? 0 : ByteBuffer.wrap(stored).getLong();
+            byte[] version = db.get(VERSION_KEY);
+            if (size == 0) {
+                db.put(VERSION_KEY, ByteBuffer.allocate(8).putLong(VERSION).array());
+            } else if (version == null || ByteBuffer.wrap(version).getLong() != VERSION) {
+                db.close();
+                closeOptions();
+                throw new IOException("the audit log's index " + dir + " has keys of an earlier release (it is rebuilt from the log)");
+            }
         } catch (RocksDBException e) {
             closeOptions();
             throw new IOException("cannot open the audit log's index " + dir + ": " + e.getMessage()

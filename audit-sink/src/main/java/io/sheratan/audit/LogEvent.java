@@ -30,13 +30,16 @@ public final class LogEvent {
     private final String jobId;
     private final String sha256;
 
-    private LogEvent(byte[] canonical, String type, String reason, String eventId, String jobId, String sha256) {
+    private final EntryIndex.Key exactResult;
+
+    private LogEvent(byte[] canonical, String type, String reason, String eventId, String jobId, String sha256, EntryIndex.Key exactResult) {
         this.canonical = canonical;
         this.type = type;
         this.reason = reason;
         this.eventId = eventId;
         this.jobId = jobId;
         this.sha256 = sha256;
+        this.exactResult = exactResult;
     }
 
     /**
@@ -46,7 +49,7 @@ public final class LogEvent {
      * @throws StrictJsonException when a member has no canonical form (a lone surrogate, an inexact long)
      */
     static LogEvent of(AuditEvent event) {
-        return new LogEvent(FlatJson.canonical(event), event.getEventType(), event.getReason(), event.getEventId(), null, null);
+        return new LogEvent(FlatJson.canonical(event), event.getEventType(), event.getReason(), event.getEventId(), null, null, null);
     }
 
     /**
@@ -75,7 +78,20 @@ public final class LogEvent {
                 .integer("ts", verifiedAt)
                 .string("logged_from", loggedFrom)
                 .toBytes();
-        return new LogEvent(canonical, AuditEventType.RESULT_VERIFIED.name(), null, eventId, result.getJobId(), result.getSha256());
+        EntryIndex.Key exact = EntryIndex.Key.exactResult(member -> switch (member) { // as the tree of these bytes reads (fromTree)
+            case "job_id" -> result.getJobId();
+            case "sha256" -> result.getSha256();
+            case "mode" -> result.getMode();
+            case "key_id" -> result.getKeyId();
+            case "node_id" -> result.getNodeId();
+            case "canonical_version" -> Integer.toString(result.getCanonicalVersion());
+            case "node_attested" -> Boolean.toString(result.getNodeAttested());
+            case "source_partition" -> Integer.toString(result.getSourcePartition());
+            case "source_offset" -> Long.toString(result.getSourceOffset());
+            case "verified_at" -> Long.toString(verifiedAt);
+            default -> throw new IllegalArgumentException(member);
+        });
+        return new LogEvent(canonical, AuditEventType.RESULT_VERIFIED.name(), null, eventId, result.getJobId(), result.getSha256(), exact);
     }
 
     /**
@@ -106,7 +122,7 @@ public final class LogEvent {
         if (receivedSha256 != null || type != AuditEventType.AUDIT_EVENT_NOT_LOGGABLE) {
             out.string("received_sha256", receivedSha256);
         }
-        return new LogEvent(out.toBytes(), type.name(), reason, coordinates, null, null);
+        return new LogEvent(out.toBytes(), type.name(), reason, coordinates, null, null, null);
     }
 
     /**
@@ -134,8 +150,16 @@ public final class LogEvent {
     }
 
     private static LogEvent fromTree(byte[] canonical, JsonNode event) {
-        return new LogEvent(canonical, text(event, "event_type"), text(event, "reason"), text(event, "event_id"), text(event, "job_id"),
-                text(event, "sha256"));
+        String type = text(event, "event_type");
+        EntryIndex.Key exact = AuditEventType.RESULT_VERIFIED.name().equals(type) ? EntryIndex.Key.exactResult(member -> scalar(event, member)) : null;
+        return new LogEvent(canonical, type, text(event, "reason"), text(event, "event_id"), text(event, "job_id"),
+                text(event, "sha256"), exact);
+    }
+
+    /** A member's JSON scalar as text (a string's value, a number's digits, true/false), or null. */
+    static String scalar(JsonNode event, String member) {
+        JsonNode value = event.get(member);
+        return value == null || value.isNull() || !value.isValueNode() ? null : value.asText();
     }
 
     private static String text(JsonNode event, String member) {
@@ -169,6 +193,11 @@ public final class LogEvent {
 
     public String sha256() {
         return sha256;
+    }
+
+    /** For a {@code RESULT_VERIFIED} entry: its key by everything it vouches for ({@link EntryIndex#VOUCHED}); else null. */
+    EntryIndex.Key exactResult() {
+        return exactResult;
     }
 
     @Override

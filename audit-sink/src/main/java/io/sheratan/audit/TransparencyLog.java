@@ -303,8 +303,9 @@ public final class TransparencyLog implements AutoCloseable {
 
     /**
      * The index keys of an entry: its event id; and, only for a {@code RESULT_VERIFIED} entry the sink
-     * made from the verified topic (DESIGN section 9: entries say where they come from), its job id and
-     * its job id with the core sha256. An entry from the audit topic is never a job's proof.
+     * made from the verified topic (DESIGN section 9: entries say where they come from), its job id, its
+     * job id with the core sha256, and everything it vouches for ({@link EntryIndex.Key#exactResult}).
+     * An entry from the audit topic is never a job's proof.
      */
     private void keys(ChainLog.Logged logged, long at, List<EntryIndex.KeyAt> into) {
         LogEvent event = logged.event();
@@ -315,6 +316,9 @@ public final class TransparencyLog implements AutoCloseable {
                 && event.jobId() != null && event.sha256() != null && SHA256_HEX.matcher(event.sha256()).matches()) {
             into.add(new EntryIndex.KeyAt(new EntryIndex.Key(EntryIndex.JOB, event.jobId()), at));
             into.add(new EntryIndex.KeyAt(EntryIndex.Key.result(event.jobId(), event.sha256()), at));
+            if (event.exactResult() != null) {
+                into.add(new EntryIndex.KeyAt(event.exactResult(), at));
+            }
         }
     }
 
@@ -475,6 +479,30 @@ public final class TransparencyLog implements AutoCloseable {
     /** The index of the {@code RESULT_VERIFIED} entry of this job and core sha256 (the stored result's), or -1. */
     public long indexOfResult(String jobId, String sha256) {
         return index.get(EntryIndex.Key.result(jobId, sha256));
+    }
+
+    /**
+     * The index of the {@code RESULT_VERIFIED} entry that vouches for exactly these members
+     * ({@link EntryIndex#VOUCHED}, e.g. a stored result's), or -1. When there is none, an entry of the
+     * job and core sha256 that an earlier release wrote without some of those members is returned: the
+     * caller compares the members it has.
+     */
+    public long indexOfExactResult(java.util.function.Function<String, String> member) {
+        long exact = index.get(EntryIndex.Key.exactResult(member));
+        if (exact >= 0 || member.apply("job_id") == null || member.apply("sha256") == null) {
+            return exact;
+        }
+        long any = index.get(EntryIndex.Key.result(member.apply("job_id"), member.apply("sha256")));
+        if (any < 0 || any >= tiles.size()) {
+            return -1;
+        }
+        com.fasterxml.jackson.databind.JsonNode entry = StoredLine.parseLeniently(tiles.entry(any));
+        for (String name : EntryIndex.VOUCHED) {
+            if (!entry.has(name)) {
+                return any; // an earlier release's entry
+            }
+        }
+        return -1; // a current entry that vouches for something else: not this result's
     }
 
     /** The tlog-proof of entry {@code at} in the latest checkpoint, with the entry as its extra data; null if not signed yet. */

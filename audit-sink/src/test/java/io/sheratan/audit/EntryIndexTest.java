@@ -70,4 +70,20 @@ class EntryIndexTest {
         assertThat(index.get(new EntryIndex.Key(EntryIndex.EVENT, "e1"))).isEqualTo(-1);
         index.close();
     }
+
+    @Test
+    void shouldRefuseToOpenAnIndexOfAnEarlierReleaseSoItIsRebuiltWithExactResultKeys() throws Exception {
+        try (org.rocksdb.Options options = new org.rocksdb.Options().setCreateIfMissing(true);
+             org.rocksdb.RocksDB db = org.rocksdb.RocksDB.open(options, dir.resolve("index").toString())) {
+            db.put(new byte[] {0, 's'}, java.nio.ByteBuffer.allocate(8).putLong(300).array()); // keys and size, no version
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> EntryIndex.open(dir.resolve("index")))
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("earlier release");
+        try (EntryIndex index = EntryIndex.recreate(dir.resolve("index"))) {
+            index.add(events(0, 3), 3);
+        }
+        try (EntryIndex index = EntryIndex.open(dir.resolve("index"))) {
+            assertThat(index.size()).as("a rebuilt index opens again").isEqualTo(3);
+        }
+    }
 }

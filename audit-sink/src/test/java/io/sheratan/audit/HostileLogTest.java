@@ -139,6 +139,60 @@ class HostileLogTest {
         }
     }
 
+    /**
+     * A copy on the verified topic that keeps the job and core hash and changes what else the entry
+     * vouches for is indexed apart: the stored result's members find its own entry, also after the index
+     * is rebuilt from the chain; an earlier release's entry (without some members) is still found.
+     */
+    @Test
+    void shouldFindAResultsEntryByEverythingItVouchesForNotByJobAndHashAlone() throws Exception {
+        String sha = "ef".repeat(32);
+        byte[] real = verifiedJson("J", sha);
+        byte[] forged = ("{\"job_id\":\"J\",\"ok\":true,\"result\":\"{}\",\"sha256\":\"" + sha + "\",\"mode\":\"ed25519\",\"key_id\":\"forged\","
+                + "\"node_id\":\"n\",\"node_attested\":true,\"canonical_version\":2,\"source_partition\":0,\"source_offset\":7,\"verified_at\":1}")
+                .getBytes(StandardCharsets.UTF_8);
+        java.util.function.Function<String, String> realMembers = member -> switch (member) {
+            case "job_id" -> "J";
+            case "sha256" -> sha;
+            case "mode" -> "sha256";
+            case "canonical_version", "source_partition" -> "0";
+            case "node_attested" -> "false";
+            case "source_offset" -> "7";
+            case "verified_at" -> "1";
+            default -> null;
+        };
+        com.fasterxml.jackson.databind.node.ObjectNode earlier = ChainLog.JSON.createObjectNode(); // no canonical_version, node_attested
+        earlier.put("event_type", "RESULT_VERIFIED").put("event_id", "s/0/9").put("job_id", "L").put("sha256", sha).put("mode", "sha256")
+                .putNull("key_id").putNull("node_id").put("source_partition", 0).put("source_offset", 9).put("verified_at", 2);
+        try (ChainLog chain = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES);
+             TransparencyLog tree = TransparencyLog.open(dir, chain, key, topics.verified(), note -> { }, Clock.systemUTC())) {
+            List<ChainLog.Entry> entries = new ArrayList<>();
+            entries.add(classifier.entry(record(topics.verified(), "J", real)));
+            entries.add(classifier.entry(record(topics.verified(), "J", forged)));
+            entries.add(new ChainLog.Entry(earlier, topics.verified(), 0, 100));
+            tree.append(chain.append(entries));
+            tree.awaitSigned();
+            assertThat(tree.indexOfResult("J", sha)).as("by job and hash: the newest, the copy").isEqualTo(1);
+            assertThat(tree.indexOfExactResult(realMembers)).as("by everything: the stored result's own").isZero();
+            assertThat(tree.indexOfExactResult(m -> m.equals("key_id") ? "other" : realMembers.apply(m))).isEqualTo(-1);
+            assertThat(tree.indexOfExactResult(m -> switch (m) {
+                case "job_id" -> "L";
+                case "source_offset" -> "9";
+                case "verified_at" -> "2";
+                default -> realMembers.apply(m);
+            })).as("an earlier release's entry, found by job and hash; the caller compares what it has").isEqualTo(2);
+        }
+        try (Stream<Path> index = Files.walk(dir.resolve(TransparencyLog.INDEX_DIR))) { // lost: rebuilt from the chain
+            for (Path file : index.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(file);
+            }
+        }
+        try (ChainLog chain = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES);
+             TransparencyLog tree = TransparencyLog.open(dir, chain, key, topics.verified(), note -> { }, Clock.systemUTC())) {
+            assertThat(tree.indexOfExactResult(realMembers)).as("rebuilt from the stored entries, the same key").isZero();
+        }
+    }
+
     private ConsumerRecord<byte[], byte[]> hostileRecord(Random random) {
         boolean verified = random.nextInt(4) == 0;
         String topic = verified ? topics.verified() : topics.audit();

@@ -278,6 +278,36 @@ class HostileInputIT {
         String sha = stored.replaceAll(".*\"sha256\":\"([0-9a-f]{64})\".*", "$1");
         assertThat(proof.body()).as("the proof is the stored result's entry, not the forged one").contains(sha).doesNotContain("ab".repeat(32));
 
+        // a copy on the verified topic with a job's id and core hash, another mode, key and node: logged (the sink logs what
+        // the topic holds) and the newest entry of the job and hash, yet never the stored result's proof. (Another job: after
+        // the restart below, a table restored onto the copy answers 503 for that job, RELIABILITY.)
+        String copied = "copied-job";
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(client(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(TOPICS.submitted(), copied.getBytes(StandardCharsets.UTF_8), signed(copied, "{\"n\":2}")))
+                    .get(30, TimeUnit.SECONDS);
+        }
+        awaitStatus(verifierPort, "/results/" + copied + "/proof", 200);
+        String copiedSha = get(verifierPort, "/results/" + copied).body().replaceAll(".*\"sha256\":\"([0-9a-f]{64})\".*", "$1");
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(client(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(TOPICS.verified(), copied.getBytes(StandardCharsets.UTF_8), ("{\"job_id\":\"" + copied
+                    + "\",\"ok\":true,\"result\":\"{}\",\"sha256\":\"" + copiedSha + "\",\"mode\":\"ed25519\",\"key_id\":\"forged-key\","
+                    + "\"node_id\":\"forged-node\",\"node_attested\":true,\"canonical_version\":2,\"source_partition\":0,\"source_offset\":0,"
+                    + "\"verified_at\":" + System.currentTimeMillis() + "}").getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+        }
+        long logged = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        String newest = "";
+        while (!newest.contains("forged-key") && System.nanoTime() < logged) {
+            Thread.sleep(300);
+            newest = get(auditPort, "/audit/proof?job_id=" + copied + "&sha256=" + copiedSha).body().lines()
+                    .filter(line -> line.startsWith("extra ")) // the entry, base64
+                    .map(line -> new String(java.util.Base64.getDecoder().decode(line.substring("extra ".length())), StandardCharsets.UTF_8))
+                    .findFirst().orElse("");
+        }
+        assertThat(newest).as("the copy is logged, signed and the newest entry of the job and hash").contains("forged-key");
+        HttpResponse<String> afterCopy = get(verifierPort, "/results/" + copied + "/proof");
+        assertThat(afterCopy.statusCode()).isEqualTo(200);
+        assertThat(afterCopy.body()).as("the stored result's own entry still proves it").contains(copiedSha).doesNotContain("forged-key");
+
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(client(), new ByteArraySerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(TOPICS.verified(), job.getBytes(StandardCharsets.UTF_8), null)).get(30, TimeUnit.SECONDS);
         }

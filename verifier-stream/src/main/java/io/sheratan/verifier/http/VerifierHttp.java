@@ -36,6 +36,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -113,15 +114,22 @@ public final class VerifierHttp implements AutoCloseable {
             return result;
         }
         String jobId = URLDecoder.decode(raw, StandardCharsets.UTF_8);
-        String sha256;
+        JsonNode stored;
         try {
-            sha256 = JSON.readTree(result.body()).path("sha256").asText("");
+            stored = JSON.readTree(result.body());
         } catch (IOException e) {
             return Reply.json(503, "{\"error\":\"unavailable\"}");
         }
         // the entry of this very result (DESIGN 9): a job's other entries, should any exist, are not its proof
-        URI uri = URI.create(config.auditUrl() + "/audit/proof?job_id=" + URLEncoder.encode(jobId, StandardCharsets.UTF_8)
-                + "&sha256=" + URLEncoder.encode(sha256, StandardCharsets.UTF_8));
+        // and of everything it vouches for: a foreign copy on the verified topic that keeps the job and core hash is another entry
+        StringBuilder query = new StringBuilder("/audit/proof?job_id=").append(URLEncoder.encode(jobId, StandardCharsets.UTF_8));
+        for (String name : VOUCHED.subList(1, VOUCHED.size())) {
+            JsonNode value = stored.get(name);
+            if (value != null && value.isValueNode() && !value.isNull()) {
+                query.append('&').append(name).append('=').append(URLEncoder.encode(value.asText(), StandardCharsets.UTF_8));
+            }
+        }
+        URI uri = URI.create(config.auditUrl() + query);
         HttpResponse<java.io.InputStream> response;
         String body;
         try {
@@ -148,12 +156,12 @@ public final class VerifierHttp implements AutoCloseable {
         }
         try {
             InclusionProof proof = InclusionProof.parse(body);
-            JsonNode stored = JSON.readTree(result.body());
             JsonNode entry = JSON.readTree(proof.extra());
-            if (!stored.path("job_id").equals(entry.path("job_id")) || !stored.path("sha256").equals(entry.path("sha256"))) {
-                LOG.warn("the audit log's entry for job {} names another result (sha256 {} vs {})", jobId.length() > 80 ? jobId.substring(0, 80) : jobId,
-                        entry.path("sha256").asText(), stored.path("sha256").asText());
-                return Reply.json(502, "{\"error\":\"audit_entry_mismatch\"}");
+            String differs = mismatch(stored, entry);
+            if (differs != null) {
+                LOG.warn("the audit log's entry for job {} states another {} than the stored result", jobId.length() > 80 ? jobId.substring(0, 80) : jobId,
+                        differs);
+                return Reply.json(502, "{\"error\":\"audit_entry_mismatch\",\"member\":\"" + differs + "\"}");
             }
             ObjectNode out = JSON.createObjectNode();
             out.set("result", stored);
@@ -163,6 +171,37 @@ public final class VerifierHttp implements AutoCloseable {
         } catch (NoteException | IOException | RuntimeException e) {
             return Reply.json(502, "{\"error\":\"unreadable proof from the audit sink\"}");
         }
+    }
+
+    /**
+     * What a {@code RESULT_VERIFIED} entry vouches for (DESIGN section 9), each the stored result's member of
+     * the same name; the audit sink looks the entry up by all of them.
+     */
+    static final List<String> VOUCHED = List.of("job_id", "sha256", "mode", "key_id", "node_id", "canonical_version", "node_attested",
+            "source_partition", "source_offset", "verified_at");
+
+    /**
+     * The first member the entry states otherwise than the stored result, or null. The job and core hash
+     * are always compared; another member only when the entry has it (an earlier release's entry lacks some).
+     */
+    static String mismatch(JsonNode stored, JsonNode entry) {
+        for (String name : VOUCHED) {
+            JsonNode said = entry.get(name);
+            boolean identity = name.equals("job_id") || name.equals("sha256");
+            if (said == null ? identity : !sameScalar(said, stored.get(name))) {
+                return name;
+            }
+        }
+        return null;
+    }
+
+    private static boolean sameScalar(JsonNode a, JsonNode b) {
+        boolean aNull = a == null || a.isNull();
+        boolean bNull = b == null || b.isNull();
+        if (aNull || bNull) {
+            return aNull && bNull;
+        }
+        return a.isValueNode() && b.isValueNode() && a.getNodeType() == b.getNodeType() && a.asText().equals(b.asText());
     }
 
     private Reply result(HttpService.Exchange exchange, String raw) {
