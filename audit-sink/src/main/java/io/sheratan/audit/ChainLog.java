@@ -228,9 +228,15 @@ public final class ChainLog implements AutoCloseable {
                 break;
             }
         }
+        long[] next = {from + 1};
         for (Path file : files.subList(start, files.size())) {
             StoredLine.forEach(file, line -> {
                 if (line.seq() > from) {
+                    if (line.seq() != next[0]) { // a file of the log is missing, or lines were cut out: entries would land at other indexes
+                        throw new UncheckedIOException(new IOException("line " + line.seq() + " of the audit log in " + file.getFileName()
+                                + " where line " + next[0] + " was expected: a file of the log is missing or lines were removed"));
+                    }
+                    next[0]++;
                     sink.accept(new Logged(LogEvent.stored(line.event()), line.topic()));
                 }
             });

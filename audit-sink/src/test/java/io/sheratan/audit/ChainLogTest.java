@@ -258,4 +258,21 @@ class ChainLogTest {
         Assertions.assertThatThrownBy(() -> new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES))
                 .hasMessageContaining("line 3");
     }
+
+    @Test
+    void shouldRefuseToStreamEntriesPastAMissingFileRatherThanShiftTheirIndexes(@TempDir Path dir) throws Exception {
+        try (ChainLog log = new ChainLog(dir, 1)) { // every batch opens a new file
+            for (int i = 0; i < 4; i++) {
+                log.append(List.of(entry(i)));
+            }
+        }
+        List<Path> files = ChainLog.files(dir);
+        assertThat(files).hasSize(4);
+        List<byte[]> all = new java.util.ArrayList<>();
+        ChainLog.entries(dir, 0, logged -> all.add(logged.entry()));
+        assertThat(all).hasSize(4);
+        java.nio.file.Files.delete(files.get(1));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ChainLog.entries(dir, 0, logged -> { }))
+                .isInstanceOf(java.io.UncheckedIOException.class).hasMessageContaining("line 3").hasMessageContaining("line 2 was expected");
+    }
 }
