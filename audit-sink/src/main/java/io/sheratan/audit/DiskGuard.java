@@ -81,11 +81,12 @@ final class DiskGuard {
     /** Null when there is room; else why not ({@code disk_low: ...}). Cheap: asks the file system at most once a second. */
     String check() {
         Instant now = clock.instant();
-        if (!now.isBefore(checkedAt.plus(RECHECK))) {
+        // times ahead of now (the clock stepped back) count as long ago: a paused sink never waits for the clock
+        if (!now.isBefore(checkedAt.plus(RECHECK)) || now.isBefore(checkedAt)) {
             checkedAt = now;
             free = usable.getAsLong();
         }
-        if (now.isBefore(failedAt.plus(AFTER_WRITE_FAILURE))) {
+        if (now.isBefore(failedAt.plus(AFTER_WRITE_FAILURE)) && !now.isBefore(failedAt)) {
             low = "disk_low: a write to the audit log failed; retrying";
         } else if (free < minFree) {
             low = "disk_low: " + free + " bytes free, below " + minFree;

@@ -333,7 +333,8 @@ public final class TransparencyLog implements AutoCloseable {
             return false;
         }
         Instant now = clock.instant();
-        if (requestedAt != null && now.isBefore(requestedAt.plus(MIN_INTERVAL))) {
+        // a last request dated ahead of now (the clock stepped back, or a checkpoint file's time) counts as long ago
+        if (requestedAt != null && now.isBefore(requestedAt.plus(MIN_INTERVAL)) && !now.isBefore(requestedAt)) {
             return false;
         }
         requestedAt = now;
@@ -430,7 +431,9 @@ public final class TransparencyLog implements AutoCloseable {
     /** Fsyncs the sync points taken before {@code olderThan} and records the newest of them in {@code tlog/durable}. */
     private void makeDurable(Instant olderThan) throws IOException {
         long durable = -1;
-        while (!undurable.isEmpty() && !undurable.peekFirst().at().isAfter(olderThan)) {
+        Instant now = clock.instant();
+        // a sync point dated ahead of now (the clock stepped back) counts as old: fsync it rather than wait for the clock
+        while (!undurable.isEmpty() && (!undurable.peekFirst().at().isAfter(olderThan) || undurable.peekFirst().at().isAfter(now))) {
             durable = tiles.completeSync(undurable.pollFirst().point());
         }
         if (durable >= 0) {

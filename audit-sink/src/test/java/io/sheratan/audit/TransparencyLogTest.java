@@ -114,6 +114,21 @@ class TransparencyLogTest {
     }
 
     @Test
+    void shouldGoOnSigningAndSyncingWhenTheClockStepsBack() throws Exception {
+        try (ChainLog chain = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES); TransparencyLog tree = open(chain)) {
+            tree.append(chain.append(events(0, 10)));
+            assertThat(tree.maybeSign()).isTrue();
+            tree.awaitSigned();
+            now = now.minus(java.time.Duration.ofHours(1)); // NTP corrects a clock that ran ahead
+            tree.append(chain.append(events(10, 20)));
+            assertThat(tree.maybeSign()).as("a request dated ahead of now counts as long ago").isTrue();
+            tree.awaitSigned();
+            assertThat(tree.latest().checkpoint().size()).isEqualTo(20);
+            assertThat(Files.readString(dir.resolve("tlog/durable")).trim()).as("the sync point dated ahead is made durable").isEqualTo("10");
+        }
+    }
+
+    @Test
     void shouldCatchUpAfterACrashBetweenTheChainAndTheTree() throws Exception {
         byte[] rootBefore;
         try (ChainLog chain = new ChainLog(dir, ChainLog.DEFAULT_MAX_FILE_BYTES); TransparencyLog tree = open(chain)) {
