@@ -36,6 +36,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.common.KafkaException;
+import java.util.Collection;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.RetriableException;
 
@@ -135,7 +138,16 @@ public final class AuditSink implements Runnable, AutoCloseable {
     @Override
     public void run() {
         Set<String> subscribed = tree == null ? Set.of(topics.audit()) : Set.of(topics.audit(), topics.verified());
-        consumer.subscribe(subscribed);
+        consumer.subscribe(subscribed, new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            }
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                checkNotAnotherLogsOffsets(partitions);
+            }
+        });
         try {
             while (running.get()) {
                 lastPollMillis = System.currentTimeMillis();
@@ -187,6 +199,11 @@ public final class AuditSink implements Runnable, AutoCloseable {
             if (running.get()) {
                 throw e;
             }
+        } catch (KafkaException e) {
+            if (e.getCause() instanceof LeaseLostException lost) { // thrown by the rebalance listener, wrapped by poll
+                throw lost;
+            }
+            throw e;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the audit log", e);
         }
@@ -285,6 +302,25 @@ public final class AuditSink implements Runnable, AutoCloseable {
             throw new LeaseLostException("another member of the consumer group reads " + missing.size() + " of the audit topics' "
                     + allPartitions.size() + " partitions (e.g. " + missing.iterator().next() + "): a second audit sink joined. "
                     + "This one stops writing (one writer per log, DESIGN section 9)");
+        }
+    }
+
+    /**
+     * One writer per log, after start: a sink that waited in the group with no partitions (it started
+     * beside the writer, on other storage) and is now assigned them, because that writer died, finds the
+     * offsets committed by the writer's log. Continuing from them would write a second log that misses
+     * everything before: it stops before reading, naming that log.
+     */
+    private void checkNotAnotherLogsOffsets(Collection<TopicPartition> partitions) {
+        if (lease == null || partitions.isEmpty()) {
+            return;
+        }
+        Set<String> others = lease.otherLogs(consumer.committed(new HashSet<>(partitions), Duration.ofSeconds(30)));
+        if (!others.isEmpty()) {
+            throw new LeaseLostException("this sink was assigned partitions whose offsets another audit log committed (log-id "
+                    + String.join(", ", others) + "): continuing from them would write a second log that misses everything before. "
+                    + "It stops before reading (one writer per log, DESIGN section 9); point it at that log's storage, or give it its own "
+                    + "SHERATAN_AUDIT_GROUP_ID to write a new, complete log");
         }
     }
 

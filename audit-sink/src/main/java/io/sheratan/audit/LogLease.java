@@ -165,12 +165,8 @@ final class LogLease implements AutoCloseable {
             }
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata()
                     .get(ms, TimeUnit.MILLISECONDS);
-            Set<String> otherLogs = committed.entrySet().stream()
-                    .filter(e -> topics.contains(e.getKey().topic()) && e.getValue() != null)
-                    .map(e -> e.getValue().metadata())
-                    .filter(m -> m != null && m.startsWith(METADATA_PREFIX) && !m.equals(offsetMetadata()))
-                    .map(m -> m.substring(METADATA_PREFIX.length()))
-                    .collect(Collectors.toSet());
+            Set<String> otherLogs = otherLogs(committed.entrySet().stream().filter(e -> topics.contains(e.getKey().topic()))
+                    .collect(java.util.HashMap::new, (m, e) -> m.put(e.getKey(), e.getValue()), Map::putAll));
             if (!otherLogs.isEmpty()) {
                 throw new IllegalStateException("consumer group " + groupId + " has offsets committed by another audit log (log-id "
                         + String.join(", ", otherLogs) + "), not by this one (log-id " + logId + "): continuing from them would write a "
@@ -185,6 +181,17 @@ final class LogLease implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while checking consumer group " + groupId, e);
         }
+    }
+
+    /**
+     * The other logs (their ids) that committed these offsets, empty when none: a standby assigned
+     * partitions after the writer it waited behind died must not continue that log's offsets.
+     */
+    Set<String> otherLogs(Map<TopicPartition, OffsetAndMetadata> committed) {
+        return committed.values().stream()
+                .filter(o -> o != null && o.metadata() != null && o.metadata().startsWith(METADATA_PREFIX) && !o.metadata().equals(offsetMetadata()))
+                .map(o -> o.metadata().substring(METADATA_PREFIX.length()))
+                .collect(Collectors.toSet());
     }
 
     @Override

@@ -213,6 +213,48 @@ class OneWriterIT {
                 .isInstanceOf(LogIdentity.MismatchException.class).hasMessageContaining(topics.verified());
     }
 
+    /**
+     * Two sinks on other storage that start at once both find the group empty. The one the group gives
+     * no partitions waits; when it is given them (at once, or when the writer stops), it finds the
+     * writer's offsets and stops before reading, instead of writing a second log from the middle.
+     */
+    @Test
+    void shouldNotLetASinkThatStartedBesideTheWriterContinueItsLog(@TempDir Path dirA, @TempDir Path dirB) throws Exception {
+        Topics base = Topics.defaults().withSuffix(".standby");
+        Topics topics = new Topics(base.submitted(), base.verified(), base.audit(), base.checkpoints(), 1, 1); // one member takes all
+        try (Admin admin = Admin.create(kafka.clientConfig())) {
+            new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(topics);
+        }
+        produce(topics, 0, 10);
+        String group = "standby-group";
+        AtomicReference<Throwable> failureA = new AtomicReference<>();
+        AtomicReference<Throwable> failureB = new AtomicReference<>();
+        // both check the group before either joins it
+        AuditSinkApp a = new AuditSinkApp(kafka.clientConfig(), topics, dirA, 0, HttpService.DEFAULT_BIND_ADDRESS, group,
+                AuditSinkApp.logKey(Map.of(), dirA), failureA::set, roomy());
+        AuditSinkApp b = new AuditSinkApp(kafka.clientConfig(), topics, dirB, 0, HttpService.DEFAULT_BIND_ADDRESS, group,
+                AuditSinkApp.logKey(Map.of(), dirB), failureB::set, roomy());
+        boolean aClosed = false;
+        try {
+            a.start();
+            await(() -> a.log().lines() == 10, "the writer's 10 lines");
+            b.start();
+            produce(topics, 10, 15);
+            Thread.sleep(2_000); // the group settles: either sink may hold the partitions now
+            aClosed = true;
+            a.close();
+            await(() -> failureB.get() != null, "the second sink to stop");
+            assertThat(failureB.get()).isInstanceOf(AuditSink.LeaseLostException.class).hasMessageContaining("another audit log committed");
+            assertThat(b.log().lines()).as("not one line of a second, partial log").isZero();
+            assertThat(failureA.get()).isNull();
+        } finally {
+            if (!aClosed) {
+                a.close();
+            }
+            b.close();
+        }
+    }
+
     private static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
     }
