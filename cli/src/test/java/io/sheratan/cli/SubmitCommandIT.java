@@ -5,9 +5,6 @@ import io.sheratan.kafka.Topics;
 import io.sheratan.testing.EmbeddedKafkaExtension;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,11 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -44,7 +38,7 @@ class SubmitCommandIT {
         int exit = Main.commandLine().execute("submit", "--bootstrap-servers", kafka.bootstrapServers(),
                 "--job-id", "flag-1", "--result", "{\"value\":42}", "--node-id", "cli-test");
         assertThat(exit).isZero();
-        assertThat(keys()).contains("flag-1");
+        assertThat(keys("flag-1")).contains("flag-1");
     }
 
     @Test
@@ -62,14 +56,14 @@ class SubmitCommandIT {
         Files.writeString(bad, "{\"job_id\":\"bad-ok\",\"ok\":true}\n{\"job_id\":\"bad-dup\",\"ok\":true,\"ok\":false}\n");
         assertThat(Main.commandLine().execute("submit", "--bootstrap-servers", kafka.bootstrapServers(),
                 "--file", bad.toString())).as("bad input: the good line is sent, the bad one reported").isEqualTo(2);
-        assertThat(keys()).contains("file-0", "file-199", "bad-ok").doesNotContain("bad-dup");
+        assertThat(keys("file-0", "file-199", "bad-ok")).contains("file-0", "file-199", "bad-ok").doesNotContain("bad-dup");
     }
 
     @Test
     void shouldHonourOkFalseAndHumanTimeouts() {
         assertThat(Main.commandLine().execute("submit", "--bootstrap-servers", kafka.bootstrapServers(),
                 "--job-id", "not-ok-1", "--ok=false", "--timeout", "30s")).isZero();
-        assertThat(keys()).contains("not-ok-1");
+        assertThat(keys("not-ok-1")).contains("not-ok-1");
         assertThat(Main.commandLine().execute("submit", "--bootstrap-servers", kafka.bootstrapServers(),
                 "--job-id", "bad-timeout", "--timeout", "soon")).as("an unreadable duration is bad input").isEqualTo(2);
     }
@@ -91,26 +85,13 @@ class SubmitCommandIT {
                 "--job-id", "big", "--result", "{\"n\":9007199254740993}")).isEqualTo(2);
     }
 
-    private static List<String> keys() {
-        Map<String, Object> config = new HashMap<>(kafka.clientConfig());
-        config.put("group.id", "keys-" + System.nanoTime());
-        config.put("auto.offset.reset", "earliest");
-        config.put("isolation.level", "read_committed");
+    /** The keys on the submitted topic, read until each expected one is there (or a minute passed), then two more seconds. */
+    private static List<String> keys(String... expected) {
+        Set<String> wanted = Set.of(expected);
         List<String> keys = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(Set.of(Topics.defaults().submitted()));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            int empty = 0;
-            while (System.nanoTime() < deadline && empty < 5) {
-                var batch = consumer.poll(Duration.ofMillis(300));
-                if (batch.isEmpty() && !keys.isEmpty()) {
-                    empty++;
-                }
-                for (ConsumerRecord<byte[], byte[]> r : batch) {
-                    keys.add(new String(r.key(), StandardCharsets.UTF_8));
-                }
-            }
-        }
+        io.sheratan.testing.TopicReader.readAll(kafka.clientConfig(), Topics.defaults().submitted(), wanted.size(),
+                        r -> wanted.contains(new String(r.key(), StandardCharsets.UTF_8)), Duration.ofSeconds(60))
+                .forEach(r -> keys.add(new String(r.key(), StandardCharsets.UTF_8)));
         return keys;
     }
 }

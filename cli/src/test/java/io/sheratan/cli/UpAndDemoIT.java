@@ -35,7 +35,9 @@ class UpAndDemoIT {
                 "SHERATAN_AUDIT_PORT", String.valueOf(freePort()),
                 "SHERATAN_GATEWAY_PORT", String.valueOf(freePort()));
         for (int round = 1; round <= 2; round++) {
-            Process up = launcher(env, "up").start();
+            // stderr to a file: a pipe nobody reads would block up once Kafka's warnings filled it
+            Process up = launcher(env, "up").redirectError(ProcessBuilder.Redirect.appendTo(
+                    Files.createTempFile("sheratan-up-", ".stderr").toFile())).start();
             try {
                 String banner = awaitLine(up, "sheratan is up.", 120);
                 assertThat(banner).as("up printed its banner").isNotNull();
