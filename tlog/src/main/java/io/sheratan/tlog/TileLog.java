@@ -350,7 +350,7 @@ public final class TileLog implements Merkle.HashReader {
     }
 
     private void write(String relative, byte[] data) throws IOException {
-        dirty.add(writeFile(relative, data));
+        dirty.add(replaceFile(relative, data));
     }
 
     private Path writeFile(String relative, byte[] data) throws IOException {
@@ -371,9 +371,11 @@ public final class TileLog implements Merkle.HashReader {
     }
 
     /**
-     * Writes a file readers may be fetching (a partial tile a published checkpoint names, written again
-     * by {@link #completeSync}): beside it, then renamed over it, so a reader gets the old bytes or the
-     * new, never a file truncated for rewriting (tiles are served as immutable).
+     * Writes a tile readers may be fetching: a partial tile a published checkpoint names, written again by
+     * {@link #completeSync}; a full tile written again after a crash (a checkpoint can be published before
+     * its tiles are durable); a tile a reader polls for before it exists. Beside its path, then renamed
+     * over it, so a reader gets the old bytes or the new, never a file cut short (tiles are served as
+     * immutable).
      */
     private Path replaceFile(String relative, byte[] data) throws IOException {
         Path file = dir.resolve(relative);

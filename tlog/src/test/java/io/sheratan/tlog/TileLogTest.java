@@ -127,4 +127,20 @@ class TileLogTest {
             assertThat(files.filter(f -> f.getFileName().toString().contains(".tmp-"))).as("no temporary file left").isEmpty();
         }
     }
+
+    @Test
+    void shouldReplaceAFullTileWrittenAgainAfterACrashNotRewriteItInPlace() throws Exception {
+        TileLog log = TileLog.create(dir);
+        log.append(entries(0, 100));
+        long durable = log.sync();
+        log.append(entries(100, 300)); // tile/0/000 and bundle 000 full, not yet durable: then the process dies
+        Path full = dir.resolve("tile/entries/000");
+        byte[] bytes = Files.readAllBytes(full);
+        Object before = Files.readAttributes(full, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        TileLog reopened = TileLog.open(dir, durable);
+        reopened.append(entries(100, 300)); // caught up from the chain: the same tiles again
+        assertThat(Files.readAttributes(full, java.nio.file.attribute.BasicFileAttributes.class).fileKey())
+                .as("renamed over: a reader of the published checkpoint never gets it cut short").isNotEqualTo(before);
+        assertThat(full).hasBinaryContent(bytes);
+    }
 }
