@@ -37,7 +37,6 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.common.KafkaException;
 import java.util.Collection;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.RetriableException;
@@ -48,7 +47,7 @@ import org.apache.kafka.common.errors.RetriableException;
  * fsynced first, offsets are committed after; on start the log's tail says the last offset written
  * per partition and anything at or below it is skipped. So a crash before the write loses nothing
  * (the records are polled again) and a crash between write and commit duplicates nothing (they are
- * skipped). Before a record is skipped by offset, the topics' identity is asked again (see
+ * skipped). After partitions are assigned and before a record is skipped by offset, the topics' identity is asked again (see
  * {@link LogIdentity}): a topic deleted and created again restarts its offsets, and its new records
  * must stop the sink, not be skipped as written. A verified result becomes one {@code RESULT_VERIFIED} entry (DESIGN section 9: its job,
  * core hash, mark and source, never the result); a checkpoint is signed after a durable batch, at
@@ -78,6 +77,8 @@ public final class AuditSink implements Runnable, AutoCloseable {
     private final Set<TopicPartition> allPartitions = new HashSet<>();
     private volatile String paused;
     private volatile Runnable identityCheck;
+    /** Set when the group assigned partitions; cleared once they were checked (sink thread only). */
+    private boolean assignmentUnchecked;
     private volatile long lastPollMillis = System.currentTimeMillis();
 
     /**
@@ -117,9 +118,11 @@ public final class AuditSink implements Runnable, AutoCloseable {
     }
 
     /**
-     * Asked before a record is skipped by offset: throws {@link LogIdentity.MismatchException} when a
-     * topic is not the one the log was written from (the sink stops), anything else when the cluster
-     * could not be asked (the batch is read again later). Unset: no check (tests of the chain alone).
+     * Asked after partitions were assigned and before a record is skipped by offset: throws
+     * {@link LogIdentity.MismatchException} when a topic is not the one the log was written from, or
+     * {@link UncheckedIOException} when the log's identity file cannot be read or written (the sink stops),
+     * anything else when the cluster could not be asked (the batch is read again later). Unset: no check
+     * (tests of the chain alone).
      */
     void checkIdentityBeforeSkipping(Runnable check) {
         this.identityCheck = check;
@@ -145,7 +148,9 @@ public final class AuditSink implements Runnable, AutoCloseable {
 
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                checkNotAnotherLogsOffsets(partitions);
+                // checked before anything of them is written, on the sink's loop: a Kafka that does not answer
+                // there puts the batch back, where here it would stop the sink
+                assignmentUnchecked |= !partitions.isEmpty();
             }
         });
         try {
@@ -156,13 +161,16 @@ public final class AuditSink implements Runnable, AutoCloseable {
                 }
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
                 if (records.isEmpty()) {
+                    if (assignmentUnchecked) {
+                        checkedBeforeWriting(records); // nothing to write yet: a standby that must not take over stops now
+                    }
                     if (tree != null) {
                         tree.maybeSign(); // the last batch's checkpoint, once a second has passed
                     }
                     continue;
                 }
                 checkSoleReader(subscribed);
-                if (!sameTopicsBeforeSkipping(records)) {
+                if (!checkedBeforeWriting(records)) {
                     continue;
                 }
                 List<ChainLog.Entry> entries = new ArrayList<>();
@@ -199,11 +207,6 @@ public final class AuditSink implements Runnable, AutoCloseable {
             if (running.get()) {
                 throw e;
             }
-        } catch (KafkaException e) {
-            if (e.getCause() instanceof LeaseLostException lost) { // thrown by the rebalance listener, wrapped by poll
-                throw lost;
-            }
-            throw e;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the audit log", e);
         }
@@ -237,30 +240,35 @@ public final class AuditSink implements Runnable, AutoCloseable {
     }
 
     /**
-     * True when no record of the batch is at or below its partition's last written offset, or when the
-     * topics are still the ones the log was written from. A mismatch stops the sink; a cluster that
-     * cannot be asked puts the batch back to be read again.
+     * Whether the batch may be written. After partitions were assigned: they carry no other log's offsets
+     * (one writer per log) and the topics are the ones the log was written from (their ids, recorded
+     * then if new). Before a record is skipped by offset: the topics' ids again, since a topic created
+     * again restarts its offsets. A mismatch, or a log's own file that cannot be read or written, stops
+     * the sink; a cluster that does not answer puts the batch back to be read again.
      */
-    private boolean sameTopicsBeforeSkipping(ConsumerRecords<byte[], byte[]> records) {
-        Runnable check = identityCheck;
-        if (check == null) {
-            return true;
-        }
+    private boolean checkedBeforeWriting(ConsumerRecords<byte[], byte[]> records) {
+        Runnable identity = identityCheck;
         boolean skips = false;
         for (TopicPartition partition : records.partitions()) {
             skips |= records.records(partition).get(0).offset() <= log.lastOffset(partition.topic(), partition.partition());
         }
-        if (!skips) {
+        if (!assignmentUnchecked && (!skips || identity == null)) {
             return true;
         }
         try {
-            check.run();
+            if (assignmentUnchecked) {
+                checkNotAnotherLogsOffsets(consumer.assignment());
+            }
+            if (identity != null) {
+                identity.run();
+            }
+            assignmentUnchecked = false;
             return true;
-        } catch (LogIdentity.MismatchException e) {
+        } catch (LeaseLostException | LogIdentity.MismatchException | UncheckedIOException e) {
             throw e;
         } catch (RuntimeException e) {
-            LOG.warn("cannot check the topics' identity before skipping records already written ({}); the batch will be read again",
-                    e.getMessage());
+            LOG.warn("cannot check the assigned partitions and the topics' identity before writing ({}); the batch will be read again",
+                    e.toString());
             for (TopicPartition partition : records.partitions()) {
                 consumer.seek(partition, records.records(partition).get(0).offset());
             }

@@ -214,6 +214,49 @@ class OneWriterIT {
     }
 
     /**
+     * A sink started before the verified topic existed records its id when it is first assigned its
+     * partitions, so the topic created again later is told apart, not adopted as the one it read.
+     */
+    @Test
+    void shouldRecordATopicsIdWhenFirstAssignedSoItsNextIncarnationIsRefused(@TempDir Path dir) throws Exception {
+        Topics topics = Topics.defaults().withSuffix(".late");
+        try (Admin admin = Admin.create(kafka.clientConfig())) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topics.audit(), topics.partitions(), (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        produce(topics, 0, 3);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        try (AuditSinkApp app = sink(topics, dir, "late-group", failure, roomy())) {
+            await(() -> app.log().lines() == 3, "3 lines");
+            try (Admin admin = Admin.create(kafka.clientConfig())) {
+                new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(topics); // the verified topic, at last
+            }
+            try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
+                for (int i = 0; i < 3; i++) {
+                    raw.send(new ProducerRecord<>(topics.verified(), 0, bytes("job-" + i), bytes("not a verified result " + i))).get(30, TimeUnit.SECONDS);
+                }
+            }
+            await(() -> app.log().lines() == 6, "6 lines");
+            try (Admin admin = Admin.create(kafka.clientConfig())) {
+                admin.deleteTopics(List.of(topics.verified())).all().get(60, TimeUnit.SECONDS);
+                await(() -> {
+                    try {
+                        return !admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topics.verified());
+                    } catch (Exception e) {
+                        return false;
+                    }
+                }, "the verified topic to be gone");
+                new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(topics);
+            }
+            try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
+                raw.send(new ProducerRecord<>(topics.verified(), 0, bytes("job-new"), bytes("a record of the new topic"))).get(30, TimeUnit.SECONDS);
+            }
+            await(() -> failure.get() != null, "the sink to stop");
+            assertThat(failure.get()).isInstanceOf(LogIdentity.MismatchException.class).hasMessageContaining(topics.verified());
+            assertThat(app.log().lines()).isEqualTo(6);
+        }
+    }
+
+    /**
      * Two sinks on other storage that start at once both find the group empty. The one the group gives
      * no partitions waits; when it is given them (at once, or when the writer stops), it finds the
      * writer's offsets and stops before reading, instead of writing a second log from the middle.
