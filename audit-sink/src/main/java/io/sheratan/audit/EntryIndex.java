@@ -1,5 +1,6 @@
 package io.sheratan.audit;
 
+import io.sheratan.avro.codec.AuditEvents;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.CompressionType;
@@ -52,12 +53,11 @@ final class EntryIndex implements AutoCloseable {
     static final byte EXACT = 'x';
 
     /**
-     * What a {@code RESULT_VERIFIED} entry vouches for (DESIGN section 9), in this order: its exact key is
+     * What a {@code RESULT_VERIFIED} entry vouches for ({@link AuditEvents#RESULT_VOUCHED}): its exact key is
      * all of them, so a copy on the verified topic that keeps the job and core hash and changes the mode,
      * key, node, source or time is indexed apart and never becomes the stored result's proof.
      */
-    static final List<String> VOUCHED = List.of("job_id", "sha256", "mode", "key_id", "node_id", "canonical_version", "node_attested",
-            "source_partition", "source_offset", "verified_at");
+    static final List<String> VOUCHED = AuditEvents.RESULT_VOUCHED;
 
     private final Path dir;
     private final LRUCache cache;

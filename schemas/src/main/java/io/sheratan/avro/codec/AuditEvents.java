@@ -11,6 +11,14 @@ import java.time.Instant;
  */
 public final class AuditEvents {
 
+    /**
+     * What a {@code RESULT_VERIFIED} entry of the audit log vouches for (DESIGN section 9), in this order,
+     * each the verified result's member of the same name: the audit sink indexes the entry by all of them,
+     * and the verifier asks for a result's proof by all of them and compares each.
+     */
+    public static final java.util.List<String> RESULT_VOUCHED = java.util.List.of("job_id", "sha256", "mode", "key_id", "node_id",
+            "canonical_version", "node_attested", "source_partition", "source_offset", "verified_at");
+
     private AuditEvents() {
     }
 

@@ -116,19 +116,11 @@ public final class VerifierHttp implements AutoCloseable {
         String jobId = URLDecoder.decode(raw, StandardCharsets.UTF_8);
         JsonNode stored;
         try {
-            stored = JSON.readTree(result.body());
+            stored = throughSchema(result.body(), codec);
         } catch (IOException e) {
             return Reply.json(503, "{\"error\":\"unavailable\"}");
         }
-        // the entry of this very result (DESIGN 9): a job's other entries, should any exist, are not its proof
-        // and of everything it vouches for: a foreign copy on the verified topic that keeps the job and core hash is another entry
-        StringBuilder query = new StringBuilder("/audit/proof?job_id=").append(URLEncoder.encode(jobId, StandardCharsets.UTF_8));
-        for (String name : VOUCHED.subList(1, VOUCHED.size())) {
-            JsonNode value = stored.get(name);
-            if (value != null && value.isValueNode() && !value.isNull()) {
-                query.append('&').append(name).append('=').append(URLEncoder.encode(value.asText(), StandardCharsets.UTF_8));
-            }
-        }
+        String query = proofQuery(jobId, stored);
         URI uri = URI.create(config.auditUrl() + query);
         HttpResponse<java.io.InputStream> response;
         String body;
@@ -164,7 +156,7 @@ public final class VerifierHttp implements AutoCloseable {
                 return Reply.json(502, "{\"error\":\"audit_entry_mismatch\",\"member\":\"" + differs + "\"}");
             }
             ObjectNode out = JSON.createObjectNode();
-            out.set("result", stored);
+            out.set("result", JSON.readTree(result.body()));
             out.put("entry", new String(proof.extra(), StandardCharsets.UTF_8));
             out.put("proof", body);
             return Reply.json(200, JSON.writeValueAsString(out));
@@ -173,12 +165,32 @@ public final class VerifierHttp implements AutoCloseable {
         }
     }
 
+    /** What a {@code RESULT_VERIFIED} entry vouches for: the audit sink looks the entry up by all of them. */
+    static final List<String> VOUCHED = io.sheratan.avro.codec.AuditEvents.RESULT_VOUCHED;
+
     /**
-     * What a {@code RESULT_VERIFIED} entry vouches for (DESIGN section 9), each the stored result's member of
-     * the same name; the audit sink looks the entry up by all of them.
+     * A stored result read through the current schema: one an earlier release wrote as flat JSON lacks
+     * members that have defaults now ({@code canonical_version}, {@code node_attested}), and the audit
+     * sink's entry of it states them.
      */
-    static final List<String> VOUCHED = List.of("job_id", "sha256", "mode", "key_id", "node_id", "canonical_version", "node_attested",
-            "source_partition", "source_offset", "verified_at");
+    static JsonNode throughSchema(byte[] result, AvroCodec<VerifiedResult> codec) throws IOException {
+        return JSON.readTree(OutputCodec.json(OutputCodec.read(result, codec, VerifiedResult::new)));
+    }
+
+    /**
+     * The audit sink's lookup of this result's own entry (DESIGN 9): by job id and everything the entry
+     * vouches for, so a foreign copy on the verified topic that keeps the job and core hash is another entry.
+     */
+    static String proofQuery(String jobId, JsonNode stored) {
+        StringBuilder query = new StringBuilder("/audit/proof?job_id=").append(URLEncoder.encode(jobId, StandardCharsets.UTF_8));
+        for (String name : VOUCHED.subList(1, VOUCHED.size())) {
+            JsonNode value = stored.get(name);
+            if (value != null && value.isValueNode() && !value.isNull()) {
+                query.append('&').append(name).append('=').append(URLEncoder.encode(value.asText(), StandardCharsets.UTF_8));
+            }
+        }
+        return query.toString();
+    }
 
     /**
      * The first member the entry states otherwise than the stored result, or null. The job and core hash

@@ -47,4 +47,17 @@ class VerifierHttpTest {
         assertThat(VerifierHttp.mismatch(json(STORED), json(earlier))).isNull();
         assertThat(VerifierHttp.mismatch(json(STORED), json(earlier.replace("\"job_id\":\"J\",", "")))).isEqualTo("job_id");
     }
+
+    @Test
+    void shouldAskForAnEarlierReleasesFlatJsonResultWithTheMembersItsEntryStates() throws Exception {
+        String earlier = STORED.replace(",\"canonical_version\":1,\"node_attested\":false", ""); // written before those members
+        JsonNode stored = VerifierHttp.throughSchema(earlier.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                io.sheratan.avro.codec.AvroCodec.verifiedResults());
+        String query = VerifierHttp.proofQuery("J/1", stored);
+        assertThat(query).startsWith("/audit/proof?job_id=J%2F1&sha256=" + SHA + "&mode=hmac&key_id=k1&canonical_version=0&node_attested=false"
+                + "&source_partition=2&source_offset=41&verified_at=1733361234567");
+        assertThat(query).as("a null member is left out").doesNotContain("node_id");
+        String entry = ENTRY.replace("\"canonical_version\":1", "\"canonical_version\":0");
+        assertThat(VerifierHttp.mismatch(stored, json(entry))).as("the sink's entry of it states the defaults").isNull();
+    }
 }
