@@ -76,7 +76,9 @@ public final class AuditSink implements Runnable, AutoCloseable {
     private final DiskGuard disk;
     private final Set<TopicPartition> allPartitions = new HashSet<>();
     private volatile String paused;
-    private volatile Runnable identityCheck;
+    private volatile java.util.function.Consumer<Set<String>> identityCheck;
+    /** The pause before the checks are tried again after Kafka did not answer: 100 ms, doubling up to 5 s. */
+    private long checkBackoffMillis = 100;
     /** Set when the group assigned partitions; cleared once they were checked (sink thread only). */
     private boolean assignmentUnchecked;
     private volatile long lastPollMillis = System.currentTimeMillis();
@@ -118,13 +120,14 @@ public final class AuditSink implements Runnable, AutoCloseable {
     }
 
     /**
-     * Asked after partitions were assigned and before a record is skipped by offset: throws
+     * Asked after partitions were assigned and before a record is skipped by offset, with the topics of
+     * the partitions assigned (which must be described: they exist): throws
      * {@link LogIdentity.MismatchException} when a topic is not the one the log was written from, or
      * {@link UncheckedIOException} when the log's identity file cannot be read or written (the sink stops),
      * anything else when the cluster could not be asked (the batch is read again later). Unset: no check
      * (tests of the chain alone).
      */
-    void checkIdentityBeforeSkipping(Runnable check) {
+    void checkIdentityBeforeSkipping(java.util.function.Consumer<Set<String>> check) {
         this.identityCheck = check;
     }
 
@@ -247,7 +250,7 @@ public final class AuditSink implements Runnable, AutoCloseable {
      * the sink; a cluster that does not answer puts the batch back to be read again.
      */
     private boolean checkedBeforeWriting(ConsumerRecords<byte[], byte[]> records) {
-        Runnable identity = identityCheck;
+        java.util.function.Consumer<Set<String>> identity = identityCheck;
         boolean skips = false;
         for (TopicPartition partition : records.partitions()) {
             skips |= records.records(partition).get(0).offset() <= log.lastOffset(partition.topic(), partition.partition());
@@ -260,19 +263,46 @@ public final class AuditSink implements Runnable, AutoCloseable {
                 checkNotAnotherLogsOffsets(consumer.assignment());
             }
             if (identity != null) {
-                identity.run();
+                Set<String> assigned = new HashSet<>();
+                consumer.assignment().forEach(p -> assigned.add(p.topic()));
+                identity.accept(assigned);
             }
             assignmentUnchecked = false;
+            checkBackoffMillis = 100;
             return true;
-        } catch (LeaseLostException | LogIdentity.MismatchException | UncheckedIOException e) {
-            throw e;
+        } catch (LeaseLostException | LogIdentity.MismatchException | UncheckedIOException | WakeupException e) {
+            throw e; // stopped, or stopping (close wakes the consumer up)
         } catch (RuntimeException e) {
-            LOG.warn("cannot check the assigned partitions and the topics' identity before writing ({}); the batch will be read again",
-                    e.toString());
+            if (refusedForGood(e)) { // not allowed, not supported: asking again changes nothing
+                throw new IllegalStateException("cannot check the assigned partitions and the topics' identity: " + e, e);
+            }
+            LOG.warn("cannot check the assigned partitions and the topics' identity before writing ({}); the batch will be read again in {} ms",
+                    e.toString(), checkBackoffMillis);
             for (TopicPartition partition : records.partitions()) {
                 consumer.seek(partition, records.records(partition).get(0).offset());
             }
+            sleepQuietly(checkBackoffMillis);
+            checkBackoffMillis = Math.min(5_000, checkBackoffMillis * 2);
             return false;
+        }
+    }
+
+    /** A Kafka error in the chain that is not retriable (authorization, an unsupported version). */
+    static boolean refusedForGood(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof org.apache.kafka.common.KafkaException && !(t instanceof org.apache.kafka.common.errors.RetriableException)
+                    && !(t instanceof org.apache.kafka.common.errors.TimeoutException)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

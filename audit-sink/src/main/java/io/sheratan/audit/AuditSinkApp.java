@@ -167,11 +167,20 @@ public final class AuditSinkApp implements AutoCloseable {
         Gauge.builder("sheratan_audit_disk_low", disk, d -> d.lowReason() == null ? 0 : 1)
                 .description("1 while the audit sink is paused because its disk is low (SHERATAN_AUDIT_MIN_FREE_BYTES)").register(registry);
         this.sink = new AuditSink(clientConfig, topics, groupId, log, tree, registry, lease, disk);
-        sink.checkIdentityBeforeSkipping(() -> {
+        sink.checkIdentityBeforeSkipping(assigned -> {
+            LogIdentity identity;
             try (Admin admin = Admin.create(clientConfig)) {
-                LogIdentity.of(admin, readTopics, Duration.ofSeconds(10)).checkAgainst(dir, true);
+                identity = LogIdentity.of(admin, readTopics, Duration.ofSeconds(10));
+            }
+            for (String topic : assigned) {
+                if (identity.topicIds().get(topic) == null) { // assigned, so it exists: this broker has not heard of it yet
+                    throw new IllegalStateException("the cluster does not describe topic " + topic + " yet");
+                }
+            }
+            try {
+                identity.checkAgainst(dir, true);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + dir.resolve(LogIdentity.FILE), e);
+                throw new UncheckedIOException("cannot read or write " + dir.resolve(LogIdentity.FILE), e);
             }
         });
         this.thread = new Thread(() -> {

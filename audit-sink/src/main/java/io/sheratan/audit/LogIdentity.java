@@ -177,7 +177,19 @@ public record LogIdentity(String clusterId, Map<String, String> topicIds) {
         ObjectNode ids = node.putObject("topic_ids");
         topicIds.forEach(ids::put);
         Path tmp = file.resolveSibling(FILE + ".tmp");
-        Files.write(tmp, ChainLog.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node).getBytes(StandardCharsets.UTF_8));
+        // durable before the lines it vouches for: an id recorded at assignment must survive a power loss with them
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(
+                    ChainLog.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node).getBytes(StandardCharsets.UTF_8));
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
+            }
+            channel.force(true);
+        }
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try (java.nio.channels.FileChannel directory = java.nio.channels.FileChannel.open(file.getParent(), java.nio.file.StandardOpenOption.READ)) {
+            directory.force(true);
+        }
     }
 }

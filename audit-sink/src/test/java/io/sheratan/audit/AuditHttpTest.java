@@ -26,7 +26,7 @@ class AuditHttpTest {
 
     @Test
     void shouldAnswer429RatherThanHoldMoreTileBytesThanItsBoundForReadersThatDoNotRead(@TempDir Path dir) throws Exception {
-        byte[] bundle = new byte[AuditHttp.MAX_TILE_BYTES_IN_FLIGHT / 2 + 1]; // two do not fit
+        byte[] bundle = new byte[AuditHttp.MAX_TILE_BYTES_IN_FLIGHT]; // one takes the whole budget
         new Random(7).nextBytes(bundle);
         Path file = dir.resolve("tile/entries/000");
         Files.createDirectories(file.getParent());
