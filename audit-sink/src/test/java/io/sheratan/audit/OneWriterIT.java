@@ -191,20 +191,7 @@ class OneWriterIT {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         try (AuditSinkApp app = sink(topics, dir, "recreated-group", failure, roomy())) {
             await(() -> app.log().lines() == 10, "10 lines");
-            try (Admin admin = Admin.create(kafka.clientConfig())) {
-                admin.deleteTopics(List.of(topics.verified())).all().get(60, TimeUnit.SECONDS);
-                await(() -> {
-                    try {
-                        return !admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topics.verified());
-                    } catch (Exception e) {
-                        return false;
-                    }
-                }, "the verified topic to be gone");
-                new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(topics);
-            }
-            try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
-                raw.send(new ProducerRecord<>(topics.verified(), 0, bytes("job-new"), bytes("a record of the new topic"))).get(30, TimeUnit.SECONDS);
-            }
+            recreateVerifiedTopicWithOneRecord(topics);
             await(() -> failure.get() != null, "the sink to stop");
             assertThat(failure.get()).isInstanceOf(LogIdentity.MismatchException.class).hasMessageContaining(topics.verified());
             assertThat(app.log().lines()).as("nothing skipped as written, nothing written").isEqualTo(10);
@@ -236,20 +223,7 @@ class OneWriterIT {
                 }
             }
             await(() -> app.log().lines() == 6, "6 lines");
-            try (Admin admin = Admin.create(kafka.clientConfig())) {
-                admin.deleteTopics(List.of(topics.verified())).all().get(60, TimeUnit.SECONDS);
-                await(() -> {
-                    try {
-                        return !admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topics.verified());
-                    } catch (Exception e) {
-                        return false;
-                    }
-                }, "the verified topic to be gone");
-                new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(topics);
-            }
-            try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
-                raw.send(new ProducerRecord<>(topics.verified(), 0, bytes("job-new"), bytes("a record of the new topic"))).get(30, TimeUnit.SECONDS);
-            }
+            recreateVerifiedTopicWithOneRecord(topics);
             await(() -> failure.get() != null, "the sink to stop");
             assertThat(failure.get()).isInstanceOf(LogIdentity.MismatchException.class).hasMessageContaining(topics.verified());
             assertThat(app.log().lines()).isEqualTo(6);
@@ -295,6 +269,24 @@ class OneWriterIT {
                 a.close();
             }
             b.close();
+        }
+    }
+
+    /** Deletes the verified topic, creates it again (a new id, offsets from 0) and writes one record to it. */
+    private static void recreateVerifiedTopicWithOneRecord(Topics topics) throws Exception {
+        try (Admin admin = Admin.create(kafka.clientConfig())) {
+            admin.deleteTopics(List.of(topics.verified())).all().get(60, TimeUnit.SECONDS);
+            await(() -> {
+                try {
+                    return !admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topics.verified());
+                } catch (Exception e) {
+                    return false;
+                }
+            }, "the verified topic to be gone");
+            new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(topics);
+        }
+        try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            raw.send(new ProducerRecord<>(topics.verified(), 0, bytes("job-new"), bytes("a record of the new topic"))).get(30, TimeUnit.SECONDS);
         }
     }
 
